@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"baton/web"
+)
+
+// apiClient talks to a running instance's API.
+type apiClient struct {
+	server string
+	token  string
+	http   *http.Client
+}
+
+func clientFlags(fs *flag.FlagSet) *apiClient {
+	c := &apiClient{http: &http.Client{Timeout: 60 * time.Second}}
+	fs.StringVar(&c.server, "server", "http://127.0.0.1:8080", "the instance's URL (env BATON_SERVER)")
+	fs.StringVar(&c.token, "token", "", "the admin token (env BATON_TOKEN)")
+	return c
+}
+
+// call sends a JSON request and decodes a JSON answer into out; an error answer becomes an error
+// carrying the server's message.
+func (c *apiClient) call(method, path string, body, out any) error {
+	var reader io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		reader = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, strings.TrimRight(c.server, "/")+path, reader)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+			return fmt.Errorf("%s (%d)", e.Error, resp.StatusCode)
+		}
+		return fmt.Errorf("%s %s: %s", method, path, resp.Status)
+	}
+	if out != nil {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+func project(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("project: want 'add NAME' or 'list'")
+	}
+	switch args[0] {
+	case "add":
+		return projectAdd(args[1:], stdout, stderr)
+	case "list":
+		return projectList(args[1:], stdout, stderr)
+	}
+	return fmt.Errorf("project: unknown subcommand %q (add, list)", args[0])
+}
+
+func projectAdd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("project add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := clientFlags(fs)
+	var req web.ProjectRequest
+	fs.StringVar(&req.DisplayName, "display-name", "", "the name people read, e.g. \"XZ Utils\"")
+	fs.StringVar(&req.Summary, "summary", "", "one or two sentences about the project")
+	fs.StringVar(&req.Homepage, "homepage", "", "the project's homepage URL")
+	fs.StringVar(&req.Repository, "repo", "", "the project's source repository URL")
+	names, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(names) != 1 {
+		return fmt.Errorf("project add: want exactly one NAME, got %d", len(names))
+	}
+	req.Name = names[0]
+	var view web.ProjectView
+	if err := c.call(http.MethodPost, "/api/v1/projects", req, &view); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\t%s\n", view.Handle, view.Actor)
+	return nil
+}
+
+func projectList(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("project list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := clientFlags(fs)
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var views []web.ProjectView
+	if err := c.call(http.MethodGet, "/api/v1/projects", nil, &views); err != nil {
+		return err
+	}
+	for _, v := range views {
+		fmt.Fprintf(stdout, "%s\t%s\tfollowers=%d\tnotices=%d\tstatus=%s\n", v.Handle, v.DisplayName, v.Followers, v.Notices, v.Status)
+	}
+	return nil
+}
+
+func noticeCommand(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "post" {
+		return fmt.Errorf("notice: want 'post'")
+	}
+	fs := flag.NewFlagSet("notice post", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := clientFlags(fs)
+	var req web.NoticeRequest
+	project := fs.String("project", "", "the project's name")
+	fs.StringVar(&req.Kind, "kind", "", "hiatus, handover, signer-change, infra-change, scrutiny, return, retirement, revocation, call-for-stewards")
+	fs.StringVar(&req.Text, "text", "", "what changes, in the maintainer's words")
+	fs.StringVar(&req.Since, "since", "", "when it took effect (YYYY-MM-DD; default now)")
+	fs.StringVar(&req.Until, "until", "", "when it ends (YYYY-MM-DD)")
+	rest, err := parseFlags(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("notice post: unexpected arguments %q (quote the --text)", rest)
+	}
+	if *project == "" {
+		return fmt.Errorf("notice post: --project is required")
+	}
+	var view web.NoticeView
+	if err := c.call(http.MethodPost, "/api/v1/projects/"+url.PathEscape(*project)+"/notices", req, &view); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, view.URL)
+	fmt.Fprintf(stderr, "queued for %d inbox(es)\n", view.Queued)
+	return nil
+}

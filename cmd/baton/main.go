@@ -1,0 +1,59 @@
+// Command baton is Baton's one binary: `baton serve` runs an instance, and the other commands are the
+// clients admins and maintainers use against a running instance's API.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; "dev" otherwise.
+var version = "dev"
+
+const usage = `baton — signed notices about who looks after software projects
+
+Usage:
+  baton serve [flags]                       run an instance
+  baton project add NAME [flags]            create a project actor (@NAME@HOST)
+  baton project list                        list the projects
+  baton notice post --project P --kind K --text TEXT [--since D] [--until D]
+                                            publish a notice; prints its id
+  baton version                             print the version
+
+Client commands take --server URL and --token TOKEN (or BATON_SERVER, BATON_TOKEN).
+Run 'baton COMMAND -h' for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches a command line and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		err = serve(rest, stderr)
+	case "project":
+		err = project(rest, stdout, stderr)
+	case "notice":
+		err = noticeCommand(rest, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "baton", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "baton: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "baton:", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"baton/federation"
+	"baton/inbox"
+	"baton/outbox"
+	"baton/store"
+	"baton/store/sqlite"
+	"baton/web"
+)
+
+// serveConfig is what `baton serve` is told.
+type serveConfig struct {
+	listen       string
+	baseURL      string
+	data         string
+	allowPrivate bool
+	adminToken   string
+	logLevel     string
+	workers      int
+	lease        time.Duration
+}
+
+func serve(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var c serveConfig
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "address to listen on (env BATON_LISTEN)")
+	fs.StringVar(&c.baseURL, "base-url", "", "the public URL, e.g. https://notices.example.org (env BATON_BASE_URL; default http://LISTEN)")
+	fs.StringVar(&c.data, "data", "data", "folder for the database and keys (env BATON_DATA)")
+	fs.BoolVar(&c.allowPrivate, "allow-private-addresses", false, "allow fetching from and delivering to loopback and private addresses (env BATON_ALLOW_PRIVATE_ADDRESSES)")
+	fs.StringVar(&c.adminToken, "admin-token", "", "the admin token; prefer env BATON_ADMIN_TOKEN (without one, the first start makes one and prints it once)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error (env BATON_LOG_LEVEL)")
+	fs.IntVar(&c.workers, "workers", 16, "concurrent deliveries (env BATON_WORKERS)")
+	fs.DurationVar(&c.lease, "delivery-lease", 2*time.Minute, "how long a delivery taken by a worker is held; after a crash, deliveries in flight are retried when it ends (env BATON_DELIVERY_LEASE)")
+	fs.SetOutput(stderr)
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if c.baseURL == "" {
+		c.baseURL = "http://" + c.listen
+	}
+	return runServer(c, stderr)
+}
+
+func runServer(c serveConfig, stderr io.Writer) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	urls, err := federation.NewURLs(c.baseURL)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.data, 0o700); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	st, err := sqlite.Open(c.data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ctx := context.Background()
+	instanceKey, err := instanceKey(ctx, st)
+	if err != nil {
+		return err
+	}
+	tokenHash, err := adminTokenHash(ctx, st, c.adminToken, stderr)
+	if err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	client := federation.NewClient(federation.ClientOptions{AllowPrivate: c.allowPrivate, UserAgent: "baton/" + version + " (+" + urls.Home() + ")"})
+	instanceSigner := federation.Signer{KeyID: urls.MainKey(""), Key: instanceKey}
+	resolver := federation.NewResolver(client, inbox.KeyCache(st), instanceSigner, nil)
+	out := outbox.New(outbox.Options{Store: st, URLs: urls, Client: client, Log: log,
+		Metrics: outbox.NewMetrics(reg, st), Config: outbox.Config{Workers: c.workers, Lease: c.lease}})
+	in := inbox.New(inbox.Options{Store: st, URLs: urls, Resolver: resolver, Log: log,
+		Metrics: inbox.NewMetrics(reg, st), Queued: out.Nudge})
+	pub, err := federation.PublicKeyPEM(instanceKey.Public())
+	if err != nil {
+		return err
+	}
+	srv := web.New(web.Options{Store: st, URLs: urls, Outbox: out, Inbox: in.Handler(), Gatherer: reg, Log: log,
+		Version: version, AdminTokenHash: tokenHash, InstancePublicKeyPEM: pub})
+
+	listener, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return err
+	}
+	return serveUntilSignal(listener, srv.Handler(), out, log, urls)
+}
+
+// serveUntilSignal serves and delivers until SIGINT or SIGTERM, then stops taking requests and lets
+// deliveries in flight finish; whatever is still queued is delivered after the next start.
+func serveUntilSignal(l net.Listener, h http.Handler, out *outbox.Outbox, log *slog.Logger, urls federation.URLs) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	httpServer := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	delivering := make(chan struct{})
+	go func() { out.Run(ctx); close(delivering) }()
+	served := make(chan error, 1)
+	go func() { served <- httpServer.Serve(l) }()
+	log.Info("baton serving", "listen", l.Addr().String(), "base_url", urls.Home(), "version", version)
+	var err error
+	select {
+	case err = <-served:
+		stop()
+	case <-ctx.Done():
+		log.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = httpServer.Shutdown(shutdownCtx)
+	}
+	<-delivering
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// instanceKey loads the instance actor's RSA key, making it on first start.
+func instanceKey(ctx context.Context, st store.Settings) (crypto.Signer, error) {
+	pemText, err := st.Setting(ctx, outbox.InstanceKeySetting)
+	if errors.Is(err, store.ErrNotFound) {
+		_, fresh, genErr := federation.NewRSAKey()
+		if genErr != nil {
+			return nil, genErr
+		}
+		// Two replicas starting at once both make a key; the first stored wins and both use it.
+		pemText, err = st.InitSetting(ctx, outbox.InstanceKeySetting, []byte(fresh))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("instance key: %w", err)
+	}
+	return federation.ParsePrivateKeyPEM(string(pemText))
+}
+
+// adminTokenHash returns the hash of the admin token: the one given, or the stored one, or a new one,
+// which is printed once (only its hash is kept).
+func adminTokenHash(ctx context.Context, st store.Settings, given string, stderr io.Writer) ([]byte, error) {
+	if given != "" {
+		return web.HashToken(given), nil
+	}
+	b := make([]byte, 24)
+	rand.Read(b)
+	token := hex.EncodeToString(b)
+	stored, err := st.InitSetting(ctx, adminTokenSetting, web.HashToken(token))
+	if err != nil {
+		return nil, err
+	}
+	if string(stored) == string(web.HashToken(token)) {
+		fmt.Fprintf(stderr, "\nAdmin token (shown once; only its hash is kept):\n\n    %s\n\nSet BATON_TOKEN=%s for the baton client commands.\n\n", token, token)
+	}
+	return stored, nil
+}
+
+const adminTokenSetting = "admin_token_sha256"

@@ -1,0 +1,131 @@
+package federation
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	vocab "github.com/go-ap/activitypub"
+
+	"baton/federation/proof"
+)
+
+// document writes a JSON object: go-ap writes item's ActivityStreams vocabulary, then the @context and
+// extra are set with encoding/json. extra carries all that go-ap would drop or mangle: Mastodon's and
+// Baton's own terms, embedded documents that must stay byte-for-byte as signed, and every text field
+// (go-ap writes backslashes unescaped). A value in extra replaces go-ap's.
+func document(item vocab.Item, context any, extra map[string]any) ([]byte, error) {
+	raw, err := vocab.MarshalJSON(item)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", item.GetType(), err)
+	}
+	fields := map[string]json.RawMessage{}
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, fmt.Errorf("write %s: go-ap wrote invalid JSON: %w", item.GetType(), err)
+	}
+	extra["@context"] = context
+	for k, v := range extra {
+		if v == nil {
+			delete(fields, k)
+			continue
+		}
+		b, err := marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("write %s.%s: %w", item.GetType(), k, err)
+		}
+		fields[k] = b
+	}
+	return marshal(fields)
+}
+
+// marshal is json.Marshal without HTML escaping: notes carry HTML, and \u003cp\u003e helps no one.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// actorContext is the @context of actor documents: ActivityStreams, the security vocabulary for
+// publicKey, Multikey for assertionMethod, and the Mastodon terms its profile rendering reads.
+var actorContext = []any{
+	ActivityStreamsContext,
+	SecurityContext,
+	MultikeyContext,
+	map[string]any{
+		"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+		"toot":                      "http://joinmastodon.org/ns#",
+		"discoverable":              "toot:discoverable",
+		"indexable":                 "toot:indexable",
+		"featured":                  map[string]string{"@id": "toot:featured", "@type": "@id"},
+		"schema":                    "http://schema.org#",
+		"PropertyValue":             "schema:PropertyValue",
+		"value":                     "schema:value",
+	},
+}
+
+// Field is one profile field (a PropertyValue): Mastodon shows them as a table under the bio.
+type Field struct {
+	Name      string
+	ValueHTML string
+}
+
+// ActorProfile is what an actor document says. Instance actors have no proof key.
+type ActorProfile struct {
+	Name         string // local name; "" for the instance actor
+	Username     string // preferredUsername
+	Type         vocab.ActivityVocabularyType
+	DisplayName  string
+	SummaryHTML  string
+	Fields       []Field
+	RSAPublicPEM string
+	ProofKey     ed25519.PublicKey
+	Published    time.Time
+}
+
+// ActorDocument writes the actor document Mastodon and GoToSocial read (INTEROP.md).
+func (u URLs) ActorDocument(p ActorProfile) ([]byte, error) {
+	id := u.actorOrInstance(p.Name)
+	a := vocab.ActorNew(vocab.IRI(id), p.Type)
+	a.Inbox = vocab.IRI(u.Inbox(p.Name))
+	a.Outbox = vocab.IRI(u.Outbox(p.Name))
+	a.Followers = vocab.IRI(u.Followers(p.Name))
+	a.Following = vocab.IRI(u.Following(p.Name))
+	a.URL = vocab.IRI(id)
+	a.Endpoints = &vocab.Endpoints{SharedInbox: vocab.IRI(u.SharedInbox())}
+	a.PublicKey = vocab.PublicKey{ID: vocab.ID(u.MainKey(p.Name)), Owner: vocab.IRI(id), PublicKeyPem: p.RSAPublicPEM}
+	if !p.Published.IsZero() {
+		a.Published = p.Published.UTC().Truncate(time.Second)
+	}
+	extra := map[string]any{
+		"preferredUsername":         p.Username,
+		"name":                      p.DisplayName,
+		"summary":                   p.SummaryHTML,
+		"manuallyApprovesFollowers": false,
+		"discoverable":              true,
+		"indexable":                 true,
+		"attachment":                propertyValues(p.Fields),
+	}
+	if p.ProofKey != nil {
+		extra["assertionMethod"] = []map[string]string{{
+			"id":                 u.ProofKey(p.Name),
+			"type":               "Multikey",
+			"controller":         id,
+			"publicKeyMultibase": proof.EncodeMultikey(p.ProofKey),
+		}}
+	}
+	return document(a, actorContext, extra)
+}
+
+func propertyValues(fields []Field) []map[string]string {
+	out := make([]map[string]string, 0, len(fields))
+	for _, f := range fields {
+		out = append(out, map[string]string{"type": "PropertyValue", "name": f.Name, "value": f.ValueHTML})
+	}
+	return out
+}

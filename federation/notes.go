@@ -1,0 +1,198 @@
+package federation
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	vocab "github.com/go-ap/activitypub"
+)
+
+// noteContext is the @context of notices: ActivityStreams, Data Integrity for the proofs, the terms
+// Mastodon reads on a Note, and Baton's own terms (docs/federation.md).
+var noteContext = []any{
+	ActivityStreamsContext,
+	DataIntegrityContext,
+	map[string]any{
+		"toot":         "http://joinmastodon.org/ns#",
+		"Hashtag":      "as:Hashtag",
+		"sensitive":    "as:sensitive",
+		"baton":        BatonNamespace,
+		"xsd":          "http://www.w3.org/2001/XMLSchema#",
+		"noticeKind":   "baton:noticeKind",
+		"project":      map[string]string{"@id": "baton:project", "@type": "@id"},
+		"effectiveAt":  map[string]string{"@id": "baton:effectiveAt", "@type": "xsd:dateTime"},
+		"effectiveEnd": map[string]string{"@id": "baton:effectiveEnd", "@type": "xsd:dateTime"},
+	},
+}
+
+// Tag is a hashtag on a note.
+type Tag struct {
+	Name string // without '#'
+	Href string
+}
+
+// NoteFields is a notice as the Note that carries it: the rendered text for people, and the
+// structured fields for software.
+type NoteFields struct {
+	ID          int64
+	Actor       string // the local actor that publishes it
+	ContentHTML string
+	Summary     string // a content warning; empty for none
+	Published   time.Time
+	Public      bool     // to Public, cc followers; otherwise only To
+	To          []string // actor ids, for notices that are not public
+	Tags        []Tag
+	Kind        string
+	Since       time.Time
+	Until       time.Time
+}
+
+// NoteDocument writes the Note for a notice, ready to be signed with proof.Sign.
+func (u URLs) NoteDocument(n NoteFields) ([]byte, error) {
+	note := vocab.ObjectNew(vocab.NoteType)
+	note.ID = vocab.ID(u.Notice(n.ID))
+	note.AttributedTo = vocab.IRI(u.Actor(n.Actor))
+	note.URL = vocab.IRI(u.Notice(n.ID))
+	note.Published = n.Published.UTC().Truncate(time.Second)
+	to, cc := u.addressing(n.Actor, n.Public, n.To)
+	extra := map[string]any{
+		"content":    n.ContentHTML,
+		"to":         to,
+		"cc":         cc,
+		"sensitive":  n.Summary != "",
+		"tag":        hashtags(n.Tags),
+		"noticeKind": n.Kind,
+		"project":    u.Actor(n.Actor),
+	}
+	if n.Summary != "" {
+		extra["summary"] = n.Summary
+	}
+	if !n.Since.IsZero() {
+		extra["effectiveAt"] = n.Since.UTC().Format(time.RFC3339)
+	}
+	if !n.Until.IsZero() {
+		extra["effectiveEnd"] = n.Until.UTC().Format(time.RFC3339)
+	}
+	return document(note, noteContext, extra)
+}
+
+// addressing gives to and cc: public notices go to Public with the followers in cc, so Mastodon shows
+// them as public posts; others go to the named actors alone. (go-ap drops the Public IRI from to and
+// cc, so addressing is always written here.)
+func (u URLs) addressing(actor string, public bool, named []string) (to, cc []string) {
+	if public {
+		return []string{Public}, []string{u.Followers(actor)}
+	}
+	return append([]string{}, named...), []string{}
+}
+
+func hashtags(tags []Tag) []map[string]string {
+	out := make([]map[string]string, 0, len(tags))
+	for _, t := range tags {
+		out = append(out, map[string]string{"type": "Hashtag", "name": "#" + t.Name, "href": t.Href})
+	}
+	return out
+}
+
+// CreateDocument wraps a signed note in the Create that delivers it. The note is embedded as it was
+// signed, byte for byte, so its proofs still verify at the receiver.
+func (u URLs) CreateDocument(noticeID int64, actor string, public bool, to []string, signedNote []byte, published time.Time) ([]byte, error) {
+	if !json.Valid(signedNote) {
+		return nil, fmt.Errorf("create: the note is not valid JSON")
+	}
+	create := vocab.CreateNew(vocab.ID(u.NoticeActivity(noticeID)), vocab.IRI(u.Notice(noticeID)))
+	create.Actor = vocab.IRI(u.Actor(actor))
+	create.Published = published.UTC().Truncate(time.Second)
+	toList, cc := u.addressing(actor, public, to)
+	return document(create, noteContext, map[string]any{
+		"object": json.RawMessage(signedNote),
+		"to":     toList,
+		"cc":     cc,
+	})
+}
+
+// AcceptDocument answers a Follow: signed by the followed actor, with the Follow embedded exactly as it
+// came, which is how Mastodon matches it to its pending follow.
+func (u URLs) AcceptDocument(actor, acceptID string, follow json.RawMessage, follower string) ([]byte, error) {
+	accept := vocab.AcceptNew(vocab.ID(acceptID), nil)
+	accept.Actor = vocab.IRI(u.Actor(actor))
+	return document(accept, ActivityStreamsContext, map[string]any{
+		"object": follow,
+		"to":     []string{follower},
+	})
+}
+
+// OrderedCollection writes a collection's head: its size and, when it has items to page through, the
+// first page.
+func OrderedCollection(id string, total int, first string) ([]byte, error) {
+	c := vocab.OrderedCollectionNew(vocab.ID(id))
+	c.TotalItems = uint(total)
+	extra := map[string]any{}
+	if first != "" {
+		extra["first"] = first
+	}
+	return document(c, ActivityStreamsContext, extra)
+}
+
+// OrderedCollectionPage writes one page of a collection; items are embedded as they are, next is the
+// following page ("" on the last).
+func OrderedCollectionPage(id, partOf, next string, items []json.RawMessage) ([]byte, error) {
+	page := vocab.OrderedCollectionPageNew(vocab.OrderedCollectionNew(vocab.ID(partOf)))
+	page.ID = vocab.ID(id)
+	page.PartOf = vocab.IRI(partOf)
+	if items == nil {
+		items = []json.RawMessage{}
+	}
+	extra := map[string]any{"orderedItems": items}
+	if next != "" {
+		extra["next"] = next
+	}
+	return document(page, ActivityStreamsContext, extra)
+}
+
+// NoteView is what pages and feeds show of a stored notice's Note.
+type NoteView struct {
+	ID          string
+	ContentHTML string
+	Kind        string
+	Published   time.Time
+	Since       time.Time
+	Until       time.Time
+	Proofs      []ProofView
+}
+
+// ProofView names one proof on a note.
+type ProofView struct {
+	VerificationMethod string
+	Created            string
+}
+
+// ParseNote reads a Note written by NoteDocument.
+func ParseNote(doc []byte) (NoteView, error) {
+	var n struct {
+		ID           string          `json:"id"`
+		Content      string          `json:"content"`
+		Kind         string          `json:"noticeKind"`
+		Published    string          `json:"published"`
+		EffectiveAt  string          `json:"effectiveAt"`
+		EffectiveEnd string          `json:"effectiveEnd"`
+		Proof        json.RawMessage `json:"proof"`
+	}
+	if err := json.Unmarshal(doc, &n); err != nil {
+		return NoteView{}, fmt.Errorf("note: %w", err)
+	}
+	v := NoteView{ID: n.ID, ContentHTML: n.Content, Kind: n.Kind}
+	v.Published, _ = time.Parse(time.RFC3339, n.Published)
+	v.Since, _ = time.Parse(time.RFC3339, n.EffectiveAt)
+	v.Until, _ = time.Parse(time.RFC3339, n.EffectiveEnd)
+	var proofs []ProofView
+	if json.Unmarshal(n.Proof, &proofs) != nil {
+		var one ProofView
+		if json.Unmarshal(n.Proof, &one) == nil {
+			proofs = []ProofView{one}
+		}
+	}
+	v.Proofs = proofs
+	return v, nil
+}

@@ -1,0 +1,134 @@
+package inbox
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+
+	"baton/store"
+)
+
+// dispatch acts on a verified, new activity.
+func (ib *Inbox) dispatch(ctx context.Context, a activity, target string) verdict {
+	switch a.Type {
+	case "Follow":
+		return ib.follow(ctx, a, target)
+	case "Undo":
+		return ib.undo(ctx, a)
+	case "Delete":
+		if a.Object.ID == a.Actor {
+			return ib.removeActor(ctx, a.Actor)
+		}
+		return accepted("ignored", "Delete of an object Baton does not keep")
+	case "Reject", "Accept":
+		// Baton's actors follow no one yet, so there is no follow of ours to accept or reject.
+		return accepted("ignored", a.Type+" of a follow this instance did not send")
+	}
+	return accepted("ignored", "activity type "+a.Type+" is not acted on by this instance")
+}
+
+// follow records a follower and queues the Accept.
+func (ib *Inbox) follow(ctx context.Context, a activity, target string) verdict {
+	local := ib.urls.LocalActorName(a.Object.ID)
+	if local == "" || (target != "" && local != target) {
+		return rejected(http.StatusNotFound, "unknown_actor", "Follow object %q is not an actor of this inbox", a.Object.ID)
+	}
+	if _, err := ib.store.Actor(ctx, local); errors.Is(err, store.ErrNotFound) {
+		return rejected(http.StatusNotFound, "unknown_actor", "no actor %q on this instance", local)
+	} else if err != nil {
+		return ib.internal(a, err)
+	}
+	remote, err := ib.resolver.Actor(ctx, a.Actor)
+	if err != nil {
+		return rejected(http.StatusServiceUnavailable, "actor_unavailable", "could not fetch the follower: %v", err)
+	}
+	f := store.Follower{Local: local, Actor: remote.ID, Inbox: remote.Inbox, SharedInbox: remote.SharedInbox,
+		FollowID: a.ID, Created: ib.now()}
+	if err := ib.store.AddFollower(ctx, f); err != nil {
+		return ib.internal(a, err)
+	}
+	if err := ib.queueAccept(ctx, local, a, remote.Inbox); err != nil {
+		return ib.internal(a, err)
+	}
+	ib.log.Info("new follower", "actor", local, "follower", remote.ID)
+	return accepted("accepted", "")
+}
+
+// queueAccept answers a Follow with an Accept embedding it, delivered to the follower's own inbox.
+func (ib *Inbox) queueAccept(ctx context.Context, local string, follow activity, inbox string) error {
+	id := ib.urls.Actor(local) + "#accepts/" + randomHex(8)
+	body, err := ib.urls.AcceptDocument(local, id, follow.Raw, follow.Actor)
+	if err != nil {
+		return err
+	}
+	if err := ib.store.Enqueue(ctx, store.Activity{ID: id, Signer: local, Body: body}, []string{inbox}); err != nil {
+		return err
+	}
+	ib.queued()
+	return nil
+}
+
+// undo removes the follow an Undo names, embedded or by id. Only the follower can undo its follow.
+func (ib *Inbox) undo(ctx context.Context, a activity) verdict {
+	if a.Object.Type != "" && a.Object.Type != "Follow" {
+		return accepted("ignored", "Undo of "+a.Object.Type+" is not acted on by this instance")
+	}
+	if a.Object.Actor != "" && a.Object.Actor != a.Actor {
+		return rejected(http.StatusUnauthorized, "signer_not_actor", "Undo of a Follow by %s, sent by %s", a.Object.Actor, a.Actor)
+	}
+	local, err := ib.followTarget(ctx, a)
+	if err != nil {
+		return ib.internal(a, err)
+	}
+	if local == "" {
+		return accepted("ignored", "no follow by "+a.Actor+" matches this Undo")
+	}
+	if _, err := ib.store.RemoveFollower(ctx, local, a.Actor); err != nil {
+		return ib.internal(a, err)
+	}
+	ib.log.Info("follower left", "actor", local, "follower", a.Actor)
+	return accepted("accepted", "")
+}
+
+// followTarget finds which local actor an Undo{Follow} is about: the embedded Follow names it; a bare
+// id is matched against the follows a.Actor has made.
+func (ib *Inbox) followTarget(ctx context.Context, a activity) (string, error) {
+	if name := ib.urls.LocalActorName(a.Object.Object); name != "" {
+		return name, nil
+	}
+	actors, err := ib.store.ListActors(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, local := range actors {
+		f, err := ib.store.Follower(ctx, local.Name, a.Actor)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if f.FollowID == a.Object.ID {
+			return local.Name, nil
+		}
+	}
+	return "", nil
+}
+
+// removeActor forgets every follow by a deleted remote actor.
+func (ib *Inbox) removeActor(ctx context.Context, actor string) verdict {
+	n, err := ib.store.RemoveActorEverywhere(ctx, actor)
+	if err != nil {
+		return ib.internal(activity{ID: actor, Type: "Delete"}, err)
+	}
+	ib.log.Info("remote actor deleted", "actor", actor, "follows_removed", n)
+	return accepted("accepted", "")
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

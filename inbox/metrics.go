@@ -1,0 +1,49 @@
+package inbox
+
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"baton/store"
+)
+
+// Metrics are the inbox's Prometheus series.
+type Metrics struct {
+	requests *prometheus.CounterVec
+}
+
+// NewMetrics registers the inbox's series on reg (a private registry when reg is nil), with the number
+// of followers read from st at each scrape.
+func NewMetrics(reg prometheus.Registerer, st store.Store) *Metrics {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	f := promauto.With(reg)
+	f.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "baton_followers",
+		Help: "Remote actors following this instance's actors (a follower of two actors counts twice).",
+	}, func() float64 { return float64(countFollowers(st)) })
+	return &Metrics{requests: f.NewCounterVec(prometheus.CounterOpts{
+		Name: "baton_inbox_requests_total",
+		Help: "Inbox POSTs by activity type and verdict (accepted, ignored, duplicate, or why it was refused).",
+	}, []string{"type", "verdict"})}
+}
+
+func countFollowers(st store.Store) int {
+	ctx := context.Background()
+	actors, err := st.ListActors(ctx)
+	if err != nil {
+		return -1
+	}
+	total := 0
+	for _, a := range actors {
+		n, err := st.CountFollowers(ctx, a.Name)
+		if err != nil {
+			return -1
+		}
+		total += n
+	}
+	return total
+}

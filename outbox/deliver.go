@@ -1,0 +1,249 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"baton/federation"
+	"baton/store"
+)
+
+// Run delivers the queue until ctx ends, then waits for deliveries in flight to finish. A dispatcher
+// claims only as many deliveries as there are idle workers, so nothing claimed sits waiting on a
+// shutdown: what is not finished is still leased in the store and taken again after a restart.
+func (o *Outbox) Run(ctx context.Context) {
+	idle := make(chan struct{}, o.cfg.Workers)
+	jobs := make(chan store.Delivery, o.cfg.Workers)
+	var wg sync.WaitGroup
+	for range o.cfg.Workers {
+		idle <- struct{}{}
+		wg.Go(func() {
+			for d := range jobs {
+				o.deliver(d)
+				idle <- struct{}{}
+			}
+		})
+	}
+	o.dispatch(ctx, idle, jobs)
+	close(jobs)
+	wg.Wait()
+}
+
+func (o *Outbox) dispatch(ctx context.Context, idle chan struct{}, jobs chan<- store.Delivery) {
+	poll := time.NewTicker(o.cfg.PollEvery)
+	defer poll.Stop()
+	for {
+		free := o.takeIdle(ctx, idle)
+		if free == 0 {
+			return
+		}
+		batch, err := o.store.Claim(ctx, o.now(), free, o.cfg.Lease)
+		if err != nil && ctx.Err() == nil {
+			o.log.Error("claim deliveries", "err", err)
+		}
+		for _, d := range batch {
+			jobs <- d
+		}
+		for range free - len(batch) {
+			idle <- struct{}{}
+		}
+		if len(batch) == free {
+			continue // there may be more due right now
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-o.nudge:
+		case <-poll.C:
+		}
+	}
+}
+
+// takeIdle waits for at least one idle worker and takes every idle one; 0 means ctx ended.
+func (o *Outbox) takeIdle(ctx context.Context, idle chan struct{}) int {
+	select {
+	case <-ctx.Done():
+		return 0
+	case <-idle:
+	}
+	n := 1
+	for {
+		select {
+		case <-idle:
+			n++
+		default:
+			return n
+		}
+	}
+}
+
+// deliver makes one attempt at one delivery and records the outcome in the store. It does not use the
+// Run context: a delivery in flight at shutdown finishes (bounded by the client's timeouts).
+func (o *Outbox) deliver(d store.Delivery) {
+	ctx := context.Background()
+	host := hostOf(d.Inbox)
+	if !o.hosts.allow(host) {
+		// The host's breaker is open: leave the delivery leased; it comes back when the lease ends,
+		// without counting as an attempt.
+		return
+	}
+	signer, err := o.signer(ctx, d.Activity.Signer)
+	if err != nil {
+		o.giveUp(ctx, d, "signer: "+err.Error())
+		return
+	}
+	start := time.Now()
+	err = o.client.Post(ctx, d.Inbox, d.Activity.Body, signer)
+	o.metrics.latency.Observe(time.Since(start).Seconds())
+	o.hosts.record(host, err == nil || !retryable(err))
+	switch {
+	case err == nil:
+		o.metrics.deliveries.WithLabelValues("delivered").Inc()
+		if err := o.store.Complete(ctx, d.ID); err != nil {
+			o.log.Error("record delivery", "inbox", d.Inbox, "err", err)
+		}
+	case !retryable(err) || d.Attempts+1 >= o.cfg.MaxAttempts:
+		o.giveUp(ctx, d, err.Error())
+	default:
+		o.retry(ctx, d, err)
+	}
+}
+
+func (o *Outbox) giveUp(ctx context.Context, d store.Delivery, reason string) {
+	o.metrics.deliveries.WithLabelValues("failed").Inc()
+	o.log.Warn("delivery given up", "inbox", d.Inbox, "activity", d.Activity.ID, "attempts", d.Attempts+1, "reason", reason)
+	if err := o.store.Fail(ctx, d.ID, reason); err != nil {
+		o.log.Error("record failed delivery", "inbox", d.Inbox, "err", err)
+	}
+}
+
+func (o *Outbox) retry(ctx context.Context, d store.Delivery, cause error) {
+	o.metrics.deliveries.WithLabelValues("retry").Inc()
+	wait := Backoff(d.Attempts + 1)
+	var status *federation.StatusError
+	if errors.As(cause, &status) && status.RetryAfter > wait {
+		wait = status.RetryAfter
+	}
+	o.log.Info("delivery will be retried", "inbox", d.Inbox, "attempts", d.Attempts+1, "in", wait.Round(time.Second), "reason", cause)
+	if err := o.store.Retry(ctx, d.ID, o.now().Add(wait), cause.Error()); err != nil {
+		o.log.Error("record delivery retry", "inbox", d.Inbox, "err", err)
+	}
+}
+
+// Backoff is the wait before attempt n+1 after n failed attempts: n⁴ + 15 seconds plus up to 10% jitter,
+// as Mastodon waits (16 attempts span about three weeks).
+func Backoff(failed int) time.Duration {
+	base := time.Duration(failed*failed*failed*failed+15) * time.Second
+	return base + time.Duration(rand.Int64N(int64(base)/10+1))
+}
+
+// retryable reports whether a failed attempt may succeed later: network errors, 5xx, and the 4xx
+// answers that mean "not now" (401 while a key is refetched, 408, 429), as Mastodon decides.
+func retryable(err error) bool {
+	if errors.Is(err, federation.ErrPrivateAddress) {
+		return false
+	}
+	var status *federation.StatusError
+	if !errors.As(err, &status) {
+		return true
+	}
+	switch status.Status {
+	case http.StatusUnauthorized, http.StatusRequestTimeout, http.StatusTooManyRequests:
+		return true
+	}
+	return status.Status >= 500
+}
+
+// signer returns the key a local actor signs with ("" is the instance actor), parsed once.
+func (o *Outbox) signer(ctx context.Context, name string) (federation.Signer, error) {
+	if s, ok := o.signers.Load(name); ok {
+		return s.(federation.Signer), nil
+	}
+	var pemText string
+	if name == "" {
+		b, err := o.store.Setting(ctx, InstanceKeySetting)
+		if err != nil {
+			return federation.Signer{}, err
+		}
+		pemText = string(b)
+	} else {
+		a, err := o.store.Actor(ctx, name)
+		if err != nil {
+			return federation.Signer{}, err
+		}
+		pemText = a.RSAKeyPEM
+	}
+	key, err := federation.ParsePrivateKeyPEM(pemText)
+	if err != nil {
+		return federation.Signer{}, err
+	}
+	s := federation.Signer{KeyID: o.urls.MainKey(name), Key: key}
+	o.signers.Store(name, s)
+	return s, nil
+}
+
+// InstanceKeySetting is the setting that holds the instance actor's RSA key (PEM).
+const InstanceKeySetting = "instance_rsa_key"
+
+func hostOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return rawURL
+	}
+	return u.Host
+}
+
+// Breaker limits, as Mastodon's: after 10 failures in a row a host is left alone for a minute.
+const (
+	breakerThreshold = 10
+	breakerOpenFor   = time.Minute
+)
+
+// breakers keeps a circuit breaker per remote host, in memory: a host that keeps failing is not sent
+// more requests for a while, so one dead server does not occupy every worker.
+type breakers struct {
+	now   func() time.Time
+	mu    sync.Mutex
+	hosts map[string]*breaker
+}
+
+type breaker struct {
+	failures  int
+	openUntil time.Time
+}
+
+// allow reports whether a request to host may go now. When the open period has passed, requests go
+// again; the next failure reopens the breaker at once.
+func (b *breakers) allow(host string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	h := b.hosts[host]
+	return h == nil || !b.now().Before(h.openUntil)
+}
+
+// record counts an outcome: ok closes the breaker; a failure counts, and opens it past the threshold.
+func (b *breakers) record(host string, ok bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if ok {
+		delete(b.hosts, host)
+		return
+	}
+	if b.hosts == nil {
+		b.hosts = map[string]*breaker{}
+	}
+	h := b.hosts[host]
+	if h == nil {
+		h = &breaker{}
+		b.hosts[host] = h
+	}
+	h.failures++
+	if h.failures >= breakerThreshold {
+		h.openUntil = b.now().Add(breakerOpenFor)
+	}
+}

@@ -1,0 +1,163 @@
+// Package outbox is what leaves the instance: a notice becomes a signed Note in a Create, queued in the
+// store for every follower's inbox (each shared inbox once), and workers deliver the queue with signed
+// requests, retrying with growing backoff and pausing hosts that keep failing.
+package outbox
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"baton/federation"
+	"baton/federation/proof"
+	"baton/notice"
+	"baton/store"
+)
+
+// Outbox publishes notices and delivers the queue.
+type Outbox struct {
+	store   store.Store
+	urls    federation.URLs
+	client  *federation.Client
+	now     func() time.Time
+	log     *slog.Logger
+	metrics *Metrics
+	cfg     Config
+
+	nudge   chan struct{} // wakes the dispatcher when work was queued
+	signers sync.Map      // local actor name -> federation.Signer, parsed once
+	hosts   breakers
+}
+
+// Config tunes delivery. Zero values take the defaults.
+type Config struct {
+	Workers     int           // concurrent deliveries; default 16
+	Lease       time.Duration // how long a claimed delivery is held before another worker may take it; default 2m
+	MaxAttempts int           // attempts before giving up; default 16, as Mastodon (about three weeks)
+	PollEvery   time.Duration // how often an idle dispatcher looks for due retries; default 1s
+}
+
+func (c *Config) defaults() {
+	if c.Workers <= 0 {
+		c.Workers = 16
+	}
+	if c.Lease <= 0 {
+		c.Lease = 2 * time.Minute
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 16
+	}
+	if c.PollEvery <= 0 {
+		c.PollEvery = time.Second
+	}
+}
+
+// Options are what an Outbox is made of.
+type Options struct {
+	Store   store.Store
+	URLs    federation.URLs
+	Client  *federation.Client
+	Now     func() time.Time
+	Log     *slog.Logger
+	Metrics *Metrics
+	Config  Config
+}
+
+// New makes an Outbox; call Run to deliver.
+func New(o Options) *Outbox {
+	o.Config.defaults()
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Metrics == nil { // a caller that does not scrape gets series on a registry of their own
+		o.Metrics = NewMetrics(prometheus.NewRegistry(), o.Store)
+	}
+	return &Outbox{
+		store: o.Store, urls: o.URLs, client: o.Client, now: o.Now, log: o.Log, metrics: o.Metrics,
+		cfg: o.Config, nudge: make(chan struct{}, 1), hosts: breakers{now: o.Now},
+	}
+}
+
+// Nudge tells the dispatcher that work was queued, so it need not wait for its next poll.
+func (o *Outbox) Nudge() {
+	select {
+	case o.nudge <- struct{}{}:
+	default:
+	}
+}
+
+// ErrNoStewards is returned for a notice meant for stewards on an instance that has none.
+var ErrNoStewards = errors.New("a relief request goes to the instance's stewards alone, and this instance has none yet")
+
+// Published is the outcome of publishing a notice.
+type Published struct {
+	Notice store.Notice
+	URL    string
+	Queued int // deliveries queued: one per distinct inbox
+}
+
+// PublishNotice signs n as its project actor and queues it for every follower. The notice is stored
+// and its deliveries queued in one transaction: once this returns, a crash loses nothing.
+func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published, error) {
+	if err := n.Validate(); err != nil {
+		return Published{}, err
+	}
+	if !n.Kind.Public() {
+		return Published{}, ErrNoStewards
+	}
+	actor, err := o.store.Actor(ctx, n.Project)
+	if err != nil {
+		return Published{}, fmt.Errorf("project %q: %w", n.Project, err)
+	}
+	id, err := o.store.NextNoticeID(ctx)
+	if err != nil {
+		return Published{}, err
+	}
+	published := o.now().UTC().Truncate(time.Second)
+	note, err := o.signedNote(id, actor, n, published)
+	if err != nil {
+		return Published{}, err
+	}
+	create, err := o.urls.CreateDocument(id, actor.Name, true, nil, note, published)
+	if err != nil {
+		return Published{}, err
+	}
+	stored := store.Notice{ID: id, Actor: actor.Name, Kind: string(n.Kind), Public: true, Document: note, Published: published}
+	queued, err := o.store.PublishNotice(ctx, stored, store.Activity{ID: o.urls.NoticeActivity(id), Signer: actor.Name, Body: create})
+	if err != nil {
+		return Published{}, err
+	}
+	o.metrics.published.Inc()
+	o.log.Info("notice published", "id", id, "project", actor.Name, "kind", n.Kind, "queued", queued)
+	o.Nudge()
+	return Published{Notice: stored, URL: o.urls.Notice(id), Queued: queued}, nil
+}
+
+// signedNote renders and signs the Note for a notice with the project's Ed25519 key.
+func (o *Outbox) signedNote(id int64, actor store.Actor, n notice.Notice, published time.Time) ([]byte, error) {
+	note, err := o.urls.NoteDocument(federation.NoteFields{
+		ID:          id,
+		Actor:       actor.Name,
+		ContentHTML: RenderHTML(o.urls, actor, n, id),
+		Published:   published,
+		Public:      true,
+		Tags:        Tags(o.urls, actor.Name, n.Kind),
+		Kind:        string(n.Kind),
+		Since:       n.Since,
+		Until:       n.Until,
+	})
+	if err != nil {
+		return nil, err
+	}
+	key := ed25519.NewKeyFromSeed(actor.Ed25519Seed)
+	return proof.Sign(note, key, o.urls.ProofKey(actor.Name), published)
+}

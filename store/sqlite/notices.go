@@ -1,0 +1,139 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"baton/store"
+)
+
+// NextNoticeID implements store.Notices. An id reserved and never published leaves a gap, which is
+// harmless: ids only have to be unique and never reused.
+func (s *Store) NextNoticeID(ctx context.Context) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO notice_ids DEFAULT VALUES`)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// PublishNotice implements store.Notices.
+func (s *Store) PublishNotice(ctx context.Context, n store.Notice, a store.Activity) (int, error) {
+	var queued int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO notices(id, actor, kind, public, document, published)
+			VALUES (?, ?, ?, ?, ?, ?)`, n.ID, n.Actor, n.Kind, n.Public, n.Document, unix(n.Published))
+		if isUniqueViolation(err) {
+			return store.ErrExists
+		}
+		if err != nil {
+			return err
+		}
+		seq, err := insertActivity(ctx, tx, a)
+		if err != nil {
+			return err
+		}
+		// One delivery per distinct inbox, chosen inside the database: the follower list is never
+		// loaded into memory, however long it is.
+		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries(activity, inbox, next_at, created)
+			SELECT DISTINCT ?, CASE WHEN shared_inbox != '' THEN shared_inbox ELSE inbox END, ?, ?
+			FROM followers WHERE local = ?`, seq, unix(n.Published), unix(n.Published), n.Actor)
+		if err != nil {
+			return err
+		}
+		queued, err = res.RowsAffected()
+		if err != nil || queued > 0 {
+			return err
+		}
+		// No follower: no delivery will ever complete and take the activity along, so drop it now.
+		_, err = tx.ExecContext(ctx, `DELETE FROM activities WHERE seq = ?`, seq)
+		return err
+	})
+	return int(queued), err
+}
+
+func insertActivity(ctx context.Context, tx *sql.Tx, a store.Activity) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO activities(activity_id, signer, body) VALUES (?, ?, ?)`, a.ID, a.Signer, a.Body)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+const noticeColumns = `id, actor, kind, public, document, published`
+
+func scanNotice(row scanner) (store.Notice, error) {
+	var n store.Notice
+	var published int64
+	err := row.Scan(&n.ID, &n.Actor, &n.Kind, &n.Public, &n.Document, &published)
+	n.Published = fromUnix(published)
+	return n, err
+}
+
+// Notice implements store.Notices.
+func (s *Store) Notice(ctx context.Context, id int64) (store.Notice, error) {
+	n, err := scanNotice(s.db.QueryRowContext(ctx, `SELECT `+noticeColumns+` FROM notices WHERE id = ?`, id))
+	return n, notFound(err)
+}
+
+// ListNotices implements store.Notices.
+func (s *Store) ListNotices(ctx context.Context, actor string, before int64, limit int, publicOnly bool) ([]store.Notice, error) {
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+noticeColumns+` FROM notices
+		WHERE actor = ? AND id < ? AND (public OR NOT ?) ORDER BY id DESC LIMIT ?`, actor, before, publicOnly, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Notice
+	for rows.Next() {
+		n, err := scanNotice(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// CountNotices implements store.Notices.
+func (s *Store) CountNotices(ctx context.Context, actor string, publicOnly bool) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM notices WHERE (? = '' OR actor = ?) AND (public OR NOT ?)`,
+		actor, actor, publicOnly).Scan(&n)
+	return n, err
+}
+
+// Seen implements store.Remote.
+func (s *Store) Seen(ctx context.Context, activityID string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM seen WHERE activity_id = ?`, activityID).Scan(&n)
+	return n > 0, err
+}
+
+// MarkSeen implements store.Remote.
+func (s *Store) MarkSeen(ctx context.Context, activityID string, now time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO seen(activity_id, at) VALUES (?, ?)`, activityID, unix(now))
+	return err
+}
+
+// RemoteKey implements store.Remote.
+func (s *Store) RemoteKey(ctx context.Context, keyID string) (store.RemoteKey, error) {
+	var k store.RemoteKey
+	var fetched int64
+	err := s.db.QueryRowContext(ctx, `SELECT key_id, owner, pem, fetched FROM remote_keys WHERE key_id = ?`, keyID).
+		Scan(&k.KeyID, &k.Owner, &k.PEM, &fetched)
+	k.Fetched = fromUnix(fetched)
+	return k, notFound(err)
+}
+
+// PutRemoteKey implements store.Remote.
+func (s *Store) PutRemoteKey(ctx context.Context, k store.RemoteKey) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO remote_keys(key_id, owner, pem, fetched) VALUES (?, ?, ?, ?)
+		ON CONFLICT(key_id) DO UPDATE SET owner = excluded.owner, pem = excluded.pem, fetched = excluded.fetched`,
+		k.KeyID, k.Owner, k.PEM, unix(k.Fetched))
+	return err
+}

@@ -1,0 +1,121 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"baton/store"
+)
+
+// Enqueue implements store.Queue.
+func (s *Store) Enqueue(ctx context.Context, a store.Activity, inboxes []string) error {
+	if len(inboxes) == 0 {
+		return nil // nothing to deliver, and no delivery would ever take the activity along
+	}
+	now := unix(time.Now())
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		seq, err := insertActivity(ctx, tx, a)
+		if err != nil {
+			return err
+		}
+		for _, inbox := range inboxes {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries(activity, inbox, next_at, created) VALUES (?, ?, ?, ?)`,
+				seq, inbox, now, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Claim implements store.Queue.
+func (s *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Delivery, error) {
+	var out []store.Delivery
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET lease_until = ?
+			WHERE id IN (SELECT id FROM deliveries WHERE state = 'queued' AND next_at <= ? AND lease_until <= ?
+			             ORDER BY next_at, id LIMIT ?)
+			RETURNING id`, unix(now.Add(lease)), unix(now), unix(now), limit)
+		if err != nil {
+			return err
+		}
+		var ids []any
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return err
+		}
+		out, err = loadDeliveries(ctx, tx, ids)
+		return err
+	})
+	return out, err
+}
+
+func loadDeliveries(ctx context.Context, tx *sql.Tx, ids []any) ([]store.Delivery, error) {
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	rows, err := tx.QueryContext(ctx, `SELECT d.id, d.inbox, d.attempts, d.created, a.activity_id, a.signer, a.body
+		FROM deliveries d JOIN activities a ON a.seq = d.activity WHERE d.id IN (`+marks+`) ORDER BY d.next_at, d.id`, ids...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Delivery
+	for rows.Next() {
+		var d store.Delivery
+		var created int64
+		if err := rows.Scan(&d.ID, &d.Inbox, &d.Attempts, &created, &d.Activity.ID, &d.Activity.Signer, &d.Activity.Body); err != nil {
+			return nil, err
+		}
+		d.Created = fromUnix(created)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Complete implements store.Queue. The activity's body stays while other deliveries still need it; the
+// last one to finish takes it along.
+func (s *Store) Complete(ctx context.Context, id int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var activity int64
+		err := tx.QueryRowContext(ctx, `DELETE FROM deliveries WHERE id = ? RETURNING activity`, id).Scan(&activity)
+		if err == sql.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM activities WHERE seq = ?
+			AND NOT EXISTS (SELECT 1 FROM deliveries WHERE activity = ?)`, activity, activity)
+		return err
+	})
+}
+
+// Retry implements store.Queue.
+func (s *Store) Retry(ctx context.Context, id int64, next time.Time, reason string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_at = ?, lease_until = 0,
+		last_error = ? WHERE id = ?`, unix(next), reason, id)
+	return err
+}
+
+// Fail implements store.Queue.
+func (s *Store) Fail(ctx context.Context, id int64, reason string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, state = 'failed', lease_until = 0,
+		last_error = ? WHERE id = ?`, reason, id)
+	return err
+}
+
+// QueueDepth implements store.Queue.
+func (s *Store) QueueDepth(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE state = 'queued'`).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,223 @@
+// Package sqlite is the embedded default store: one SQLite file in the data folder, through the pure-Go
+// driver modernc.org/sqlite, so `baton serve` needs no other service.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"baton/store"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// FileName is the database's name inside the data folder.
+const FileName = "baton.db"
+
+// Store is a store.Store in one SQLite file.
+type Store struct {
+	db *sql.DB
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if need be) the database in dir and brings its schema up to date.
+func Open(dir string) (*Store, error) {
+	q := url.Values{}
+	// WAL lets readers work beside the one writer; immediate transactions take the write lock at BEGIN,
+	// so two writers wait for each other (busy_timeout) instead of failing half-way.
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + filepath.ToSlash(filepath.Join(dir, FileName)) + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite in %s: %w", dir, err)
+	}
+	s := &Store{db: db}
+	if err := s.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+const schema = `
+CREATE TABLE IF NOT EXISTS settings (
+	key   TEXT PRIMARY KEY,
+	value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS actors (
+	name         TEXT PRIMARY KEY,
+	kind         TEXT NOT NULL,
+	display_name TEXT NOT NULL,
+	summary      TEXT NOT NULL,
+	homepage     TEXT NOT NULL,
+	repository   TEXT NOT NULL,
+	rsa_key_pem  TEXT NOT NULL,
+	ed25519_seed BLOB NOT NULL,
+	created      INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS followers (
+	seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+	local        TEXT NOT NULL REFERENCES actors(name),
+	actor        TEXT NOT NULL,
+	inbox        TEXT NOT NULL,
+	shared_inbox TEXT NOT NULL,
+	follow_id    TEXT NOT NULL,
+	created      INTEGER NOT NULL,
+	UNIQUE (local, actor)
+);
+CREATE INDEX IF NOT EXISTS followers_actor ON followers(actor);
+CREATE TABLE IF NOT EXISTS notice_ids (
+	id INTEGER PRIMARY KEY AUTOINCREMENT
+);
+CREATE TABLE IF NOT EXISTS notices (
+	id        INTEGER PRIMARY KEY,
+	actor     TEXT NOT NULL REFERENCES actors(name),
+	kind      TEXT NOT NULL,
+	public    INTEGER NOT NULL,
+	document  BLOB NOT NULL,
+	published INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notices_actor ON notices(actor, id);
+CREATE TABLE IF NOT EXISTS activities (
+	seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+	activity_id TEXT NOT NULL,
+	signer      TEXT NOT NULL,
+	body        BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	activity    INTEGER NOT NULL REFERENCES activities(seq),
+	inbox       TEXT NOT NULL,
+	state       TEXT NOT NULL DEFAULT 'queued',
+	attempts    INTEGER NOT NULL DEFAULT 0,
+	next_at     INTEGER NOT NULL,
+	lease_until INTEGER NOT NULL DEFAULT 0,
+	last_error  TEXT NOT NULL DEFAULT '',
+	created     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, next_at);
+CREATE TABLE IF NOT EXISTS seen (
+	activity_id TEXT PRIMARY KEY,
+	at          INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS remote_keys (
+	key_id  TEXT PRIMARY KEY,
+	owner   TEXT NOT NULL,
+	pem     TEXT NOT NULL,
+	fetched INTEGER NOT NULL
+);
+`
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("create sqlite schema: %w", err)
+	}
+	return nil
+}
+
+// inTx runs fn in one transaction, committing only if fn succeeds.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func unix(t time.Time) int64 { return t.UnixNano() }
+
+func fromUnix(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+func isUniqueViolation(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+// Setting implements store.Settings.
+func (s *Store) Setting(ctx context.Context, key string) ([]byte, error) {
+	var v []byte
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	return v, notFound(err)
+}
+
+// InitSetting implements store.Settings.
+func (s *Store) InitSetting(ctx context.Context, key string, value []byte) ([]byte, error) {
+	var stored []byte
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)`, key, value); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&stored)
+	})
+	return stored, err
+}
+
+const actorColumns = `name, kind, display_name, summary, homepage, repository, rsa_key_pem, ed25519_seed, created`
+
+// CreateActor implements store.Actors.
+func (s *Store) CreateActor(ctx context.Context, a store.Actor) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO actors(`+actorColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.Name, a.Kind, a.DisplayName, a.Summary, a.Homepage, a.Repository, a.RSAKeyPEM, a.Ed25519Seed, unix(a.Created))
+	if isUniqueViolation(err) {
+		return fmt.Errorf("actor %q: %w", a.Name, store.ErrExists)
+	}
+	return err
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanActor(row scanner) (store.Actor, error) {
+	var a store.Actor
+	var created int64
+	err := row.Scan(&a.Name, &a.Kind, &a.DisplayName, &a.Summary, &a.Homepage, &a.Repository, &a.RSAKeyPEM, &a.Ed25519Seed, &created)
+	a.Created = fromUnix(created)
+	return a, err
+}
+
+// Actor implements store.Actors.
+func (s *Store) Actor(ctx context.Context, name string) (store.Actor, error) {
+	a, err := scanActor(s.db.QueryRowContext(ctx, `SELECT `+actorColumns+` FROM actors WHERE name = ?`, name))
+	return a, notFound(err)
+}
+
+// ListActors implements store.Actors.
+func (s *Store) ListActors(ctx context.Context) ([]store.Actor, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+actorColumns+` FROM actors ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Actor
+	for rows.Next() {
+		a, err := scanActor(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,303 @@
+package storetest
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"baton/store"
+)
+
+func inboxes(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("https://host%03d.example/inbox", i)
+	}
+	return out
+}
+
+func activity(name string) store.Activity {
+	return store.Activity{
+		ID:     "https://baton.example/activities/" + name,
+		Signer: "xz",
+		Body:   []byte(`{"type":"Announce","id":"` + name + `","bytes":"` + "\x00\x01\xff" + `"}`),
+	}
+}
+
+func enqueue(t *testing.T, s store.Store, a store.Activity, to ...string) {
+	t.Helper()
+	noErr(t, "Enqueue", s.Enqueue(ctx(t), a, to))
+}
+
+// claimAll claims everything due at now with a lease, and checks how many there were.
+func claimAll(t *testing.T, s store.Store, now time.Time, lease time.Duration, want int) []store.Delivery {
+	t.Helper()
+	ds := claim(t, s, now, 1000, lease)
+	if len(ds) != want {
+		t.Fatalf("claimed %d deliveries (inboxes %q), want %d", len(ds), deliveryInboxes(ds), want)
+	}
+	return ds
+}
+
+func testQueue(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("EnqueueAndDepth", func(t *testing.T) {
+		s := open(t)
+		wantDepth(t, s, 0)
+		wantNoClaim(t, s, "empty queue", time.Now())
+		enqueue(t, s, activity("a"), inboxes(3)...)
+		wantDepth(t, s, 3)
+		enqueue(t, s, activity("b"), inboxes(7)[3:]...)
+		wantDepth(t, s, 7)
+		enqueue(t, s, activity("nowhere")) // to no inbox: nothing queued, no error
+		wantDepth(t, s, 7)
+		// The same inbox twice in one call is the caller's business: two deliveries.
+		enqueue(t, s, activity("twice"), "https://x.example/inbox", "https://x.example/inbox")
+		wantDepth(t, s, 9)
+		// Claiming leases; it does not take anything off the queue.
+		claimAll(t, s, time.Now(), time.Minute, 9)
+		wantDepth(t, s, 9)
+	})
+
+	t.Run("ClaimReturnsDeliveriesIntact", func(t *testing.T) {
+		s := open(t)
+		before := time.Now()
+		a := activity("intact")
+		instance := store.Activity{ID: "https://baton.example/actor#update", Signer: "", Body: []byte(`{"type":"Update"}`)}
+		enqueue(t, s, a, "https://one.example/inbox", "https://two.example/inbox")
+		enqueue(t, s, instance, "https://three.example/inbox")
+		after := time.Now()
+		ds := claimAll(t, s, after, time.Minute, 3)
+		ids := map[int64]bool{}
+		for _, d := range ds {
+			ids[d.ID] = true
+			want := a
+			if d.Inbox == "https://three.example/inbox" {
+				want = instance
+			}
+			if !sameActivity(d.Activity, want) {
+				t.Fatalf("delivery to %s carries\n %+v (body %q)\nwant %+v (body %q)", d.Inbox, d.Activity, d.Activity.Body, want, want.Body)
+			}
+			wantInt(t, "Attempts", d.Attempts, 0)
+			if d.Created.Before(before.Add(-time.Second)) || d.Created.After(after.Add(time.Second)) {
+				t.Fatalf("Created = %v, want between %v and %v", d.Created, before, after)
+			}
+		}
+		wantInt(t, "distinct delivery ids", len(ids), 3)
+		wantStrings(t, "inboxes", sortedInboxes(ds), []string{"https://one.example/inbox", "https://three.example/inbox", "https://two.example/inbox"})
+	})
+
+	t.Run("ClaimRespectsLimit", func(t *testing.T) {
+		s := open(t)
+		enqueue(t, s, activity("a"), inboxes(5)...)
+		now := time.Now()
+		seen := map[int64]bool{}
+		for _, tc := range []struct{ limit, want int }{{2, 2}, {1, 1}, {10, 2}, {10, 0}} {
+			ds := claim(t, s, now, tc.limit, time.Hour)
+			wantInt(t, fmt.Sprintf("Claim(limit %d)", tc.limit), len(ds), tc.want)
+			for _, d := range ds {
+				if seen[d.ID] {
+					t.Fatalf("delivery %d claimed twice within its lease", d.ID)
+				}
+				seen[d.ID] = true
+			}
+		}
+		wantInt(t, "claimed in all", len(seen), 5)
+	})
+
+	t.Run("Lease", func(t *testing.T) {
+		s := open(t)
+		enqueue(t, s, activity("a"), inboxes(3)...)
+		t0 := time.Now()
+		const lease = 10 * time.Minute
+		first := claimAll(t, s, t0, lease, 3)
+		wantNoClaim(t, s, "a second claim at the same time", t0)
+		wantNoClaim(t, s, "half way through the lease", t0.Add(lease/2))
+		wantNoClaim(t, s, "just before the lease runs out", t0.Add(lease-time.Millisecond))
+		wantDepth(t, s, 3)
+		// The worker died: after its lease another one takes them again, whole.
+		t1 := t0.Add(lease + time.Millisecond)
+		again := claimAll(t, s, t1, lease, 3)
+		wantIDs(t, "reclaimed ids", sortIDs(deliveryIDs(again)), sortIDs(deliveryIDs(first)))
+		for _, d := range again {
+			if !sameActivity(d.Activity, activity("a")) {
+				t.Fatalf("reclaimed delivery carries %+v", d.Activity)
+			}
+		}
+		// And that claim holds its own lease from its own now.
+		wantNoClaim(t, s, "during the second lease", t1.Add(lease-time.Millisecond))
+		claimAll(t, s, t1.Add(lease+time.Millisecond), lease, 3)
+	})
+
+	t.Run("Complete", func(t *testing.T) {
+		s := open(t)
+		enqueue(t, s, activity("a"), inboxes(3)...)
+		t0 := time.Now()
+		ds := claimAll(t, s, t0, time.Minute, 3)
+		noErr(t, "Complete", s.Complete(ctx(t), ds[0].ID))
+		wantDepth(t, s, 2)
+		noErr(t, "Complete again", s.Complete(ctx(t), ds[0].ID))
+		noErr(t, "Complete of an unknown id", s.Complete(ctx(t), ds[2].ID+1_000_000))
+		wantDepth(t, s, 2)
+		// The others are still there, with their activity, once their lease ran out.
+		rest := claimAll(t, s, t0.Add(time.Hour), time.Minute, 2)
+		wantIDs(t, "left after Complete", sortIDs(deliveryIDs(rest)), sortIDs([]int64{ds[1].ID, ds[2].ID}))
+		for _, d := range rest {
+			if !sameActivity(d.Activity, activity("a")) {
+				t.Fatalf("delivery left after a sibling's Complete carries %+v", d.Activity)
+			}
+			noErr(t, "Complete", s.Complete(ctx(t), d.ID))
+		}
+		wantDepth(t, s, 0)
+		wantNoClaim(t, s, "after completing all", t0.Add(24*time.Hour))
+	})
+
+	t.Run("Retry", func(t *testing.T) {
+		s := open(t)
+		enqueue(t, s, activity("a"), "https://down.example/inbox")
+		enqueue(t, s, activity("b"), "https://up.example/inbox")
+		t0 := time.Now()
+		ds := claimAll(t, s, t0, time.Hour, 2)
+		var d store.Delivery
+		for _, c := range ds {
+			if c.Inbox == "https://down.example/inbox" {
+				d = c
+			}
+		}
+		next := t0.Add(5 * time.Minute)
+		noErr(t, "Retry", s.Retry(ctx(t), d.ID, next, "503 Service Unavailable"))
+		wantDepth(t, s, 2)
+		wantNoClaim(t, s, "right after Retry", t0)
+		wantNoClaim(t, s, "just before next", next.Add(-time.Millisecond))
+		// Retry released the lease: due at next, although the claim's lease runs an hour.
+		got := claimAll(t, s, next, time.Hour, 1)[0]
+		wantInt(t, "ID", int(got.ID), int(d.ID))
+		wantInt(t, "Attempts after one Retry", got.Attempts, 1)
+		if got.Inbox != d.Inbox || !sameActivity(got.Activity, d.Activity) || !got.Created.Equal(d.Created) {
+			t.Fatalf("retried delivery\n got %+v\nwant %+v", got, d)
+		}
+		// Again, and this time it is due at once.
+		noErr(t, "Retry", s.Retry(ctx(t), d.ID, next, "timeout"))
+		got = claimAll(t, s, next, time.Hour, 1)[0]
+		wantInt(t, "Attempts after two Retries", got.Attempts, 2)
+		noErr(t, "Complete", s.Complete(ctx(t), d.ID))
+		wantDepth(t, s, 1)
+	})
+
+	t.Run("Fail", func(t *testing.T) {
+		s := open(t)
+		enqueue(t, s, activity("a"), "https://gone.example/inbox", "https://fine.example/inbox")
+		t0 := time.Now()
+		ds := claimAll(t, s, t0, time.Minute, 2)
+		var failed, other store.Delivery
+		for _, d := range ds {
+			if d.Inbox == "https://gone.example/inbox" {
+				failed = d
+			} else {
+				other = d
+			}
+		}
+		noErr(t, "Fail", s.Fail(ctx(t), failed.ID, "410 Gone"))
+		wantDepth(t, s, 1)
+		got := claimAll(t, s, t0.Add(time.Hour), time.Minute, 1)
+		wantInt(t, "delivery left", int(got[0].ID), int(other.ID))
+		noErr(t, "Complete", s.Complete(ctx(t), other.ID))
+		wantDepth(t, s, 0)
+		wantNoClaim(t, s, "a failed delivery, much later", t0.Add(365*24*time.Hour))
+		// Failing it again changes nothing.
+		noErr(t, "Fail again", s.Fail(ctx(t), failed.ID, "410 Gone"))
+		wantDepth(t, s, 0)
+	})
+
+	t.Run("DueOrder", func(t *testing.T) {
+		s := open(t)
+		// Fresh deliveries come out in the order they were queued.
+		for _, name := range []string{"a", "b", "c", "d"} {
+			enqueue(t, s, activity(name), "https://"+name+".example/inbox")
+		}
+		t0 := time.Now()
+		first := claim(t, s, t0, 1, time.Minute)
+		wantStrings(t, "first claimed", deliveryInboxes(first), []string{"https://a.example/inbox"})
+		rest := claim(t, s, t0, 10, time.Minute)
+		wantStrings(t, "claimed next", deliveryInboxes(rest), []string{"https://b.example/inbox", "https://c.example/inbox", "https://d.example/inbox"})
+
+		// Retried ones come out in the order they are due, not the order they were queued or retried.
+		byInbox := map[string]int64{}
+		for _, d := range append(first, rest...) {
+			byInbox[d.Inbox] = d.ID
+		}
+		for _, r := range []struct {
+			name string
+			in   time.Duration
+		}{{"a", 4 * time.Minute}, {"b", 2 * time.Minute}, {"c", 3 * time.Minute}, {"d", time.Minute}} {
+			noErr(t, "Retry", s.Retry(ctx(t), byInbox["https://"+r.name+".example/inbox"], t0.Add(r.in), "later"))
+		}
+		wantStrings(t, "due at +2m30s", deliveryInboxes(claim(t, s, t0.Add(150*time.Second), 10, time.Hour)),
+			[]string{"https://d.example/inbox", "https://b.example/inbox"})
+		wantStrings(t, "due later, one at a time", deliveryInboxes(claim(t, s, t0.Add(time.Hour), 1, time.Hour)),
+			[]string{"https://c.example/inbox"})
+		wantStrings(t, "the last", deliveryInboxes(claim(t, s, t0.Add(time.Hour), 10, time.Hour)),
+			[]string{"https://a.example/inbox"})
+	})
+
+	t.Run("ConcurrentClaims", func(t *testing.T) {
+		s := open(t)
+		const total, workers = 200, 4
+		all := inboxes(total)
+		for i := 0; i < total; i += 50 {
+			enqueue(t, s, activity(fmt.Sprint(i)), all[i:i+50]...)
+		}
+		wantDepth(t, s, total)
+		now := time.Now()
+		claimed := make([][]store.Delivery, workers)
+		var start, wg sync.WaitGroup
+		start.Add(1)
+		for w := range workers {
+			wg.Go(func() {
+				start.Wait()
+				for range total {
+					ds, err := s.Claim(ctx(t), now, 3, time.Hour)
+					if err != nil {
+						t.Errorf("worker %d: Claim: %v", w, err)
+						return
+					}
+					if len(ds) == 0 {
+						return
+					}
+					claimed[w] = append(claimed[w], ds...)
+				}
+				t.Errorf("worker %d never ran out of deliveries", w)
+			})
+		}
+		start.Done()
+		wg.Wait()
+		byID := map[int64]int{}
+		inboxSeen := map[string]int{}
+		for w := range workers {
+			for _, d := range claimed[w] {
+				byID[d.ID]++
+				inboxSeen[d.Inbox]++
+			}
+		}
+		for id, n := range byID {
+			if n != 1 {
+				t.Errorf("delivery %d claimed %d times", id, n)
+			}
+		}
+		wantInt(t, "distinct deliveries claimed", len(byID), total)
+		for _, inbox := range all {
+			if inboxSeen[inbox] != 1 {
+				t.Errorf("inbox %s claimed %d times", inbox, inboxSeen[inbox])
+			}
+		}
+		wantDepth(t, s, total)
+		wantNoClaim(t, s, "after every delivery was claimed", now)
+	})
+}
+
+func sortIDs(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,75 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"baton/store"
+)
+
+func testRemote(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("Seen", func(t *testing.T) {
+		s := open(t)
+		const id = "https://social.example/activities/1"
+		const other = "https://social.example/activities/2"
+		wantSeen := func(what, activityID string, want bool) {
+			t.Helper()
+			got, err := s.Seen(ctx(t), activityID)
+			noErr(t, "Seen", err)
+			if got != want {
+				t.Fatalf("%s: Seen(%q) = %v, want %v", what, activityID, got, want)
+			}
+		}
+		wantSeen("before MarkSeen", id, false)
+		noErr(t, "MarkSeen", s.MarkSeen(ctx(t), id, when))
+		wantSeen("after MarkSeen", id, true)
+		wantSeen("another id", other, false)
+		wantSeen("a prefix", id[:len(id)-1], false)
+		noErr(t, "MarkSeen twice", s.MarkSeen(ctx(t), id, when.Add(time.Minute)))
+		wantSeen("after MarkSeen twice", id, true)
+		noErr(t, "MarkSeen of another", s.MarkSeen(ctx(t), other, when))
+		wantSeen("the other after its MarkSeen", other, true)
+	})
+
+	t.Run("RemoteKey", func(t *testing.T) {
+		s := open(t)
+		const keyID = "https://social.example/users/alice#main-key"
+		_, err := s.RemoteKey(ctx(t), keyID)
+		wantErr(t, "RemoteKey of an empty store", err, store.ErrNotFound)
+
+		first := store.RemoteKey{
+			KeyID:   keyID,
+			Owner:   "https://social.example/users/alice",
+			PEM:     "-----BEGIN PUBLIC KEY-----\nMIIBIjAN first\n-----END PUBLIC KEY-----\n",
+			Fetched: when,
+		}
+		bob := store.RemoteKey{
+			KeyID:   "https://social.example/users/bob#main-key",
+			Owner:   "https://social.example/users/bob",
+			PEM:     "-----BEGIN PUBLIC KEY-----\nMIIBIjAN bob\n-----END PUBLIC KEY-----\n",
+			Fetched: when.Add(time.Second),
+		}
+		rotated := store.RemoteKey{
+			KeyID:   keyID,
+			Owner:   "https://social.example/users/alice2",
+			PEM:     "-----BEGIN PUBLIC KEY-----\nMIIBIjAN rotated\n-----END PUBLIC KEY-----\n",
+			Fetched: when.Add(36 * time.Hour),
+		}
+		wantKey := func(what string, want store.RemoteKey) {
+			t.Helper()
+			got, err := s.RemoteKey(ctx(t), want.KeyID)
+			noErr(t, what, err)
+			if got.KeyID != want.KeyID || got.Owner != want.Owner || got.PEM != want.PEM || !got.Fetched.Equal(want.Fetched) {
+				t.Fatalf("%s: RemoteKey\n got %+v\nwant %+v", what, got, want)
+			}
+		}
+		noErr(t, "PutRemoteKey", s.PutRemoteKey(ctx(t), first))
+		noErr(t, "PutRemoteKey(bob)", s.PutRemoteKey(ctx(t), bob))
+		wantKey("after Put", first)
+		noErr(t, "PutRemoteKey again", s.PutRemoteKey(ctx(t), rotated))
+		wantKey("after a second Put", rotated)
+		wantKey("another key", bob)
+		_, err = s.RemoteKey(ctx(t), "https://social.example/users/carol#main-key")
+		wantErr(t, "RemoteKey(unknown)", err, store.ErrNotFound)
+	})
+}

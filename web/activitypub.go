@@ -1,0 +1,346 @@
+package web
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"strconv"
+	"strings"
+
+	vocab "github.com/go-ap/activitypub"
+
+	"baton/federation"
+	"baton/notice"
+	"baton/store"
+)
+
+// webfinger answers acct: lookups for the project actors and the instance actor.
+func (s *Server) webfinger(w http.ResponseWriter, r *http.Request) {
+	resource := r.URL.Query().Get("resource")
+	if resource == "" {
+		writeError(w, http.StatusBadRequest, "missing resource parameter (acct:NAME@HOST)")
+		return
+	}
+	name, host, err := federation.ParseAcct(resource)
+	if err != nil {
+		// An actor URL is a valid resource too.
+		name = s.urls.LocalActorName(resource)
+		host = strings.ToLower(s.urls.AcctHost())
+		if name == "" && resource != s.urls.InstanceActor() {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+	if host != strings.ToLower(s.urls.AcctHost()) && host != strings.ToLower(s.urls.Host()) {
+		writeError(w, http.StatusNotFound, "this instance is "+s.urls.AcctHost()+", not "+host)
+		return
+	}
+	if name == "" || name == strings.ToLower(s.urls.Host()) {
+		writeJSON(w, http.StatusOK, federation.JRDContentType, s.urls.WebFingerFor(s.urls.Host(), s.urls.InstanceActor()))
+		return
+	}
+	if _, err := s.store.Actor(r.Context(), name); err != nil {
+		s.storeError(w, err, "actor "+name)
+		return
+	}
+	writeJSON(w, http.StatusOK, federation.JRDContentType, s.urls.WebFingerFor(name, s.urls.Actor(name)))
+}
+
+// hostMeta points older clients at WebFinger.
+func (s *Server) hostMeta(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/xrd+xml")
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
+<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">
+  <Link rel="lrdd" template="%s/.well-known/webfinger?resource={uri}"/>
+</XRD>
+`, html.EscapeString(s.urls.Base.String()))
+}
+
+func (s *Server) nodeinfoLinks(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, "application/json", s.urls.NodeInfoLinks())
+}
+
+func (s *Server) nodeinfo(w http.ResponseWriter, r *http.Request) {
+	version := r.PathValue("version")
+	if version != "2.0" && version != "2.1" {
+		writeError(w, http.StatusNotFound, "NodeInfo schema "+version+" is not served; try 2.0 or 2.1")
+		return
+	}
+	actors, err := s.store.ListActors(r.Context())
+	if err != nil {
+		s.storeError(w, err, "actors")
+		return
+	}
+	posts, err := s.store.CountNotices(r.Context(), "", true)
+	if err != nil {
+		s.storeError(w, err, "notices")
+		return
+	}
+	doc := federation.NodeInfoDocument(version, s.version, s.urls.Host(), len(actors), posts)
+	writeJSON(w, http.StatusOK, "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/"+version+"#\"", doc)
+}
+
+// instanceActor serves the actor that signs this instance's fetches. It answers unsigned GETs, so that
+// two servers that both demand signed fetches can still learn each other's keys.
+func (s *Server) instanceActor(w http.ResponseWriter, r *http.Request) {
+	doc, err := s.urls.ActorDocument(federation.ActorProfile{
+		Username:     s.urls.Host(),
+		Type:         vocab.ApplicationType,
+		DisplayName:  s.urls.Host(),
+		SummaryHTML:  "<p>The Baton instance at " + html.EscapeString(s.urls.Host()) + ". It signs this instance's requests.</p>",
+		RSAPublicPEM: s.instanceRSAPublicPEM,
+	})
+	if err != nil {
+		s.storeError(w, err, "instance actor")
+		return
+	}
+	writeActivity(w, doc)
+}
+
+// instanceCollection serves the instance actor's (empty) outbox, followers and following.
+func (s *Server) instanceCollection(w http.ResponseWriter, r *http.Request) {
+	var id string
+	switch r.PathValue("collection") {
+	case "outbox":
+		id = s.urls.Outbox("")
+	case "followers":
+		id = s.urls.Followers("")
+	case "following":
+		id = s.urls.Following("")
+	default:
+		writeError(w, http.StatusNotFound, "no such collection")
+		return
+	}
+	doc, err := federation.OrderedCollection(id, 0, "")
+	if err != nil {
+		s.storeError(w, err, "collection")
+		return
+	}
+	writeActivity(w, doc)
+}
+
+// actor serves a project's actor document to servers and its page to people.
+func (s *Server) actor(w http.ResponseWriter, r *http.Request) {
+	a, err := s.store.Actor(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.storeError(w, err, "actor "+r.PathValue("name"))
+		return
+	}
+	if !federation.WantsActivityJSON(r) {
+		s.projectPage(w, r, a)
+		return
+	}
+	doc, err := s.actorDocument(r.Context(), a)
+	if err != nil {
+		s.storeError(w, err, "actor document")
+		return
+	}
+	writeActivity(w, doc)
+}
+
+func (s *Server) actorDocument(ctx context.Context, a store.Actor) ([]byte, error) {
+	signer, err := federation.ParsePrivateKeyPEM(a.RSAKeyPEM)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := federation.PublicKeyPEM(signer.Public())
+	if err != nil {
+		return nil, err
+	}
+	status, err := s.status(ctx, a.Name)
+	if err != nil {
+		return nil, err
+	}
+	return s.urls.ActorDocument(federation.ActorProfile{
+		Name:         a.Name,
+		Username:     a.Name,
+		Type:         vocab.ServiceType,
+		DisplayName:  displayName(a),
+		SummaryHTML:  actorSummary(a),
+		Fields:       profileFields(a, status),
+		RSAPublicPEM: pub,
+		ProofKey:     ed25519.NewKeyFromSeed(a.Ed25519Seed).Public().(ed25519.PublicKey),
+		Published:    a.Created,
+	})
+}
+
+func actorSummary(a store.Actor) string {
+	var b strings.Builder
+	if a.Summary != "" {
+		b.WriteString("<p>" + html.EscapeString(a.Summary) + "</p>")
+	}
+	b.WriteString("<p>Signed notices about who looks after " + html.EscapeString(displayName(a)) +
+		": hiatus, handovers, signing keys, scrutiny windows.</p>")
+	return b.String()
+}
+
+// profileFields are the rows Mastodon shows under the bio: how the project stands, and its links.
+func profileFields(a store.Actor, status string) []federation.Field {
+	fields := []federation.Field{{Name: "Status", ValueHTML: html.EscapeString(status)}}
+	if a.Homepage != "" {
+		fields = append(fields, federation.Field{Name: "Homepage", ValueHTML: link(a.Homepage)})
+	}
+	if a.Repository != "" {
+		fields = append(fields, federation.Field{Name: "Repository", ValueHTML: link(a.Repository)})
+	}
+	return fields
+}
+
+func link(u string) string {
+	e := html.EscapeString(u)
+	return `<a href="` + e + `" rel="me nofollow noopener noreferrer" target="_blank">` + e + `</a>`
+}
+
+// status says how a project stands now, from its public notices.
+func (s *Server) status(ctx context.Context, name string) (string, error) {
+	events, err := s.events(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	return notice.Status(events, s.now()), nil
+}
+
+// statusWindow bounds how many of a project's notices its status is computed from.
+const statusWindow = 500
+
+func (s *Server) events(ctx context.Context, name string) ([]notice.Event, error) {
+	notices, err := s.store.ListNotices(ctx, name, 0, statusWindow, true)
+	if err != nil {
+		return nil, err
+	}
+	events := make([]notice.Event, 0, len(notices))
+	for i := len(notices) - 1; i >= 0; i-- { // oldest first
+		v, err := federation.ParseNote(notices[i].Document)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, notice.Event{Kind: notice.Kind(v.Kind), Published: notices[i].Published, Since: v.Since, Until: v.Until})
+	}
+	return events, nil
+}
+
+// pageSize is how many items a collection page or feed holds.
+const pageSize = 20
+
+// outboxCollection serves a project's public notices, as the Create activities that delivered them,
+// newest first, paged by ?before=ID.
+func (s *Server) outboxCollection(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if _, err := s.store.Actor(r.Context(), name); err != nil {
+		s.storeError(w, err, "actor "+name)
+		return
+	}
+	id := s.urls.Outbox(name)
+	q := r.URL.Query()
+	if q.Get("page") == "" {
+		total, err := s.store.CountNotices(r.Context(), name, true)
+		if err != nil {
+			s.storeError(w, err, "notices")
+			return
+		}
+		doc, err := federation.OrderedCollection(id, total, id+"?page=true")
+		s.writeDoc(w, doc, err)
+		return
+	}
+	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
+	notices, err := s.store.ListNotices(r.Context(), name, before, pageSize, true)
+	if err != nil {
+		s.storeError(w, err, "notices")
+		return
+	}
+	items := make([]json.RawMessage, 0, len(notices))
+	for _, n := range notices {
+		create, err := s.urls.CreateDocument(n.ID, n.Actor, true, nil, n.Document, n.Published)
+		if err != nil {
+			s.storeError(w, err, "notice")
+			return
+		}
+		items = append(items, create)
+	}
+	next := ""
+	if len(notices) == pageSize {
+		next = fmt.Sprintf("%s?page=true&before=%d", id, notices[len(notices)-1].ID)
+	}
+	pageID := id + "?" + r.URL.RawQuery
+	doc, err := federation.OrderedCollectionPage(pageID, id, next, items)
+	s.writeDoc(w, doc, err)
+}
+
+// followersCollection gives the number of followers, not who they are.
+func (s *Server) followersCollection(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if _, err := s.store.Actor(r.Context(), name); err != nil {
+		s.storeError(w, err, "actor "+name)
+		return
+	}
+	n, err := s.store.CountFollowers(r.Context(), name)
+	if err != nil {
+		s.storeError(w, err, "followers")
+		return
+	}
+	doc, err := federation.OrderedCollection(s.urls.Followers(name), n, "")
+	s.writeDoc(w, doc, err)
+}
+
+// followingCollection is empty: project actors follow no one.
+func (s *Server) followingCollection(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if _, err := s.store.Actor(r.Context(), name); err != nil {
+		s.storeError(w, err, "actor "+name)
+		return
+	}
+	doc, err := federation.OrderedCollection(s.urls.Following(name), 0, "")
+	s.writeDoc(w, doc, err)
+}
+
+func (s *Server) writeDoc(w http.ResponseWriter, doc []byte, err error) {
+	if err != nil {
+		s.storeError(w, err, "document")
+		return
+	}
+	writeActivity(w, doc)
+}
+
+// storedNotice loads the notice named by the {id} in the path; only public notices are served.
+func (s *Server) storedNotice(w http.ResponseWriter, r *http.Request) (store.Notice, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusNotFound, "notice "+r.PathValue("id")+" not found")
+		return store.Notice{}, false
+	}
+	n, err := s.store.Notice(r.Context(), id)
+	if err == nil && !n.Public {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		s.storeError(w, err, "notice "+r.PathValue("id"))
+		return store.Notice{}, false
+	}
+	return n, true
+}
+
+// notice serves a notice: the signed Note, exactly as it was delivered, or its page.
+func (s *Server) notice(w http.ResponseWriter, r *http.Request) {
+	n, ok := s.storedNotice(w, r)
+	if !ok {
+		return
+	}
+	if !federation.WantsActivityJSON(r) {
+		s.noticePage(w, r, n)
+		return
+	}
+	writeActivity(w, n.Document)
+}
+
+// noticeActivity serves the Create that delivered a notice.
+func (s *Server) noticeActivity(w http.ResponseWriter, r *http.Request) {
+	n, ok := s.storedNotice(w, r)
+	if !ok {
+		return
+	}
+	doc, err := s.urls.CreateDocument(n.ID, n.Actor, true, nil, n.Document, n.Published)
+	s.writeDoc(w, doc, err)
+}

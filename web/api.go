@@ -1,0 +1,243 @@
+package web
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"baton/federation"
+	"baton/notice"
+	"baton/outbox"
+	"baton/store"
+)
+
+// maxAPIBody bounds the JSON a client may send to the API.
+const maxAPIBody = 64 << 10
+
+// ProjectRequest is the body of POST /api/v1/projects.
+type ProjectRequest struct {
+	Name        string `json:"name"`
+	DisplayName string `json:"display_name"`
+	Summary     string `json:"summary"`
+	Homepage    string `json:"homepage"`
+	Repository  string `json:"repository"`
+}
+
+// ProjectView is a project as the API shows it.
+type ProjectView struct {
+	Name        string `json:"name"`
+	Handle      string `json:"handle"`
+	Actor       string `json:"actor"`
+	DisplayName string `json:"display_name"`
+	Summary     string `json:"summary,omitempty"`
+	Homepage    string `json:"homepage,omitempty"`
+	Repository  string `json:"repository,omitempty"`
+	Status      string `json:"status"`
+	Followers   int    `json:"followers"`
+	Notices     int    `json:"notices"`
+	Created     string `json:"created"`
+}
+
+// NoticeRequest is the body of POST /api/v1/projects/{name}/notices.
+type NoticeRequest struct {
+	Kind  string `json:"kind"`
+	Text  string `json:"text"`
+	Since string `json:"since,omitempty"` // YYYY-MM-DD or RFC 3339
+	Until string `json:"until,omitempty"`
+}
+
+// NoticeView is a published notice as the API shows it.
+type NoticeView struct {
+	ID        int64  `json:"id"`
+	URL       string `json:"url"`
+	Project   string `json:"project"`
+	Kind      string `json:"kind"`
+	Published string `json:"published"`
+	Queued    int    `json:"queued"`
+}
+
+// decodeBody reads a JSON body of at most maxAPIBody bytes, refusing unknown fields so that a typo in
+// a field name is an error rather than silently ignored.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxAPIBody+1))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "request body: "+err.Error())
+		return false
+	}
+	return true
+}
+
+func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
+	var req ProjectRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if err := req.validate(); err != nil {
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	a, err := newProjectActor(req, s.now())
+	if err != nil {
+		s.storeError(w, err, "keys")
+		return
+	}
+	if err := s.store.CreateActor(r.Context(), a); errors.Is(err, store.ErrExists) {
+		writeError(w, http.StatusConflict, fmt.Sprintf("project %q exists already", req.Name))
+		return
+	} else if err != nil {
+		s.storeError(w, err, "project")
+		return
+	}
+	s.log.Info("project created", "name", a.Name)
+	view, err := s.projectView(r.Context(), a)
+	if err != nil {
+		s.storeError(w, err, "project")
+		return
+	}
+	writeJSON(w, http.StatusCreated, "application/json", view)
+}
+
+func (req *ProjectRequest) validate() error {
+	req.Name = strings.TrimSpace(req.Name)
+	var errs []error
+	if err := notice.ValidName(req.Name); err != nil {
+		errs = append(errs, fmt.Errorf("name: %w", err))
+	}
+	if len(req.DisplayName) > 100 {
+		errs = append(errs, errors.New("display_name: at most 100 characters"))
+	}
+	if len(req.Summary) > 500 {
+		errs = append(errs, errors.New("summary: at most 500 characters"))
+	}
+	for field, v := range map[string]string{"homepage": req.Homepage, "repository": req.Repository} {
+		if v == "" {
+			continue
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL", field, v))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// newProjectActor makes a project actor with fresh keys: RSA for HTTP signatures, Ed25519 for proofs.
+func newProjectActor(req ProjectRequest, now time.Time) (store.Actor, error) {
+	_, rsaPEM, err := federation.NewRSAKey()
+	if err != nil {
+		return store.Actor{}, err
+	}
+	seed := make([]byte, ed25519.SeedSize)
+	if _, err := rand.Read(seed); err != nil {
+		return store.Actor{}, err
+	}
+	return store.Actor{Name: req.Name, Kind: "project", DisplayName: strings.TrimSpace(req.DisplayName),
+		Summary: strings.TrimSpace(req.Summary), Homepage: req.Homepage, Repository: req.Repository,
+		RSAKeyPEM: rsaPEM, Ed25519Seed: seed, Created: now.UTC()}, nil
+}
+
+func (s *Server) projectView(ctx context.Context, a store.Actor) (ProjectView, error) {
+	status, err := s.status(ctx, a.Name)
+	if err != nil {
+		return ProjectView{}, err
+	}
+	followers, err := s.store.CountFollowers(ctx, a.Name)
+	if err != nil {
+		return ProjectView{}, err
+	}
+	notices, err := s.store.CountNotices(ctx, a.Name, true)
+	if err != nil {
+		return ProjectView{}, err
+	}
+	return ProjectView{Name: a.Name, Handle: "@" + a.Name + "@" + s.urls.AcctHost(), Actor: s.urls.Actor(a.Name),
+		DisplayName: displayName(a), Summary: a.Summary, Homepage: a.Homepage, Repository: a.Repository,
+		Status: status, Followers: followers, Notices: notices, Created: a.Created.Format(time.RFC3339)}, nil
+}
+
+func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
+	actors, err := s.store.ListActors(r.Context())
+	if err != nil {
+		s.storeError(w, err, "projects")
+		return
+	}
+	views := make([]ProjectView, 0, len(actors))
+	for _, a := range actors {
+		v, err := s.projectView(r.Context(), a)
+		if err != nil {
+			s.storeError(w, err, "project")
+			return
+		}
+		views = append(views, v)
+	}
+	writeJSON(w, http.StatusOK, "application/json", views)
+}
+
+func (s *Server) getProject(w http.ResponseWriter, r *http.Request) {
+	a, err := s.store.Actor(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.storeError(w, err, "project "+r.PathValue("name"))
+		return
+	}
+	v, err := s.projectView(r.Context(), a)
+	if err != nil {
+		s.storeError(w, err, "project")
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", v)
+}
+
+func (s *Server) postNotice(w http.ResponseWriter, r *http.Request) {
+	var req NoticeRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	n, err := req.notice(r.PathValue("name"))
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	pub, err := s.outbox.PublishNotice(r.Context(), n)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, fmt.Sprintf("project %q not found", n.Project))
+		return
+	case errors.Is(err, outbox.ErrNoStewards):
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	case err != nil:
+		s.storeError(w, err, "notice")
+		return
+	}
+	writeJSON(w, http.StatusCreated, "application/json", NoticeView{ID: pub.Notice.ID, URL: pub.URL, Project: pub.Notice.Actor,
+		Kind: pub.Notice.Kind, Published: pub.Notice.Published.Format(time.RFC3339), Queued: pub.Queued})
+}
+
+// notice turns a request into a notice, saying every problem at once.
+func (req NoticeRequest) notice(project string) (notice.Notice, error) {
+	var errs []error
+	kind, err := notice.ParseKind(req.Kind)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	since, err := notice.ParseDate(req.Since)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("since: %w", err))
+	}
+	until, err := notice.ParseDate(req.Until)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("until: %w", err))
+	}
+	if len(errs) > 0 {
+		return notice.Notice{}, errors.Join(errs...)
+	}
+	n := notice.Notice{Project: project, Kind: kind, Text: req.Text, Since: since, Until: until}
+	return n, n.Validate()
+}

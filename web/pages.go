@@ -1,0 +1,214 @@
+package web
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"baton/federation"
+	"baton/notice"
+	"baton/store"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+
+// page is what every page template gets.
+type page struct {
+	Title      string
+	Host       string
+	Alternates []alternate
+}
+
+type alternate struct{ Type, Href string }
+
+// noticeItem is a notice as pages and feeds show it.
+type noticeItem struct {
+	ID        int64
+	URL       string
+	Actor     string
+	KindTitle string
+	Published time.Time
+	// Content is the HTML Baton rendered and signed when it published the notice: only escaped text,
+	// links and the few tags Mastodon keeps.
+	Content template.HTML
+	Proofs  []federation.ProofView
+}
+
+func (s *Server) noticeItem(n store.Notice) (noticeItem, error) {
+	v, err := federation.ParseNote(n.Document)
+	if err != nil {
+		return noticeItem{}, err
+	}
+	return noticeItem{ID: n.ID, URL: s.urls.Notice(n.ID), Actor: n.Actor, KindTitle: notice.Kind(n.Kind).Title(),
+		Published: n.Published, Content: template.HTML(v.ContentHTML), Proofs: v.Proofs}, nil
+}
+
+func (s *Server) noticeItems(notices []store.Notice) ([]noticeItem, error) {
+	items := make([]noticeItem, 0, len(notices))
+	for _, n := range notices {
+		item, err := s.noticeItem(n)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, item)
+	}
+	return items, nil
+}
+
+func (s *Server) render(w http.ResponseWriter, name string, data any) {
+	var buf strings.Builder
+	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+		s.log.Error("render page", "page", name, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Vary", "Accept")
+	w.Write([]byte(buf.String()))
+}
+
+func (s *Server) page(title string) page {
+	return page{Title: title, Host: s.urls.Host()}
+}
+
+type projectSummary struct {
+	Name, DisplayName, URL, Status string
+}
+
+func (s *Server) projectSummaries(ctx context.Context) ([]projectSummary, error) {
+	actors, err := s.store.ListActors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]projectSummary, 0, len(actors))
+	for _, a := range actors {
+		status, err := s.status(ctx, a.Name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, projectSummary{Name: a.Name, DisplayName: displayName(a), URL: s.urls.Actor(a.Name), Status: status})
+	}
+	return out, nil
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	projects, err := s.projectSummaries(r.Context())
+	if err != nil {
+		s.storeError(w, err, "projects")
+		return
+	}
+	s.render(w, "home.html", struct {
+		page
+		Projects []projectSummary
+	}{s.page("Projects on " + s.urls.Host()), projects})
+}
+
+func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, a store.Actor) {
+	ctx := r.Context()
+	notices, err := s.store.ListNotices(ctx, a.Name, 0, pageSize, true)
+	if err != nil {
+		s.storeError(w, err, "notices")
+		return
+	}
+	items, err := s.noticeItems(notices)
+	if err != nil {
+		s.storeError(w, err, "notices")
+		return
+	}
+	followers, err := s.store.CountFollowers(ctx, a.Name)
+	if err != nil {
+		s.storeError(w, err, "followers")
+		return
+	}
+	status, err := s.status(ctx, a.Name)
+	if err != nil {
+		s.storeError(w, err, "status")
+		return
+	}
+	p := s.page(displayName(a) + " — Baton notices")
+	p.Alternates = []alternate{{"application/atom+xml", s.urls.Feed(a.Name)}, {federation.ContentType, s.urls.Actor(a.Name)}}
+	a.DisplayName = displayName(a)
+	s.render(w, "project.html", struct {
+		page
+		Project   store.Actor
+		Status    string
+		Followers int
+		FeedURL   string
+		Notices   []noticeItem
+	}{p, a, status, followers, s.urls.Feed(a.Name), items})
+}
+
+func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, n store.Notice) {
+	item, err := s.noticeItem(n)
+	if err != nil {
+		s.storeError(w, err, "notice")
+		return
+	}
+	a, err := s.store.Actor(r.Context(), n.Actor)
+	if err != nil {
+		s.storeError(w, err, "actor")
+		return
+	}
+	p := s.page(item.KindTitle + " — " + displayName(a))
+	p.Alternates = []alternate{{federation.ContentType, item.URL}}
+	s.render(w, "notice.html", struct {
+		page
+		Notice      noticeItem
+		ProjectName string
+		ProjectURL  string
+		Proofs      []federation.ProofView
+	}{p, item, displayName(a), s.urls.Actor(a.Name), item.Proofs})
+}
+
+// tag lists the recent public notices carrying a hashtag: a project's, or a kind's.
+func (s *Server) tag(w http.ResponseWriter, r *http.Request) {
+	tag := strings.ToLower(r.PathValue("tag"))
+	var notices []store.Notice
+	actors, err := s.store.ListActors(r.Context())
+	if err != nil {
+		s.storeError(w, err, "projects")
+		return
+	}
+	for _, a := range actors {
+		all, err := s.store.ListNotices(r.Context(), a.Name, 0, pageSize, true)
+		if err != nil {
+			s.storeError(w, err, "notices")
+			return
+		}
+		for _, n := range all {
+			if strings.ToLower(notice.Hashtag(a.Name)) == tag || strings.ToLower(notice.Kind(n.Kind).Hashtag()) == tag {
+				notices = append(notices, n)
+			}
+		}
+	}
+	items, err := s.noticeItems(notices)
+	if err != nil {
+		s.storeError(w, err, "notices")
+		return
+	}
+	s.render(w, "tag.html", struct {
+		page
+		Tag     string
+		Notices []noticeItem
+	}{s.page("#" + tag), tag, items})
+}
+
+func (s *Server) style(w http.ResponseWriter, r *http.Request) {
+	css, _ := templateFS.ReadFile("templates/style.css")
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(css)
+}
+
+func displayName(a store.Actor) string {
+	if a.DisplayName != "" {
+		return a.DisplayName
+	}
+	return a.Name
+}

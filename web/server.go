@@ -1,0 +1,180 @@
+// Package web is Baton's HTTP surface: the ActivityPub documents and WebFinger and NodeInfo for other
+// servers, the project and notice pages and Atom feeds for people, the JSON API for admins and tools
+// (token-authenticated where it changes anything), and /metrics for Prometheus. Inbox POSTs are handed
+// to the inbox package.
+package web
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"baton/federation"
+	"baton/outbox"
+	"baton/store"
+)
+
+// Server serves every route of an instance.
+type Server struct {
+	store                store.Store
+	urls                 federation.URLs
+	outbox               *outbox.Outbox
+	inbox                http.Handler
+	gatherer             prometheus.Gatherer
+	now                  func() time.Time
+	log                  *slog.Logger
+	version              string
+	tokenHash            []byte // SHA-256 of the admin token
+	instanceRSAPublicPEM string
+}
+
+// Options are what a Server is made of.
+type Options struct {
+	Store                store.Store
+	URLs                 federation.URLs
+	Outbox               *outbox.Outbox
+	Inbox                http.Handler
+	Gatherer             prometheus.Gatherer
+	Now                  func() time.Time
+	Log                  *slog.Logger
+	Version              string
+	AdminTokenHash       []byte
+	InstancePublicKeyPEM string
+}
+
+// New makes a Server.
+func New(o Options) *Server {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return &Server{store: o.Store, urls: o.URLs, outbox: o.Outbox, inbox: o.Inbox, gatherer: o.Gatherer,
+		now: o.Now, log: o.Log, version: o.Version, tokenHash: o.AdminTokenHash, instanceRSAPublicPEM: o.InstancePublicKeyPEM}
+}
+
+// HashToken is how admin tokens are stored: only their SHA-256.
+func HashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+// Handler routes every request.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	// For servers.
+	mux.HandleFunc("GET /.well-known/webfinger", s.webfinger)
+	mux.HandleFunc("GET /.well-known/host-meta", s.hostMeta)
+	mux.HandleFunc("GET /.well-known/nodeinfo", s.nodeinfoLinks)
+	mux.HandleFunc("GET /nodeinfo/{version}", s.nodeinfo)
+	mux.HandleFunc("GET /actor", s.instanceActor)
+	mux.HandleFunc("GET /actor/{collection}", s.instanceCollection)
+	mux.HandleFunc("GET /users/{name}/outbox", s.outboxCollection)
+	mux.HandleFunc("GET /users/{name}/followers", s.followersCollection)
+	mux.HandleFunc("GET /users/{name}/following", s.followingCollection)
+	mux.HandleFunc("GET /notices/{id}/activity", s.noticeActivity)
+	mux.Handle("POST /inbox", s.inbox)
+	mux.Handle("POST /actor/inbox", s.inbox)
+	mux.Handle("POST /users/{name}/inbox", s.inbox)
+	// For people and servers at the same URL.
+	mux.HandleFunc("GET /users/{name}", s.actor)
+	mux.HandleFunc("GET /notices/{id}", s.notice)
+	// For people.
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /users/{name}/feed.atom", s.feed)
+	mux.HandleFunc("GET /tags/{tag}", s.tag)
+	mux.HandleFunc("GET /static/style.css", s.style)
+	// For tools and operators.
+	mux.HandleFunc("GET /api/v1/projects", s.listProjects)
+	mux.HandleFunc("GET /api/v1/projects/{name}", s.getProject)
+	mux.HandleFunc("POST /api/v1/projects", s.admin(s.createProject))
+	mux.HandleFunc("POST /api/v1/projects/{name}/notices", s.admin(s.postNotice))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	return s.logRequests(mux)
+}
+
+// admin lets a request through only with the admin token as a bearer token.
+func (s *Server) admin(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" {
+			writeError(w, http.StatusUnauthorized, "this needs the admin token: Authorization: Bearer TOKEN")
+			return
+		}
+		if len(s.tokenHash) == 0 || subtle.ConstantTimeCompare(HashToken(token), s.tokenHash) != 1 {
+			writeError(w, http.StatusForbidden, "the token is not this instance's admin token")
+			return
+		}
+		next(w, r)
+	}
+}
+
+// logRequests logs each request at debug level, and errors at warn.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		next.ServeHTTP(rec, r)
+		level := slog.LevelDebug
+		if rec.status >= 500 {
+			level = slog.LevelWarn
+		}
+		s.log.Log(r.Context(), level, "http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration", time.Since(start).Round(time.Microsecond), "user_agent", r.UserAgent())
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	body, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "encoding the answer failed")
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
+
+// writeError answers {"error": message}, the form Mastodon's errors take.
+func writeError(w http.ResponseWriter, status int, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"error": message})
+}
+
+// writeActivity answers an ActivityPub document, varying on Accept since HTML lives at the same URL.
+func writeActivity(w http.ResponseWriter, doc []byte) {
+	w.Header().Set("Content-Type", federation.ContentType)
+	w.Header().Set("Vary", "Accept")
+	w.Write(doc)
+}
+
+// storeError answers a store error: 404 for what does not exist, 500 (logged) otherwise.
+func (s *Server) storeError(w http.ResponseWriter, err error, what string) {
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, what+" not found")
+		return
+	}
+	s.log.Error("store", "what", what, "err", err)
+	writeError(w, http.StatusInternalServerError, "internal error")
+}
