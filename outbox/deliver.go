@@ -103,10 +103,10 @@ func (o *Outbox) deliver(d store.Delivery) {
 	o.hosts.record(host, err == nil || !retryable(err))
 	switch {
 	case err == nil:
-		o.metrics.deliveries.WithLabelValues("delivered").Inc()
 		if err := o.store.Complete(ctx, d.ID); err != nil {
 			o.log.Error("record delivery", "inbox", d.Inbox, "err", err)
 		}
+		o.metrics.deliveries.WithLabelValues("delivered").Inc()
 	case !retryable(err) || d.Attempts+1 >= o.cfg.MaxAttempts:
 		o.giveUp(ctx, d, err.Error())
 	default:
@@ -115,15 +115,14 @@ func (o *Outbox) deliver(d store.Delivery) {
 }
 
 func (o *Outbox) giveUp(ctx context.Context, d store.Delivery, reason string) {
-	o.metrics.deliveries.WithLabelValues("failed").Inc()
 	o.log.Warn("delivery given up", "inbox", d.Inbox, "activity", d.Activity.ID, "attempts", d.Attempts+1, "reason", reason)
 	if err := o.store.Fail(ctx, d.ID, reason); err != nil {
 		o.log.Error("record failed delivery", "inbox", d.Inbox, "err", err)
 	}
+	o.metrics.deliveries.WithLabelValues("failed").Inc()
 }
 
 func (o *Outbox) retry(ctx context.Context, d store.Delivery, cause error) {
-	o.metrics.deliveries.WithLabelValues("retry").Inc()
 	wait := Backoff(d.Attempts + 1)
 	var status *federation.StatusError
 	if errors.As(cause, &status) && status.RetryAfter > wait {
@@ -133,10 +132,11 @@ func (o *Outbox) retry(ctx context.Context, d store.Delivery, cause error) {
 	if err := o.store.Retry(ctx, d.ID, o.now().Add(wait), cause.Error()); err != nil {
 		o.log.Error("record delivery retry", "inbox", d.Inbox, "err", err)
 	}
+	o.metrics.deliveries.WithLabelValues("retry").Inc()
 }
 
 // Backoff is the wait before attempt n+1 after n failed attempts: n⁴ + 15 seconds plus up to 10% jitter,
-// as Mastodon waits (16 attempts span about three weeks).
+// Mastodon's (Sidekiq's) curve: 16 attempts span about three days.
 func Backoff(failed int) time.Duration {
 	base := time.Duration(failed*failed*failed*failed+15) * time.Second
 	return base + time.Duration(rand.Int64N(int64(base)/10+1))

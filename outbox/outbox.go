@@ -39,7 +39,7 @@ type Outbox struct {
 type Config struct {
 	Workers     int           // concurrent deliveries; default 16
 	Lease       time.Duration // how long a claimed delivery is held before another worker may take it; default 2m
-	MaxAttempts int           // attempts before giving up; default 16, as Mastodon (about three weeks)
+	MaxAttempts int           // attempts before giving up; default 16, as Mastodon (about three days)
 	PollEvery   time.Duration // how often an idle dispatcher looks for due retries; default 1s
 }
 

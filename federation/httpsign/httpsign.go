@@ -11,7 +11,12 @@
 //   - its header parser splits on every comma and trips on spaces: Verify parses the header itself and
 //     hands go-fed a canonical copy;
 //   - it signs the decoded path and always the query: Sign signs the path as sent, and Verify accepts
-//     the request target with and without the query string, encoded and decoded.
+//     the request target with and without the query string, encoded and decoded;
+//   - its verifier writes Host into the request's header map: Verify hands it a copy, with Host taken
+//     from req.Host when the map lacks it (server-side requests);
+//   - it checks created and expires parameters against the wall clock with 10 s of slack, not against
+//     the time given to Verify: Verify passes them on only when (created)/(expires) are signed, so a
+//     signed (created) more than 10 s ahead of this host's clock fails although Mastodon allows 1 h.
 //
 // Replay protection beyond the time window (a cache of seen signatures) is the caller's job.
 package httpsign

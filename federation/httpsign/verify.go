@@ -18,7 +18,7 @@ import (
 )
 
 // Verify checks req as Mastodon does, then its signature. In order, cheapest first, so that a
-// hostile request never makes us fetch a key:
+// malformed, underspecified or stale request never costs a key fetch:
 //   - a Signature header (not Authorization) with keyId and signature;
 //   - algorithm absent, "rsa-sha256" or "hs2019";
 //   - date or (created) signed; (request-target) or digest signed; host signed on GET and HEAD;

@@ -34,9 +34,9 @@ const maxProofs = 16
 
 // Proof describes one verified proof.
 type Proof struct {
-	VerificationMethod string // key id, e.g. https://host/users/xz#ed25519-key
-	Purpose            string // proofPurpose, normally "assertionMethod"
-	Created            time.Time
+	VerificationMethod string    // key id, e.g. https://host/users/xz#ed25519-key
+	Purpose            string    // proofPurpose, normally "assertionMethod"
+	Created            time.Time // zero if the proof gives no created time
 }
 
 // Sign adds a proof by key to doc (a JSON object) and returns the new document bytes.
