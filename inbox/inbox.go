@@ -197,3 +197,27 @@ func typeLabel(t string) string {
 	}
 	return "other"
 }
+
+// SeenFor is how long handled activity ids are remembered: longer than any sender retries a delivery
+// (Mastodon gives up after about three days), and far longer than a signature stays valid.
+const SeenFor = 7 * 24 * time.Hour
+
+// ForgetOldActivities drops remembered activity ids older than SeenFor, every hour until ctx ends, so
+// the table of seen ids stays bounded.
+func (ib *Inbox) ForgetOldActivities(ctx context.Context) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		n, err := ib.store.ForgetSeen(ctx, ib.now().Add(-SeenFor))
+		if err != nil && ctx.Err() == nil {
+			ib.log.Error("forget old activity ids", "err", err)
+		} else if n > 0 {
+			ib.log.Info("forgot old activity ids", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}

@@ -170,6 +170,9 @@ type Remote interface {
 	// MarkSeen records an incoming activity id once it has been handled, so a retry of a request
 	// that failed half-way is handled again rather than ignored.
 	MarkSeen(ctx context.Context, activityID string, now time.Time) error
+	// ForgetSeen drops the activity ids seen before a time and counts them: a sender retries a
+	// delivery for days at most, so older ids need not be kept.
+	ForgetSeen(ctx context.Context, before time.Time) (int, error)
 	// RemoteKey returns a cached key, or ErrNotFound.
 	RemoteKey(ctx context.Context, keyID string) (RemoteKey, error)
 	// PutRemoteKey caches k, replacing an older copy.

@@ -109,18 +109,19 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return serveUntilSignal(listener, srv.Handler(), out, log, urls)
+	return serveUntilSignal(listener, srv.Handler(), out, in, log, urls)
 }
 
 // serveUntilSignal serves and delivers until SIGINT or SIGTERM, then stops taking requests and lets
 // deliveries in flight finish; whatever is still queued is delivered after the next start.
-func serveUntilSignal(l net.Listener, h http.Handler, out *outbox.Outbox, log *slog.Logger, urls federation.URLs) error {
+func serveUntilSignal(l net.Listener, h http.Handler, out *outbox.Outbox, in *inbox.Inbox, log *slog.Logger, urls federation.URLs) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	httpServer := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	delivering := make(chan struct{})
 	go func() { out.Run(ctx); close(delivering) }()
+	go in.ForgetOldActivities(ctx)
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(l) }()
 	log.Info("baton serving", "listen", l.Addr().String(), "base_url", urls.Home(), "version", version)

@@ -120,6 +120,16 @@ func (s *Store) MarkSeen(ctx context.Context, activityID string, now time.Time) 
 	return err
 }
 
+// ForgetSeen implements store.Remote.
+func (s *Store) ForgetSeen(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM seen WHERE at < ?`, unix(before))
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // RemoteKey implements store.Remote.
 func (s *Store) RemoteKey(ctx context.Context, keyID string) (store.RemoteKey, error) {
 	var k store.RemoteKey

@@ -29,6 +29,17 @@ func testRemote(t *testing.T, open func(t *testing.T) store.Store) {
 		wantSeen("after MarkSeen twice", id, true)
 		noErr(t, "MarkSeen of another", s.MarkSeen(ctx(t), other, when))
 		wantSeen("the other after its MarkSeen", other, true)
+
+		// The first MarkSeen's time counts: id was seen at `when`, other at `when` too.
+		const late = "https://social.example/activities/3"
+		noErr(t, "MarkSeen late", s.MarkSeen(ctx(t), late, when.Add(48*time.Hour)))
+		n, err := s.ForgetSeen(ctx(t), when.Add(24*time.Hour))
+		noErr(t, "ForgetSeen", err)
+		if n != 2 {
+			t.Fatalf("ForgetSeen forgot %d ids, want 2", n)
+		}
+		wantSeen("after ForgetSeen", id, false)
+		wantSeen("a later id after ForgetSeen", late, true)
 	})
 
 	t.Run("RemoteKey", func(t *testing.T) {
