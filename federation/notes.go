@@ -196,3 +196,17 @@ func ParseNote(doc []byte) (NoteView, error) {
 	v.Proofs = proofs
 	return v, nil
 }
+
+// UpdateDocument announces a new version of a local actor's own document (its profile fields changed),
+// so followers' servers refresh it without waiting to refetch it.
+func (u URLs) UpdateDocument(actor, updateID string, actorDoc []byte, published time.Time) ([]byte, error) {
+	update := vocab.UpdateNew(vocab.ID(updateID), nil)
+	update.Actor = vocab.IRI(u.Actor(actor))
+	update.Published = published.UTC().Truncate(time.Second)
+	to, cc := u.addressing(actor, true, nil)
+	return document(update, actorContext, map[string]any{
+		"object": json.RawMessage(actorDoc),
+		"to":     to,
+		"cc":     cc,
+	})
+}

@@ -118,6 +118,10 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 	if err != nil {
 		return Published{}, fmt.Errorf("project %q: %w", n.Project, err)
 	}
+	statusBefore, err := o.Status(ctx, actor.Name)
+	if err != nil {
+		return Published{}, err
+	}
 	id, err := o.store.NextNoticeID(ctx)
 	if err != nil {
 		return Published{}, err
@@ -138,6 +142,10 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 	}
 	o.metrics.published.Inc()
 	o.log.Info("notice published", "id", id, "project", actor.Name, "kind", n.Kind, "queued", queued)
+	if err := o.updateProfileIfChanged(ctx, actor, statusBefore, published); err != nil {
+		// The notice is out; a stale Status field is refreshed when servers next fetch the actor.
+		o.log.Error("send profile update", "project", actor.Name, "err", err)
+	}
 	o.Nudge()
 	return Published{Notice: stored, URL: o.urls.Notice(id), Queued: queued}, nil
 }
@@ -160,4 +168,24 @@ func (o *Outbox) signedNote(id int64, actor store.Actor, n notice.Notice, publis
 	}
 	key := ed25519.NewKeyFromSeed(actor.Ed25519Seed)
 	return proof.Sign(note, key, o.urls.ProofKey(actor.Name), published)
+}
+
+// updateProfileIfChanged sends followers an Update of the project's actor when its status changed, so
+// the Status field on its profile is current in their servers too.
+func (o *Outbox) updateProfileIfChanged(ctx context.Context, actor store.Actor, before string, at time.Time) error {
+	after, err := o.Status(ctx, actor.Name)
+	if err != nil || after == before {
+		return err
+	}
+	doc, err := o.ActorDocument(ctx, actor)
+	if err != nil {
+		return err
+	}
+	id := fmt.Sprintf("%s#updates/%d", o.urls.Actor(actor.Name), at.UnixNano())
+	update, err := o.urls.UpdateDocument(actor.Name, id, doc, at)
+	if err != nil {
+		return err
+	}
+	_, err = o.store.EnqueueFollowers(ctx, actor.Name, store.Activity{ID: id, Signer: actor.Name, Body: update})
+	return err
 }

@@ -160,6 +160,11 @@ func (f *fixture) depth(t *testing.T) int {
 	return n
 }
 
+// infraChange is a notice that leaves the project's status as it was.
+func infraChange() notice.Notice {
+	return notice.Notice{Project: "xz", Kind: notice.InfraChange, Text: "The security contact is now security@example.org."}
+}
+
 func hiatus() notice.Notice {
 	return notice.Notice{Project: "xz", Kind: notice.Hiatus, Text: "Stepping back for a while.",
 		Until: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)}
@@ -171,7 +176,7 @@ func TestPublishedNoteIsSignedAndDeliveredOncePerSharedInbox(t *testing.T) {
 	f.follow(t, "alice", ib)
 	f.follow(t, "bob", ib) // same shared inbox
 	f.run(t)
-	pub, err := f.outbox.PublishNotice(context.Background(), hiatus())
+	pub, err := f.outbox.PublishNotice(context.Background(), infraChange())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +245,7 @@ func TestDeliveryOutcomes(t *testing.T) {
 			}
 			f.follow(t, "alice", ib)
 			f.run(t)
-			if _, err := f.outbox.PublishNotice(context.Background(), hiatus()); err != nil {
+			if _, err := f.outbox.PublishNotice(context.Background(), infraChange()); err != nil {
 				t.Fatal(err)
 			}
 			waitFor(t, "the first attempt's outcome", func() bool { return f.outcome(tt.wantOutcome) == 1 })
@@ -268,7 +273,7 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	ib := newInbox(t, nil, 500, 500, 500, 500)
 	f.follow(t, "alice", ib)
 	f.run(t)
-	if _, err := f.outbox.PublishNotice(context.Background(), hiatus()); err != nil {
+	if _, err := f.outbox.PublishNotice(context.Background(), infraChange()); err != nil {
 		t.Fatal(err)
 	}
 	for attempt := 1; attempt < 3; attempt++ {
@@ -332,6 +337,46 @@ func TestBackoffGrowsAsMastodons(t *testing.T) {
 	if total < 60*time.Hour || total > 90*time.Hour {
 		t.Fatalf("16 attempts span %s, want about three days", total)
 	}
+}
+
+func TestStatusChangeUpdatesTheProfile(t *testing.T) {
+	f := newFixture(t)
+	ib := newInbox(t, nil)
+	f.follow(t, "alice", ib)
+	f.run(t)
+	if _, err := f.outbox.PublishNotice(context.Background(), hiatus()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the notice and the profile update", func() bool { return ib.count() == 2 })
+	types := map[string]json.RawMessage{}
+	for _, body := range ib.received {
+		var a struct {
+			Type   string          `json:"type"`
+			Object json.RawMessage `json:"object"`
+		}
+		if err := json.Unmarshal(body, &a); err != nil {
+			t.Fatal(err)
+		}
+		types[a.Type] = a.Object
+	}
+	var actor struct {
+		ID         string `json:"id"`
+		Attachment []struct {
+			Name, Value string
+		} `json:"attachment"`
+	}
+	if err := json.Unmarshal(types["Update"], &actor); err != nil {
+		t.Fatalf("no Update with the actor among %d deliveries: %v", len(ib.received), err)
+	}
+	if actor.ID != f.urls.Actor("xz") || actor.Attachment[0].Name != "Status" || actor.Attachment[0].Value != "hiatus until 2024-06-01" {
+		t.Fatalf("Update carries %s with fields %+v; want the project with Status \"hiatus until 2024-06-01\"", actor.ID, actor.Attachment)
+	}
+
+	// A notice that leaves the status as it was sends no Update.
+	if _, err := f.outbox.PublishNotice(context.Background(), infraChange()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the second notice", func() bool { return ib.count() == 3 && f.depth(t) == 0 })
 }
 
 func TestRefusesNoticesForStewardsWithoutStewards(t *testing.T) {

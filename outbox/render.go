@@ -15,7 +15,7 @@ import (
 // It uses only the tags Mastodon keeps (p, br, a, strong).
 func RenderHTML(urls federation.URLs, actor store.Actor, n notice.Notice, id int64) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "<p><strong>%s — %s</strong></p>", html.EscapeString(n.Kind.Title()), html.EscapeString(displayName(actor)))
+	fmt.Fprintf(&b, "<p><strong>%s — %s</strong></p>", html.EscapeString(n.Kind.Title()), html.EscapeString(actor.ShownName()))
 	for _, para := range paragraphs(n.Text) {
 		fmt.Fprintf(&b, "<p>%s</p>", strings.ReplaceAll(html.EscapeString(para), "\n", "<br>"))
 	}
@@ -25,7 +25,7 @@ func RenderHTML(urls federation.URLs, actor store.Actor, n notice.Notice, id int
 	fmt.Fprintf(&b, "<p>%s</p>", html.EscapeString(n.Kind.Advice()))
 	link := urls.Notice(id)
 	fmt.Fprintf(&b, `<p>Signed by the %s project key · <a href="%s">%s</a></p>`,
-		html.EscapeString(displayName(actor)), html.EscapeString(link), html.EscapeString(link))
+		html.EscapeString(actor.ShownName()), html.EscapeString(link), html.EscapeString(link))
 	b.WriteString("<p>")
 	for i, t := range Tags(urls, actor.Name, n.Kind) {
 		if i > 0 {
@@ -45,13 +45,6 @@ func Tags(urls federation.URLs, project string, kind notice.Kind) []federation.T
 		tags[i].Href = urls.Tag(tags[i].Name)
 	}
 	return tags
-}
-
-func displayName(a store.Actor) string {
-	if a.DisplayName != "" {
-		return a.DisplayName
-	}
-	return a.Name
 }
 
 // paragraphs splits text at blank lines.

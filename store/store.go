@@ -49,6 +49,14 @@ type Actor struct {
 	Created     time.Time
 }
 
+// ShownName is the name people read: the display name, or the name when there is none.
+func (a Actor) ShownName() string {
+	if a.DisplayName != "" {
+		return a.DisplayName
+	}
+	return a.Name
+}
+
 // Actors keeps the local actors.
 type Actors interface {
 	// CreateActor stores a new actor, or returns ErrExists.
@@ -141,8 +149,11 @@ type Delivery struct {
 // reports back, the lease runs out and another worker takes it again. So a receiver may see a delivery
 // twice after a crash, but never miss one.
 type Queue interface {
-	// Enqueue queues a to each inbox, atomically.
+	// Enqueue queues a to each inbox, atomically, due at once.
 	Enqueue(ctx context.Context, a Activity, inboxes []string) error
+	// EnqueueFollowers queues a, due at once, for the delivery inbox of every follower of the local
+	// actor, each inbox once, and counts the deliveries.
+	EnqueueFollowers(ctx context.Context, local string, a Activity) (int, error)
 	// Claim leases up to limit deliveries that are due at now and not leased, until now+lease.
 	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Delivery, error)
 	// Complete removes a delivered delivery.

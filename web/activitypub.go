@@ -1,8 +1,6 @@
 package web
 
 import (
-	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -13,7 +11,6 @@ import (
 	vocab "github.com/go-ap/activitypub"
 
 	"baton/federation"
-	"baton/notice"
 	"baton/store"
 )
 
@@ -133,93 +130,12 @@ func (s *Server) actor(w http.ResponseWriter, r *http.Request) {
 		s.projectPage(w, r, a)
 		return
 	}
-	doc, err := s.actorDocument(r.Context(), a)
+	doc, err := s.outbox.ActorDocument(r.Context(), a)
 	if err != nil {
 		s.storeError(w, err, "actor document")
 		return
 	}
 	writeActivity(w, doc)
-}
-
-func (s *Server) actorDocument(ctx context.Context, a store.Actor) ([]byte, error) {
-	signer, err := federation.ParsePrivateKeyPEM(a.RSAKeyPEM)
-	if err != nil {
-		return nil, err
-	}
-	pub, err := federation.PublicKeyPEM(signer.Public())
-	if err != nil {
-		return nil, err
-	}
-	status, err := s.status(ctx, a.Name)
-	if err != nil {
-		return nil, err
-	}
-	return s.urls.ActorDocument(federation.ActorProfile{
-		Name:         a.Name,
-		Username:     a.Name,
-		Type:         vocab.ServiceType,
-		DisplayName:  displayName(a),
-		SummaryHTML:  actorSummary(a),
-		Fields:       profileFields(a, status),
-		RSAPublicPEM: pub,
-		ProofKey:     ed25519.NewKeyFromSeed(a.Ed25519Seed).Public().(ed25519.PublicKey),
-		Published:    a.Created,
-	})
-}
-
-func actorSummary(a store.Actor) string {
-	var b strings.Builder
-	if a.Summary != "" {
-		b.WriteString("<p>" + html.EscapeString(a.Summary) + "</p>")
-	}
-	b.WriteString("<p>Signed notices about who looks after " + html.EscapeString(displayName(a)) +
-		": hiatus, handovers, signing keys, scrutiny windows.</p>")
-	return b.String()
-}
-
-// profileFields are the rows Mastodon shows under the bio: how the project stands, and its links.
-func profileFields(a store.Actor, status string) []federation.Field {
-	fields := []federation.Field{{Name: "Status", ValueHTML: html.EscapeString(status)}}
-	if a.Homepage != "" {
-		fields = append(fields, federation.Field{Name: "Homepage", ValueHTML: link(a.Homepage)})
-	}
-	if a.Repository != "" {
-		fields = append(fields, federation.Field{Name: "Repository", ValueHTML: link(a.Repository)})
-	}
-	return fields
-}
-
-func link(u string) string {
-	e := html.EscapeString(u)
-	return `<a href="` + e + `" rel="me nofollow noopener noreferrer" target="_blank">` + e + `</a>`
-}
-
-// status says how a project stands now, from its public notices.
-func (s *Server) status(ctx context.Context, name string) (string, error) {
-	events, err := s.events(ctx, name)
-	if err != nil {
-		return "", err
-	}
-	return notice.Status(events, s.now()), nil
-}
-
-// statusWindow bounds how many of a project's notices its status is computed from.
-const statusWindow = 500
-
-func (s *Server) events(ctx context.Context, name string) ([]notice.Event, error) {
-	notices, err := s.store.ListNotices(ctx, name, 0, statusWindow, true)
-	if err != nil {
-		return nil, err
-	}
-	events := make([]notice.Event, 0, len(notices))
-	for i := len(notices) - 1; i >= 0; i-- { // oldest first
-		v, err := federation.ParseNote(notices[i].Document)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, notice.Event{Kind: notice.Kind(v.Kind), Published: notices[i].Published, Since: v.Since, Until: v.Until})
-	}
-	return events, nil
 }
 
 // pageSize is how many items a collection page or feed holds.

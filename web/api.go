@@ -145,7 +145,7 @@ func newProjectActor(req ProjectRequest, now time.Time) (store.Actor, error) {
 }
 
 func (s *Server) projectView(ctx context.Context, a store.Actor) (ProjectView, error) {
-	status, err := s.status(ctx, a.Name)
+	status, err := s.outbox.Status(ctx, a.Name)
 	if err != nil {
 		return ProjectView{}, err
 	}
@@ -158,7 +158,7 @@ func (s *Server) projectView(ctx context.Context, a store.Actor) (ProjectView, e
 		return ProjectView{}, err
 	}
 	return ProjectView{Name: a.Name, Handle: "@" + a.Name + "@" + s.urls.AcctHost(), Actor: s.urls.Actor(a.Name),
-		DisplayName: displayName(a), Summary: a.Summary, Homepage: a.Homepage, Repository: a.Repository,
+		DisplayName: a.ShownName(), Summary: a.Summary, Homepage: a.Homepage, Repository: a.Repository,
 		Status: status, Followers: followers, Notices: notices, Created: a.Created.Format(time.RFC3339)}, nil
 }
 

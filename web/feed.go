@@ -65,18 +65,18 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	}
 	f := atomFeed{
 		ID:      s.urls.Feed(a.Name),
-		Title:   displayName(a) + " — notices",
+		Title:   a.ShownName() + " — notices",
 		Updated: updated.UTC().Format(time.RFC3339),
 		Links: []atomLink{
 			{Rel: "self", Type: "application/atom+xml", Href: s.urls.Feed(a.Name)},
 			{Rel: "alternate", Type: "text/html", Href: s.urls.Actor(a.Name)},
 		},
-		Author: atomAuthor{Name: displayName(a), URI: s.urls.Actor(a.Name)},
+		Author: atomAuthor{Name: a.ShownName(), URI: s.urls.Actor(a.Name)},
 	}
 	for _, it := range items {
 		ts := it.Published.UTC().Format(time.RFC3339)
 		f.Entries = append(f.Entries, atomEntry{
-			ID: it.URL, Title: it.KindTitle + " — " + displayName(a), Published: ts, Updated: ts,
+			ID: it.URL, Title: it.KindTitle + " — " + a.ShownName(), Published: ts, Updated: ts,
 			Link:    atomLink{Rel: "alternate", Type: "text/html", Href: it.URL},
 			Content: atomContent{Type: "html", Body: string(it.Content)},
 		})

@@ -88,11 +88,11 @@ func (s *Server) projectSummaries(ctx context.Context) ([]projectSummary, error)
 	}
 	out := make([]projectSummary, 0, len(actors))
 	for _, a := range actors {
-		status, err := s.status(ctx, a.Name)
+		status, err := s.outbox.Status(ctx, a.Name)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, projectSummary{Name: a.Name, DisplayName: displayName(a), URL: s.urls.Actor(a.Name), Status: status})
+		out = append(out, projectSummary{Name: a.Name, DisplayName: a.ShownName(), URL: s.urls.Actor(a.Name), Status: status})
 	}
 	return out, nil
 }
@@ -126,14 +126,14 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, a store.Act
 		s.storeError(w, err, "followers")
 		return
 	}
-	status, err := s.status(ctx, a.Name)
+	status, err := s.outbox.Status(ctx, a.Name)
 	if err != nil {
 		s.storeError(w, err, "status")
 		return
 	}
-	p := s.page(displayName(a) + " — Baton notices")
+	p := s.page(a.ShownName() + " — Baton notices")
 	p.Alternates = []alternate{{"application/atom+xml", s.urls.Feed(a.Name)}, {federation.ContentType, s.urls.Actor(a.Name)}}
-	a.DisplayName = displayName(a)
+	a.DisplayName = a.ShownName()
 	s.render(w, "project.html", struct {
 		page
 		Project   store.Actor
@@ -155,7 +155,7 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, n store.Noti
 		s.storeError(w, err, "actor")
 		return
 	}
-	p := s.page(item.KindTitle + " — " + displayName(a))
+	p := s.page(item.KindTitle + " — " + a.ShownName())
 	p.Alternates = []alternate{{federation.ContentType, item.URL}}
 	s.render(w, "notice.html", struct {
 		page
@@ -163,7 +163,7 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, n store.Noti
 		ProjectName string
 		ProjectURL  string
 		Proofs      []federation.ProofView
-	}{p, item, displayName(a), s.urls.Actor(a.Name), item.Proofs})
+	}{p, item, a.ShownName(), s.urls.Actor(a.Name), item.Proofs})
 }
 
 // tag lists the recent public notices carrying a hashtag: a project's, or a kind's.
@@ -204,11 +204,4 @@ func (s *Server) style(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Write(css)
-}
-
-func displayName(a store.Actor) string {
-	if a.DisplayName != "" {
-		return a.DisplayName
-	}
-	return a.Name
 }

@@ -30,27 +30,43 @@ func (s *Store) PublishNotice(ctx context.Context, n store.Notice, a store.Activ
 		if err != nil {
 			return err
 		}
-		seq, err := insertActivity(ctx, tx, a)
-		if err != nil {
-			return err
-		}
-		// One delivery per distinct inbox, chosen inside the database: the follower list is never
-		// loaded into memory, however long it is.
-		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries(activity, inbox, next_at, created)
-			SELECT DISTINCT ?, CASE WHEN shared_inbox != '' THEN shared_inbox ELSE inbox END, ?, ?
-			FROM followers WHERE local = ?`, seq, unix(n.Published), unix(n.Published), n.Actor)
-		if err != nil {
-			return err
-		}
-		queued, err = res.RowsAffected()
-		if err != nil || queued > 0 {
-			return err
-		}
-		// No follower: no delivery will ever complete and take the activity along, so drop it now.
-		_, err = tx.ExecContext(ctx, `DELETE FROM activities WHERE seq = ?`, seq)
+		queued, err = queueForFollowers(ctx, tx, n.Actor, a, unix(n.Published))
 		return err
 	})
 	return int(queued), err
+}
+
+// EnqueueFollowers implements store.Queue.
+func (s *Store) EnqueueFollowers(ctx context.Context, local string, a store.Activity) (int, error) {
+	var queued int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		queued, err = queueForFollowers(ctx, tx, local, a, dueAtOnce)
+		return err
+	})
+	return int(queued), err
+}
+
+// queueForFollowers stores a and queues it once for each distinct delivery inbox of local's followers,
+// chosen inside the database: the follower list is never loaded into memory, however long it is.
+func queueForFollowers(ctx context.Context, tx *sql.Tx, local string, a store.Activity, due int64) (int64, error) {
+	seq, err := insertActivity(ctx, tx, a)
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO deliveries(activity, inbox, next_at, created)
+		SELECT DISTINCT ?, CASE WHEN shared_inbox != '' THEN shared_inbox ELSE inbox END, ?, ?
+		FROM followers WHERE local = ?`, seq, due, unix(time.Now()), local)
+	if err != nil {
+		return 0, err
+	}
+	queued, err := res.RowsAffected()
+	if err != nil || queued > 0 {
+		return queued, err
+	}
+	// No follower: no delivery will ever complete and take the activity along, so drop it now.
+	_, err = tx.ExecContext(ctx, `DELETE FROM activities WHERE seq = ?`, seq)
+	return 0, err
 }
 
 func insertActivity(ctx context.Context, tx *sql.Tx, a store.Activity) (int64, error) {

@@ -9,12 +9,15 @@ import (
 	"baton/store"
 )
 
+// dueAtOnce is the next_at of deliveries due at once, whatever clock claims them.
+const dueAtOnce = 0
+
 // Enqueue implements store.Queue.
 func (s *Store) Enqueue(ctx context.Context, a store.Activity, inboxes []string) error {
 	if len(inboxes) == 0 {
 		return nil // nothing to deliver, and no delivery would ever take the activity along
 	}
-	now := unix(time.Now())
+	created := unix(time.Now())
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		seq, err := insertActivity(ctx, tx, a)
 		if err != nil {
@@ -22,7 +25,7 @@ func (s *Store) Enqueue(ctx context.Context, a store.Activity, inboxes []string)
 		}
 		for _, inbox := range inboxes {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries(activity, inbox, next_at, created) VALUES (?, ?, ?, ?)`,
-				seq, inbox, now, now); err != nil {
+				seq, inbox, dueAtOnce, created); err != nil {
 				return err
 			}
 		}

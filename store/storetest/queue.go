@@ -57,6 +57,30 @@ func testQueue(t *testing.T, open func(t *testing.T) store.Store) {
 		wantDepth(t, s, 7)
 	})
 
+	t.Run("EnqueueFollowers", func(t *testing.T) {
+		s := open(t)
+		mustCreateActors(t, s, "xz", "zlib")
+		for _, f := range []store.Follower{
+			{Local: "xz", Actor: "https://a.example/users/1", Inbox: "https://a.example/users/1/inbox", SharedInbox: "https://a.example/inbox"},
+			{Local: "xz", Actor: "https://a.example/users/2", Inbox: "https://a.example/users/2/inbox", SharedInbox: "https://a.example/inbox"},
+			{Local: "xz", Actor: "https://b.example/users/3", Inbox: "https://b.example/users/3/inbox"},
+			{Local: "zlib", Actor: "https://c.example/users/4", Inbox: "https://c.example/users/4/inbox"},
+		} {
+			noErr(t, "AddFollower", s.AddFollower(ctx(t), f))
+		}
+		n, err := s.EnqueueFollowers(ctx(t), "xz", activity("update"))
+		noErr(t, "EnqueueFollowers", err)
+		wantInt(t, "deliveries queued for xz's followers", n, 2)
+		ds := claimAll(t, s, time.Now(), time.Minute, 2)
+		wantStrings(t, "inboxes", sortedInboxes(ds), []string{"https://a.example/inbox", "https://b.example/users/3/inbox"})
+		if !sameActivity(ds[0].Activity, activity("update")) {
+			t.Fatalf("the queued activity changed: %+v", ds[0].Activity)
+		}
+		n, err = s.EnqueueFollowers(ctx(t), "nobody-follows", activity("lonely"))
+		noErr(t, "EnqueueFollowers without followers", err)
+		wantInt(t, "deliveries queued without followers", n, 0)
+	})
+
 	t.Run("ClaimReturnsDeliveriesIntact", func(t *testing.T) {
 		s := open(t)
 		before := time.Now()

@@ -1,0 +1,96 @@
+package outbox
+
+import (
+	"context"
+	"crypto/ed25519"
+	"html"
+	"strings"
+
+	vocab "github.com/go-ap/activitypub"
+
+	"baton/federation"
+	"baton/notice"
+	"baton/store"
+)
+
+// ActorDocument writes a project's actor document, with its current status among the profile fields.
+func (o *Outbox) ActorDocument(ctx context.Context, a store.Actor) ([]byte, error) {
+	signer, err := federation.ParsePrivateKeyPEM(a.RSAKeyPEM)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := federation.PublicKeyPEM(signer.Public())
+	if err != nil {
+		return nil, err
+	}
+	status, err := o.Status(ctx, a.Name)
+	if err != nil {
+		return nil, err
+	}
+	return o.urls.ActorDocument(federation.ActorProfile{
+		Name:         a.Name,
+		Username:     a.Name,
+		Type:         vocab.ServiceType,
+		DisplayName:  a.ShownName(),
+		SummaryHTML:  actorSummary(a),
+		Fields:       profileFields(a, status),
+		RSAPublicPEM: pub,
+		ProofKey:     ed25519.NewKeyFromSeed(a.Ed25519Seed).Public().(ed25519.PublicKey),
+		Published:    a.Created,
+	})
+}
+
+func actorSummary(a store.Actor) string {
+	var b strings.Builder
+	if a.Summary != "" {
+		b.WriteString("<p>" + html.EscapeString(a.Summary) + "</p>")
+	}
+	b.WriteString("<p>Signed notices about who looks after " + html.EscapeString(a.ShownName()) +
+		": hiatus, handovers, signing keys, scrutiny windows.</p>")
+	return b.String()
+}
+
+// profileFields are the rows Mastodon shows under the bio: how the project stands, and its links.
+func profileFields(a store.Actor, status string) []federation.Field {
+	fields := []federation.Field{{Name: "Status", ValueHTML: html.EscapeString(status)}}
+	if a.Homepage != "" {
+		fields = append(fields, federation.Field{Name: "Homepage", ValueHTML: link(a.Homepage)})
+	}
+	if a.Repository != "" {
+		fields = append(fields, federation.Field{Name: "Repository", ValueHTML: link(a.Repository)})
+	}
+	return fields
+}
+
+func link(u string) string {
+	e := html.EscapeString(u)
+	return `<a href="` + e + `" rel="me nofollow noopener noreferrer" target="_blank">` + e + `</a>`
+}
+
+// Status says how a project stands now, from its public notices.
+func (o *Outbox) Status(ctx context.Context, name string) (string, error) {
+	events, err := o.events(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	return notice.Status(events, o.now()), nil
+}
+
+// statusWindow bounds how many of a project's notices its status is computed from.
+const statusWindow = 500
+
+func (o *Outbox) events(ctx context.Context, name string) ([]notice.Event, error) {
+	notices, err := o.store.ListNotices(ctx, name, 0, statusWindow, true)
+	if err != nil {
+		return nil, err
+	}
+	events := make([]notice.Event, 0, len(notices))
+	for i := len(notices) - 1; i >= 0; i-- { // oldest first
+		v, err := federation.ParseNote(notices[i].Document)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, notice.Event{Kind: notice.Kind(v.Kind), Published: notices[i].Published, Since: v.Since, Until: v.Until})
+	}
+	return events, nil
+}
