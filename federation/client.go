@@ -75,7 +75,7 @@ func NewClient(opts ClientOptions) *Client {
 			Transport: transport,
 			Timeout:   RequestTimeout,
 			CheckRedirect: func(req *http.Request, via []*http.Request) error {
-				if len(via) >= maxRedirects {
+				if len(via) > maxRedirects {
 					return fmt.Errorf("more than %d redirects", maxRedirects)
 				}
 				return nil
@@ -98,14 +98,28 @@ func refusePrivate(network, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// cgnat is the shared address space of carrier-grade NAT (RFC 6598), private in all but name.
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+// reserved are ranges the standard library's predicates miss: carrier-grade NAT (RFC 6598), "this
+// network" (0/8), the reserved 240/4 with broadcast, and NAT64 (which embeds any IPv4 address).
+var reserved = []netip.Prefix{
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("64:ff9b::/96"),
+}
 
 // IsPrivateAddress reports whether addr must not be reached from a public server.
 func IsPrivateAddress(addr netip.Addr) bool {
 	addr = addr.Unmap()
-	return addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() ||
-		addr.IsInterfaceLocalMulticast() || addr.IsMulticast() || addr.IsUnspecified() || cgnat.Contains(addr)
+	if addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() ||
+		addr.IsInterfaceLocalMulticast() || addr.IsMulticast() || addr.IsUnspecified() {
+		return true
+	}
+	for _, p := range reserved {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // StatusError is a response outside 2xx.
@@ -120,15 +134,16 @@ func (e *StatusError) Error() string {
 }
 
 // Get fetches an ActivityPub document (or whatever accept asks for), signed by signer, and returns at
-// most MaxResponseBytes of its body.
-func (c *Client) Get(ctx context.Context, rawURL, accept string, signer Signer) ([]byte, error) {
+// most MaxResponseBytes of its body with the URL that answered, after any redirects: a document speaks
+// only for the host it came from.
+func (c *Client) Get(ctx context.Context, rawURL, accept string, signer Signer) (body []byte, from string, err error) {
 	req, err := c.newRequest(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	req.Header.Set("Accept", accept)
 	if err := httpsign.Sign(req, nil, signer.KeyID, signer.Key, c.now()); err != nil {
-		return nil, fmt.Errorf("sign GET %s: %w", rawURL, err)
+		return nil, "", fmt.Errorf("sign GET %s: %w", rawURL, err)
 	}
 	return c.do(req)
 }
@@ -144,7 +159,7 @@ func (c *Client) Post(ctx context.Context, inbox string, body []byte, signer Sig
 	if err := httpsign.Sign(req, body, signer.KeyID, signer.Key, c.now()); err != nil {
 		return fmt.Errorf("sign POST %s: %w", inbox, err)
 	}
-	_, err = c.do(req)
+	_, _, err = c.do(req)
 	return err
 }
 
@@ -167,23 +182,25 @@ func (c *Client) newRequest(ctx context.Context, method, rawURL string, body []b
 	return req, nil
 }
 
-func (c *Client) do(req *http.Request) ([]byte, error) {
+// do sends req and returns the body and the URL that answered it.
+func (c *Client) do(req *http.Request) ([]byte, string, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer resp.Body.Close()
+	from := resp.Request.URL.String()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", req.URL, err)
+		return nil, "", fmt.Errorf("read %s: %w", from, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, &StatusError{URL: req.URL.String(), Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), c.now())}
+		return nil, "", &StatusError{URL: from, Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), c.now())}
 	}
 	if len(body) > MaxResponseBytes {
-		return nil, fmt.Errorf("%s: response larger than %d bytes", req.URL, MaxResponseBytes)
+		return nil, "", fmt.Errorf("%s: response larger than %d bytes", from, MaxResponseBytes)
 	}
-	return body, nil
+	return body, from, nil
 }
 
 // retryAfter reads Retry-After as seconds or as an HTTP date.

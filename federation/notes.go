@@ -96,7 +96,8 @@ func hashtags(tags []Tag) []map[string]string {
 }
 
 // CreateDocument wraps a signed note in the Create that delivers it. The note is embedded as it was
-// signed, byte for byte, so its proofs still verify at the receiver.
+// signed (compacted: whitespace is not part of what a proof covers), so its proofs verify at the
+// receiver.
 func (u URLs) CreateDocument(noticeID int64, actor string, public bool, to []string, signedNote []byte, published time.Time) ([]byte, error) {
 	if !json.Valid(signedNote) {
 		return nil, fmt.Errorf("create: the note is not valid JSON")
@@ -112,9 +113,12 @@ func (u URLs) CreateDocument(noticeID int64, actor string, public bool, to []str
 	})
 }
 
-// AcceptDocument answers a Follow: signed by the followed actor, with the Follow embedded exactly as it
-// came, which is how Mastodon matches it to its pending follow.
+// AcceptDocument answers a Follow: signed by the followed actor, with the Follow embedded as it came
+// (compacted), which is how Mastodon matches it to its pending follow.
 func (u URLs) AcceptDocument(actor, acceptID string, follow json.RawMessage, follower string) ([]byte, error) {
+	if !json.Valid(follow) || string(follow) == "null" {
+		return nil, fmt.Errorf("accept: the Follow is not a JSON document")
+	}
 	accept := vocab.AcceptNew(vocab.ID(acceptID), nil)
 	accept.Actor = vocab.IRI(u.Actor(actor))
 	return document(accept, ActivityStreamsContext, map[string]any{
@@ -144,7 +148,8 @@ func OrderedCollectionPage(id, partOf, next string, items []json.RawMessage) ([]
 	if items == nil {
 		items = []json.RawMessage{}
 	}
-	extra := map[string]any{"orderedItems": items}
+	// go-ap writes totalItems: 0 on a page; the collection's head says how many there are.
+	extra := map[string]any{"orderedItems": items, "totalItems": nil}
 	if next != "" {
 		extra["next"] = next
 	}

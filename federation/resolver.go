@@ -69,7 +69,7 @@ func NewResolver(client *Client, cache KeyCache, signer Signer, now func() time.
 // Actor fetches the actor document at id. Its id must be the URL fetched: an actor cannot speak for
 // another URL.
 func (r *Resolver) Actor(ctx context.Context, id string) (RemoteActor, error) {
-	body, err := r.client.Get(ctx, stripFragment(id), Accept, r.signer)
+	body, from, err := r.client.Get(ctx, stripFragment(id), Accept, r.signer)
 	if err != nil {
 		return RemoteActor{}, fmt.Errorf("fetch actor %s: %w", id, err)
 	}
@@ -79,6 +79,9 @@ func (r *Resolver) Actor(ctx context.Context, id string) (RemoteActor, error) {
 	}
 	if a.ID != stripFragment(id) {
 		return RemoteActor{}, fmt.Errorf("actor %s: document has id %q", id, a.ID)
+	}
+	if !sameHost(a.ID, from) {
+		return RemoteActor{}, fmt.Errorf("actor %s: served by %s, another host", id, from)
 	}
 	return a, nil
 }
@@ -99,10 +102,14 @@ func (r *Resolver) Key(ctx context.Context, keyID string, refresh bool) (crypto.
 	if err != nil {
 		return nil, "", err
 	}
+	pub, owner, err := parseRemoteKey(k)
+	if err != nil {
+		return nil, "", err // not cached: the next request fetches again, and may find it fixed
+	}
 	if err := r.cache.CacheKey(ctx, k); err != nil {
 		return nil, "", err
 	}
-	return parseRemoteKey(k)
+	return pub, owner, nil
 }
 
 func (r *Resolver) mayRefresh(keyID string) bool {
@@ -134,7 +141,7 @@ func parseRemoteKey(k RemoteKey) (crypto.PublicKey, string, error) {
 // fetchKey fetches the document keyID points at: an actor with the key in publicKey (Mastodon's
 // ACTOR#main-key) or a key document of its own (GoToSocial's ACTOR/main-key).
 func (r *Resolver) fetchKey(ctx context.Context, keyID string) (RemoteKey, error) {
-	body, err := r.client.Get(ctx, stripFragment(keyID), Accept, r.signer)
+	body, from, err := r.client.Get(ctx, stripFragment(keyID), Accept, r.signer)
 	var status *StatusError
 	if errors.As(err, &status) && (status.Status == http.StatusNotFound || status.Status == http.StatusGone) {
 		return RemoteKey{}, fmt.Errorf("fetch key %s: %w (%w)", keyID, httpsign.ErrKeyNotFound, err)
@@ -146,10 +153,13 @@ func (r *Resolver) fetchKey(ctx context.Context, keyID string) (RemoteKey, error
 	if err != nil {
 		return RemoteKey{}, err
 	}
-	// A key speaks for its owner only when both live on the same host; otherwise any server could
-	// publish a key "owned" by someone else's actor.
+	// A key speaks for its owner only when both live on the host that served it; otherwise any
+	// server could publish a key "owned" by someone else's actor, or answer for it after a redirect.
 	if !sameHost(k.KeyID, k.Owner) {
 		return RemoteKey{}, fmt.Errorf("key %s: owner %s is on another host", keyID, k.Owner)
+	}
+	if !sameHost(k.KeyID, from) {
+		return RemoteKey{}, fmt.Errorf("key %s: served by %s, another host", keyID, from)
 	}
 	k.Fetched = r.now()
 	return k, nil

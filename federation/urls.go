@@ -18,8 +18,9 @@ func NewURLs(base string) (URLs, error) {
 	if err != nil {
 		return URLs{}, fmt.Errorf("base URL %q: %w", base, err)
 	}
-	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-		return URLs{}, fmt.Errorf("base URL %q: want scheme://host[:port], with no path", base)
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") ||
+		u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil {
+		return URLs{}, fmt.Errorf("base URL %q: want scheme://host[:port], with no path, query, fragment or user", base)
 	}
 	u.Path = ""
 	return URLs{Base: u}, nil

@@ -58,13 +58,17 @@ var kinds = map[Kind]kindInfo{
 func ParseKind(s string) (Kind, error) {
 	k := Kind(strings.ToLower(strings.TrimSpace(s)))
 	if _, ok := kinds[k]; !ok {
-		names := make([]string, len(Kinds))
-		for i, k := range Kinds {
-			names[i] = string(k)
-		}
-		return "", fmt.Errorf("unknown notice kind %q (one of: %s)", s, strings.Join(names, ", "))
+		return "", unknownKind(s)
 	}
 	return k, nil
+}
+
+func unknownKind(s string) error {
+	names := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		names[i] = string(k)
+	}
+	return fmt.Errorf("unknown notice kind %q (one of: %s)", s, strings.Join(names, ", "))
 }
 
 // Title is the kind's name as a packager reads it ("Hiatus", "Handover").
@@ -128,8 +132,7 @@ func (n Notice) Validate() error {
 		errs = append(errs, fmt.Errorf("project: %w", err))
 	}
 	if _, ok := kinds[n.Kind]; !ok {
-		_, err := ParseKind(string(n.Kind))
-		errs = append(errs, err)
+		errs = append(errs, unknownKind(string(n.Kind)))
 	}
 	text := strings.TrimSpace(n.Text)
 	switch {
@@ -193,7 +196,7 @@ func (e Event) active(t time.Time) bool {
 
 // Status says in a few words how a project stands at t, from its public notices in the order they
 // were published: "normal", "hiatus until 2023-03-01", "scrutiny until 2024-01-19". A return ends
-// an earlier hiatus; the later of a hiatus and a scrutiny window is named first.
+// an earlier hiatus; when both a hiatus and a scrutiny window are in effect, the hiatus is named first.
 func Status(events []Event, at time.Time) string {
 	var hiatus, scrutiny *Event
 	for i := range events {

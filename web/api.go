@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"baton/federation"
 	"baton/notice"
@@ -112,10 +113,10 @@ func (req *ProjectRequest) validate() error {
 	if err := notice.ValidName(req.Name); err != nil {
 		errs = append(errs, fmt.Errorf("name: %w", err))
 	}
-	if len(req.DisplayName) > 100 {
+	if utf8.RuneCountInString(req.DisplayName) > 100 {
 		errs = append(errs, errors.New("display_name: at most 100 characters"))
 	}
-	if len(req.Summary) > 500 {
+	if utf8.RuneCountInString(req.Summary) > 500 {
 		errs = append(errs, errors.New("summary: at most 500 characters"))
 	}
 	for field, v := range map[string]string{"homepage": req.Homepage, "repository": req.Repository} {
