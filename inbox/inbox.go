@@ -121,7 +121,7 @@ func (ib *Inbox) handle(r *http.Request, target string) (string, verdict) {
 	a, parseErr := parseActivity(body)
 	signer, err := httpsign.Verify(ctx, r, body, ib.now(), ib.resolver.Key)
 	if err != nil {
-		if parseErr == nil && ib.isGoneActorDelete(a, err) {
+		if parseErr == nil && ib.isGoneActorDelete(ctx, a, err) {
 			return a.Type, ib.removeActor(ctx, a.Actor)
 		}
 		return a.Type, signatureVerdict(err)
@@ -181,10 +181,16 @@ func signatureVerdict(err error) verdict {
 }
 
 // isGoneActorDelete recognises the last words of a deleted actor: a Delete of itself whose key can no
-// longer be fetched (404 or 410). Nothing can verify it, and nothing needs to: all it can do is remove
-// follows that could only fail from now on.
-func (ib *Inbox) isGoneActorDelete(a activity, err error) bool {
-	return a.Type == "Delete" && a.Object.ID == a.Actor && errors.Is(err, httpsign.ErrKeyNotFound)
+// longer be fetched, sent by an actor that is indeed gone (its own URL answers 404 or 410 now). Nothing
+// can verify the signature, and nothing needs to: all it can do is remove follows that could only fail
+// from now on. Who sent it does not matter, since the actor's own server says it is gone.
+func (ib *Inbox) isGoneActorDelete(ctx context.Context, a activity, err error) bool {
+	if a.Type != "Delete" || a.Object.ID != a.Actor || !errors.Is(err, httpsign.ErrKeyNotFound) {
+		return false
+	}
+	_, fetchErr := ib.resolver.Actor(ctx, a.Actor)
+	var status *federation.StatusError
+	return errors.As(fetchErr, &status) && (status.Status == http.StatusNotFound || status.Status == http.StatusGone)
 }
 
 // typeLabel bounds the type label to the activity types Baton knows.

@@ -49,7 +49,16 @@ type Proof struct {
 // Members of doc are kept as written, but the output is re-serialised:
 // members may come out in a different order and without the original spacing.
 func Sign(doc []byte, key ed25519.PrivateKey, verificationMethod string, created time.Time) ([]byte, error) {
-	if err := checkSignArgs(key, verificationMethod, created); err != nil {
+	if len(key) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("proof: private key has %d bytes, want %d", len(key), ed25519.PrivateKeySize)
+	}
+	return SignWith(doc, func(data []byte) ([]byte, error) { return ed25519.Sign(key, data), nil }, verificationMethod, created)
+}
+
+// SignWith is Sign for a key held elsewhere, such as in an ssh-agent: sign must return the Ed25519
+// signature of the data it is given.
+func SignWith(doc []byte, sign func(data []byte) ([]byte, error), verificationMethod string, created time.Time) ([]byte, error) {
+	if err := checkSignArgs(verificationMethod, created); err != nil {
 		return nil, fmt.Errorf("proof: %w", err)
 	}
 	secured, err := splitDocument(doc)
@@ -59,7 +68,7 @@ func Sign(doc []byte, key ed25519.PrivateKey, verificationMethod string, created
 	if len(secured.proofs) >= maxProofs {
 		return nil, fmt.Errorf("proof: document already has %d proofs, the most Verify accepts", len(secured.proofs))
 	}
-	p, err := newProof(secured.unsecured, key, verificationMethod, created)
+	p, err := newProof(secured.unsecured, sign, verificationMethod, created)
 	if err != nil {
 		return nil, fmt.Errorf("proof: %w", err)
 	}
@@ -68,10 +77,7 @@ func Sign(doc []byte, key ed25519.PrivateKey, verificationMethod string, created
 
 // checkSignArgs catches caller mistakes that would otherwise produce a proof
 // nobody can verify, or make ed25519.Sign panic.
-func checkSignArgs(key ed25519.PrivateKey, verificationMethod string, created time.Time) error {
-	if len(key) != ed25519.PrivateKeySize {
-		return fmt.Errorf("private key has %d bytes, want %d", len(key), ed25519.PrivateKeySize)
-	}
+func checkSignArgs(verificationMethod string, created time.Time) error {
 	if verificationMethod == "" || !utf8.ValidString(verificationMethod) {
 		return errors.New("verificationMethod must be a non-empty UTF-8 string")
 	}
@@ -87,7 +93,7 @@ func checkSignArgs(key ed25519.PrivateKey, verificationMethod string, created ti
 
 // newProof builds and signs a proof over unsecured, the document without
 // any proofs.
-func newProof(unsecured object, key ed25519.PrivateKey, verificationMethod string, created time.Time) (object, error) {
+func newProof(unsecured object, sign func([]byte) ([]byte, error), verificationMethod string, created time.Time) (object, error) {
 	p := object{
 		"type":               jsonString(ProofType),
 		"cryptosuite":        jsonString(Cryptosuite),
@@ -106,7 +112,14 @@ func newProof(unsecured object, key ed25519.PrivateKey, verificationMethod strin
 	if err != nil {
 		return nil, err
 	}
-	p["proofValue"] = jsonString(encodeBase58btc(ed25519.Sign(key, data)))
+	sig, err := sign(data)
+	if err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	if len(sig) != ed25519.SignatureSize {
+		return nil, fmt.Errorf("sign: signature has %d bytes, want %d", len(sig), ed25519.SignatureSize)
+	}
+	p["proofValue"] = jsonString(encodeBase58btc(sig))
 	return p, nil
 }
 

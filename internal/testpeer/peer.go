@@ -59,7 +59,7 @@ const (
 	LDJSON       = `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
 	JRDJSON      = "application/jrd+json"
 	// Public is the ActivityStreams Public collection.
-	Public = "https://www.w3.org/ns/activitystreams#Public"
+	Public    = "https://www.w3.org/ns/activitystreams#Public"
 	asContext = "https://www.w3.org/ns/activitystreams"
 )
 
@@ -108,6 +108,7 @@ type Peer struct {
 	refused    []Delivery // deliveries answered with an injected failure
 	fetches    []Fetch
 	attempts   int
+	abandoned  int
 	failStatus int
 	failLeft   int
 	delay      time.Duration
@@ -236,7 +237,9 @@ func (p *Peer) FailNext(n, status int) {
 	p.failLeft, p.failStatus = n, status
 }
 
-// SetDelay makes every inbox answer wait d after the delivery was verified and recorded.
+// SetDelay makes every inbox POST wait d before it is verified, recorded and answered. A delivery whose
+// sender hangs up during the wait is not recorded (Abandoned counts it): it was never acknowledged, so
+// the sender owes it again.
 func (p *Peer) SetDelay(d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -280,6 +283,13 @@ func (p *Peer) Attempts() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.attempts
+}
+
+// Abandoned counts the deliveries whose sender went away while the peer delayed its answer.
+func (p *Peer) Abandoned() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.abandoned
 }
 
 // Fetches lists the GETs of the peer's documents (actors, keys, collections, WebFinger).

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"baton/store"
@@ -22,15 +23,15 @@ func (s *Store) NextNoticeID(ctx context.Context) (int64, error) {
 func (s *Store) PublishNotice(ctx context.Context, n store.Notice, a store.Activity) (int, error) {
 	var queued int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO notices(id, actor, kind, public, document, published)
-			VALUES (?, ?, ?, ?, ?, ?)`, n.ID, n.Actor, n.Kind, n.Public, n.Document, unix(n.Published))
+		_, err := tx.ExecContext(ctx, `INSERT INTO notices(id, actor, statement_id, kind, public, document, published)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, n.ID, n.Actor, n.StatementID, n.Kind, n.Public, n.Document, unix(n.Published))
 		if isUniqueViolation(err) {
-			return store.ErrExists
+			return fmt.Errorf("notice %d or statement %q: %w", n.ID, n.StatementID, store.ErrExists)
 		}
 		if err != nil {
 			return err
 		}
-		queued, err = queueForFollowers(ctx, tx, n.Actor, a, unix(n.Published))
+		queued, err = queueForFollowers(ctx, tx, n.Actor, a, dueAtOnce)
 		return err
 	})
 	return int(queued), err
@@ -77,12 +78,12 @@ func insertActivity(ctx context.Context, tx *sql.Tx, a store.Activity) (int64, e
 	return res.LastInsertId()
 }
 
-const noticeColumns = `id, actor, kind, public, document, published`
+const noticeColumns = `id, actor, statement_id, kind, public, document, published`
 
 func scanNotice(row scanner) (store.Notice, error) {
 	var n store.Notice
 	var published int64
-	err := row.Scan(&n.ID, &n.Actor, &n.Kind, &n.Public, &n.Document, &published)
+	err := row.Scan(&n.ID, &n.Actor, &n.StatementID, &n.Kind, &n.Public, &n.Document, &published)
 	n.Published = fromUnix(published)
 	return n, err
 }
@@ -91,6 +92,30 @@ func scanNotice(row scanner) (store.Notice, error) {
 func (s *Store) Notice(ctx context.Context, id int64) (store.Notice, error) {
 	n, err := scanNotice(s.db.QueryRowContext(ctx, `SELECT `+noticeColumns+` FROM notices WHERE id = ?`, id))
 	return n, notFound(err)
+}
+
+// NoticeByStatement implements store.Notices.
+func (s *Store) NoticeByStatement(ctx context.Context, statementID string) (store.Notice, error) {
+	if statementID == "" {
+		return store.Notice{}, store.ErrNotFound
+	}
+	n, err := scanNotice(s.db.QueryRowContext(ctx, `SELECT `+noticeColumns+` FROM notices WHERE statement_id = ?`, statementID))
+	return n, notFound(err)
+}
+
+// UpdateNotice implements store.Notices.
+func (s *Store) UpdateNotice(ctx context.Context, id int64, document []byte, a store.Activity) (int, error) {
+	var queued int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var actor string
+		err := tx.QueryRowContext(ctx, `UPDATE notices SET document = ? WHERE id = ? RETURNING actor`, document, id).Scan(&actor)
+		if err != nil {
+			return notFound(err)
+		}
+		queued, err = queueForFollowers(ctx, tx, actor, a, dueAtOnce)
+		return err
+	})
+	return int(queued), err
 }
 
 // ListNotices implements store.Notices.

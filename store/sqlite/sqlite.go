@@ -53,7 +53,11 @@ func Open(dir string) (*Store, error) {
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-const schema = `
+// migrations bring the schema from one version to the next; the database's user_version says how many
+// have run. Append, never edit: a deployed database has run the earlier ones.
+var migrations = []string{schemaV1, schemaV2}
+
+const schemaV1 = `
 CREATE TABLE IF NOT EXISTS settings (
 	key   TEXT PRIMARY KEY,
 	value BLOB NOT NULL
@@ -122,11 +126,45 @@ CREATE TABLE IF NOT EXISTS remote_keys (
 );
 `
 
+// schemaV2 adds people's keys, roles, and the statement a notice carries.
+const schemaV2 = `
+CREATE TABLE person_keys (
+	person      TEXT NOT NULL REFERENCES actors(name),
+	fingerprint TEXT NOT NULL,
+	public_key  BLOB NOT NULL,
+	added       INTEGER NOT NULL,
+	revoked     INTEGER NOT NULL DEFAULT 0,
+	seq         INTEGER NOT NULL,
+	PRIMARY KEY (person, fingerprint)
+);
+CREATE TABLE roles (
+	person  TEXT NOT NULL REFERENCES actors(name),
+	project TEXT NOT NULL,
+	since   INTEGER NOT NULL,
+	seq     INTEGER NOT NULL,
+	PRIMARY KEY (project, person)
+);
+ALTER TABLE notices ADD COLUMN statement_id TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX notices_statement ON notices(statement_id) WHERE statement_id != '';
+`
+
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("create sqlite schema: %w", err)
-	}
-	return nil
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var version int
+		if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if version > len(migrations) {
+			return fmt.Errorf("the database has schema version %d, newer than this baton knows (%d): upgrade baton", version, len(migrations))
+		}
+		for i := version; i < len(migrations); i++ {
+			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+				return fmt.Errorf("migrate sqlite schema to version %d: %w", i+1, err)
+			}
+		}
+		_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations)))
+		return err
+	})
 }
 
 // inTx runs fn in one transaction, committing only if fn succeeds.

@@ -28,6 +28,8 @@ import (
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Settings", func(t *testing.T) { testSettings(t, open) })
 	t.Run("Actors", func(t *testing.T) { testActors(t, open) })
+	t.Run("Keys", func(t *testing.T) { testKeys(t, open) })
+	t.Run("Roles", func(t *testing.T) { testRoles(t, open) })
 	t.Run("Followers", func(t *testing.T) { testFollowers(t, open) })
 	t.Run("Notices", func(t *testing.T) { testNotices(t, open) })
 	t.Run("Queue", func(t *testing.T) { testQueue(t, open) })
