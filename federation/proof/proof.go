@@ -1,6 +1,7 @@
 // Package proof signs and verifies object integrity proofs on ActivityPub
 // documents: FEP-8b32 proofs made with the W3C Data Integrity cryptosuite
-// eddsa-jcs-2022, with Ed25519 public keys written as FEP-521a Multikeys.
+// eddsa-jcs-2022, with Ed25519 public keys written as FEP-521a Multikeys. It also reads the
+// OpenSSH Ed25519 keys maintainers already sign git commits with.
 //
 // The package does not fetch keys or decide whom to trust. Verify asks its
 // caller to resolve each verificationMethod to a key, and returns who signed,
