@@ -1,6 +1,10 @@
 // Package notice is Baton's vocabulary: the kinds of notice a project can publish, the fields each
-// carries, and the rules a notice must meet before anyone signs or stores it. It does no I/O, so the
-// same rules hold on the command line, in the web API and when a notice arrives from another instance.
+// carries, the rules a notice must meet before anyone signs or stores it, who may author it, what
+// proofs it needs (the trust policy), and the project state that follows from the notices in order.
+// It does no I/O and reads no clock: time is always a parameter, so the same rules hold on the command
+// line, in the web API, when a notice arrives from another instance, and in a replay of years of
+// history. People are opaque ids (in practice actor URLs); this package never resolves them, and
+// cryptographic verification happens outside it: it is told who signed, and decides what that means.
 package notice
 
 import (
@@ -11,83 +15,41 @@ import (
 	"time"
 )
 
-// Kind names what a notice says about a project.
-type Kind string
-
-// The kinds of notice, as DESIGN.md lists them.
 const (
-	ReliefRequest     Kind = "relief-request"
-	CallForStewards   Kind = "call-for-stewards"
-	Hiatus            Kind = "hiatus"
-	Handover          Kind = "handover"
-	SignerChange      Kind = "signer-change"
-	InfraChange       Kind = "infra-change"
-	Scrutiny          Kind = "scrutiny"
-	Return            Kind = "return"
-	Retirement        Kind = "retirement"
-	Revocation        Kind = "revocation"
-	maxTextRunes           = 5000
-	maxProjectNameLen      = 64
+	maxTextRunes      = 5000
+	maxProjectNameLen = 64
 )
 
-// Kinds lists every kind in the order DESIGN.md gives them.
-var Kinds = []Kind{ReliefRequest, CallForStewards, Hiatus, Handover, SignerChange, InfraChange,
-	Scrutiny, Return, Retirement, Revocation}
-
-// kindInfo holds what the rest of Baton needs to know about a kind.
-type kindInfo struct {
-	title   string // how a packager reads the kind's name
-	hashtag string // the hashtag every notice of this kind carries
-	public  bool   // false: addressed to stewards only, never shown publicly
-}
-
-var kinds = map[Kind]kindInfo{
-	ReliefRequest:   {"Relief request", "MaintainerRelief", false},
-	CallForStewards: {"Call for stewards", "CallForStewards", true},
-	Hiatus:          {"Hiatus", "MaintainerHiatus", true},
-	Handover:        {"Handover", "MaintainerHandover", true},
-	SignerChange:    {"Signer change", "SignerChange", true},
-	InfraChange:     {"Infrastructure change", "InfraChange", true},
-	Scrutiny:        {"Scrutiny window", "ScrutinyWindow", true},
-	Return:          {"Return", "MaintainerReturn", true},
-	Retirement:      {"Retirement", "MaintainerRetirement", true},
-	Revocation:      {"Revocation", "NoticeRevoked", true},
-}
-
-// ParseKind returns the kind named s, or an error listing the kinds there are.
-func ParseKind(s string) (Kind, error) {
-	k := Kind(strings.ToLower(strings.TrimSpace(s)))
-	if _, ok := kinds[k]; !ok {
-		return "", unknownKind(s)
-	}
-	return k, nil
-}
-
-func unknownKind(s string) error {
-	names := make([]string, len(Kinds))
-	for i, k := range Kinds {
-		names[i] = string(k)
-	}
-	return fmt.Errorf("unknown notice kind %q (one of: %s)", s, strings.Join(names, ", "))
-}
-
-// Title is the kind's name as a packager reads it ("Hiatus", "Handover").
-func (k Kind) Title() string { return kinds[k].title }
-
-// Hashtag is the kind's hashtag without the '#'.
-func (k Kind) Hashtag() string { return kinds[k].hashtag }
-
-// Public reports whether notices of this kind may be shown to anyone; a relief request is not, since a
-// public list of exhausted sole maintainers is a target list.
-func (k Kind) Public() bool { return kinds[k].public }
-
-// Notice is what a maintainer says about a project, before it is signed and sent.
+// Notice is what someone says about a project, before it is signed and sent. Project, Kind, Text,
+// Since and Until are the envelope every notice has; the other fields belong to particular kinds, and
+// Kind.Fields lists which.
 type Notice struct {
 	Project string    // the project actor's name, e.g. "xz"
 	Kind    Kind      // what the notice says
-	Text    string    // the maintainer's own words, plain text
-	Since   time.Time // when it took effect; zero means when published
+	Text    string    // the author's own words, plain text
+	Since   time.Time // when it took effect; zero means when published. May lie in the past.
 	Until   time.Time // when it ends; zero means open-ended or not applicable
+
+	Author string // who wrote it: a person id
+
+	Help         []Help // relief-request: what help is needed
+	Role         string // call-for-stewards: the role to fill
+	Requirements string // call-for-stewards: what the role asks of a person
+	Public       bool   // call-for-stewards: shown to everyone, not only stewards
+
+	From  []string // handover: outgoing maintainers; hiatus, return, retirement: who (default Author)
+	To    []string // handover: incoming maintainers
+	Mode  Mode     // handover: co-maintainer, interim or successor
+	Scope []Right  // handover: the rights that pass
+
+	KeysAdded   []SigningKey // signer-change: release-signing keys that become valid
+	KeysRemoved []SigningKey // signer-change: release-signing keys that stop being valid
+
+	Infra []InfraMove // infra-change: what moved where
+
+	Revokes  []string // revocation: the ids of the notices revoked
+	Reason   string   // revocation: why; scrutiny: why, optionally
+	Orphaned bool     // retirement: nobody is left to maintain the project
 }
 
 // Date is the layout of the dates notices carry (a day, in UTC).
@@ -125,8 +87,14 @@ func ValidName(name string) error {
 	return nil
 }
 
-// Validate reports every problem with n at once, so a maintainer can fix them in one go.
+// Validate reports every problem with the envelope of n at once (project, kind, text, dates), so a
+// maintainer can fix them in one go. It does not look at the kind's own fields: callers that carry
+// them call ValidateFull, which reports both.
 func (n Notice) Validate() error {
+	return errors.Join(n.envelopeErrors()...)
+}
+
+func (n Notice) envelopeErrors() []error {
 	var errs []error
 	if err := ValidName(n.Project); err != nil {
 		errs = append(errs, fmt.Errorf("project: %w", err))
@@ -144,25 +112,8 @@ func (n Notice) Validate() error {
 	if !n.Until.IsZero() && !n.Since.IsZero() && !n.Until.After(n.Since) {
 		errs = append(errs, fmt.Errorf("until (%s) must come after since (%s)", n.Until.Format(Date), n.Since.Format(Date)))
 	}
-	return errors.Join(errs...)
+	return errs
 }
-
-// advice is what a packager should do on reading a notice of each kind.
-var advice = map[Kind]string{
-	ReliefRequest:   "The maintainer asks the stewards for help.",
-	CallForStewards: "The foundation looks for trusted people to step in.",
-	Hiatus:          "While the maintainer is away, treat new commits and releases with extra care.",
-	Handover:        "Treat new commits and releases with extra care while the new maintainers settle in.",
-	SignerChange:    "Check release signatures against the keys this notice names before taking a new release.",
-	InfraChange:     "Update the contacts and addresses you keep for this project, and check the change is genuine.",
-	Scrutiny:        "Review new commits and releases with extra care during this window.",
-	Return:          "The maintainer is back; the hiatus has ended.",
-	Retirement:      "Plan for the project's future: it may need a new maintainer or a fork.",
-	Revocation:      "Do not rely on the notice this revokes; review what you took on its strength.",
-}
-
-// Advice says what a packager should do on reading a notice of kind k.
-func (k Kind) Advice() string { return advice[k] }
 
 // Hashtag turns a project name into a hashtag Mastodon recognises (letters, digits and '_').
 func Hashtag(project string) string {
@@ -172,62 +123,4 @@ func Hashtag(project string) string {
 		}
 		return r
 	}, project)
-}
-
-// Event is a published notice as the project's status sees it.
-type Event struct {
-	Kind      Kind
-	Published time.Time
-	Since     time.Time // zero: from Published
-	Until     time.Time // zero: open-ended
-}
-
-func (e Event) start() time.Time {
-	if e.Since.IsZero() {
-		return e.Published
-	}
-	return e.Since
-}
-
-// active reports whether e is in effect at t.
-func (e Event) active(t time.Time) bool {
-	return !t.Before(e.start()) && (e.Until.IsZero() || t.Before(e.Until))
-}
-
-// Status says in a few words how a project stands at t, from its public notices in the order they
-// were published: "normal", "hiatus until 2023-03-01", "scrutiny until 2024-01-19". A return ends
-// an earlier hiatus; when both a hiatus and a scrutiny window are in effect, the hiatus is named first.
-func Status(events []Event, at time.Time) string {
-	var hiatus, scrutiny *Event
-	for i := range events {
-		e := &events[i]
-		switch e.Kind {
-		case Hiatus:
-			hiatus = e
-		case Return:
-			if hiatus != nil && !e.start().After(at) {
-				hiatus = nil
-			}
-		case Scrutiny:
-			scrutiny = e
-		}
-	}
-	var parts []string
-	if hiatus != nil && hiatus.active(at) {
-		parts = append(parts, "hiatus"+untilText(hiatus.Until))
-	}
-	if scrutiny != nil && scrutiny.active(at) {
-		parts = append(parts, "scrutiny"+untilText(scrutiny.Until))
-	}
-	if len(parts) == 0 {
-		return "normal"
-	}
-	return strings.Join(parts, "; ")
-}
-
-func untilText(t time.Time) string {
-	if t.IsZero() {
-		return " (open-ended)"
-	}
-	return " until " + t.Format(Date)
 }

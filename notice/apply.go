@@ -1,0 +1,178 @@
+package notice
+
+import (
+	"slices"
+	"time"
+)
+
+// apply makes an accepted notice's effects on the state. A revoked notice keeps the scrutiny window it
+// opened (what happened under it still deserves review) and leaves its keys marked revoked, but
+// grants nothing.
+func (f *folder) apply(s Signed) {
+	f.st.known[s.ID] = s
+	f.openWindow(s)
+	if f.revoked[s.ID] {
+		if s.Notice.Kind == SignerChange {
+			f.revokedKeys(s)
+		}
+		return
+	}
+	switch s.Notice.Kind {
+	case ReliefRequest:
+		f.relief(s)
+	case Hiatus:
+		f.away(s)
+	case Return:
+		f.back(s.Notice.concerned())
+	case Retirement:
+		f.retire(s)
+	case Handover:
+		f.handover(s, f.endorsed(s))
+	case SignerChange:
+		f.signerChange(s, f.endorsed(s))
+	case InfraChange:
+		f.endorsed(s)
+	case Revocation:
+		f.recordRevocation(s)
+	}
+}
+
+// endorsed evaluates s on the state just before it, and lists it as unendorsed if it lacks proofs.
+func (f *folder) endorsed(s Signed) bool {
+	e := Evaluate(f.st, s, f.stewards, f.policy, f.at)
+	if e.Required && !e.Endorsed {
+		f.st.Unendorsed = append(f.st.Unendorsed, Unendorsed{Notice: s.ID, Kind: s.Notice.Kind, Since: s.Effective(), Missing: e.Missing})
+	}
+	return e.Endorsed
+}
+
+func (f *folder) relief(s Signed) {
+	n := s.Notice
+	f.st.PendingRelief = append(f.st.PendingRelief, Relief{Notice: s.ID, Person: n.Author, Help: n.Help, Since: s.Effective(), Until: n.Until})
+}
+
+// answerRelief drops the relief requests of people: a handover from them, their return or their
+// retirement answers them.
+func (f *folder) answerRelief(people ...string) {
+	f.st.PendingRelief = slices.DeleteFunc(f.st.PendingRelief, func(r Relief) bool { return slices.Contains(people, r.Person) })
+}
+
+// away records a hiatus; a later one for the same person replaces it.
+func (f *folder) away(s Signed) {
+	p := s.Notice.concerned()
+	f.endHiatus(p)
+	f.st.Hiatus = append(f.st.Hiatus, Away{Person: p, Since: s.Effective(), Until: s.Notice.Until, Notice: s.ID})
+}
+
+// back ends person's hiatus and answers their relief requests: they are back.
+func (f *folder) back(person string) {
+	f.endHiatus(person)
+	f.answerRelief(person)
+}
+
+func (f *folder) endHiatus(person string) {
+	f.st.Hiatus = slices.DeleteFunc(f.st.Hiatus, func(a Away) bool { return a.Person == person })
+}
+
+func (f *folder) retire(s Signed) {
+	p := s.Notice.concerned()
+	f.drop(p, Rights)
+	f.back(p)
+	if !slices.Contains(f.st.Retired, p) {
+		f.st.Retired = append(f.st.Retired, p)
+	}
+}
+
+// handover passes the scope from From to To, as far as From hold it: after a revocation, a later
+// handover by someone who lost their rights passes nothing on.
+func (f *folder) handover(s Signed, endorsed bool) {
+	n := s.Notice
+	var scope []Right
+	for _, r := range n.Scope {
+		if f.st.holdsAny(n.From, r) {
+			scope = append(scope, r)
+		}
+	}
+	if n.Mode == Successor {
+		for _, p := range n.From {
+			f.drop(p, scope)
+		}
+	}
+	var until time.Time
+	if n.Mode == Interim {
+		until = n.Until
+	}
+	for _, p := range n.To {
+		for _, r := range scope {
+			f.grant(p, Grant{Right: r, Since: s.Effective(), Until: until, Notice: s.ID, Endorsed: endorsed})
+		}
+		f.st.Retired = slices.DeleteFunc(f.st.Retired, func(r string) bool { return r == p })
+	}
+	f.answerRelief(n.From...)
+}
+
+// grant gives person g, unless they already hold the right for good.
+func (f *folder) grant(person string, g Grant) {
+	i := f.st.maintainerIndex(person)
+	if i < 0 {
+		f.st.Maintainers = append(f.st.Maintainers, Maintainer{Person: person, Since: g.Since})
+		i = len(f.st.Maintainers) - 1
+	}
+	m := &f.st.Maintainers[i]
+	j := slices.IndexFunc(m.Rights, func(h Grant) bool { return h.Right == g.Right })
+	switch {
+	case j < 0:
+		m.Rights = append(m.Rights, g)
+		slices.SortStableFunc(m.Rights, func(a, b Grant) int { return slices.Index(Rights, a.Right) - slices.Index(Rights, b.Right) })
+	case !m.Rights[j].Until.IsZero():
+		m.Rights[j] = g
+	}
+}
+
+// drop takes rights from person; holding none, they are no longer a maintainer.
+func (f *folder) drop(person string, rights []Right) {
+	i := f.st.maintainerIndex(person)
+	if i < 0 {
+		return
+	}
+	m := &f.st.Maintainers[i]
+	m.Rights = slices.DeleteFunc(m.Rights, func(g Grant) bool { return slices.Contains(rights, g.Right) })
+	if len(m.Rights) == 0 {
+		f.st.Maintainers = slices.Delete(f.st.Maintainers, i, i+1)
+	}
+}
+
+func (f *folder) signerChange(s Signed, endorsed bool) {
+	for _, k := range s.Notice.KeysRemoved {
+		if i := f.st.signerIndex(k.Fingerprint); i >= 0 && f.st.Signers[i].Valid() {
+			f.st.Signers[i].Removed, f.st.Signers[i].RemovedBy = s.Effective(), s.ID
+		}
+	}
+	for _, k := range s.Notice.KeysAdded {
+		f.st.Signers = append(f.st.Signers, Signer{Key: k, Since: s.Effective(), Notice: s.ID, Endorsed: endorsed})
+	}
+}
+
+// revokedKeys lists the keys a revoked signer-change announced, marked so that nobody trusts them.
+func (f *folder) revokedKeys(s Signed) {
+	by := f.revokerOf(s.ID)
+	for _, k := range s.Notice.KeysAdded {
+		f.st.Signers = append(f.st.Signers, Signer{Key: k, Since: s.Effective(), Notice: s.ID, RevokedBy: by})
+	}
+}
+
+// revokerOf finds the accepted revocation that withdrew id.
+func (f *folder) revokerOf(id string) string {
+	for _, a := range f.accepted {
+		if a.Notice.Kind == Revocation && slices.Contains(a.Notice.Revokes, id) {
+			return a.ID
+		}
+	}
+	return ""
+}
+
+func (f *folder) recordRevocation(s Signed) {
+	for _, id := range s.Notice.Revokes {
+		f.st.Revoked = append(f.st.Revoked, RevokedNotice{Notice: id, Kind: f.st.known[id].Notice.Kind, By: s.ID, Since: s.Effective(), Reason: s.Notice.Reason})
+	}
+}

@@ -1,0 +1,80 @@
+package notice
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestCheck(t *testing.T) {
+	away := []Away{{Person: ann, Since: day("2023-01-01"), Notice: "a"}}
+	window := Window{Since: day("2023-01-01"), Until: day("2024-01-01"), Reasons: []WindowReason{
+		{Notice: "h1", Kind: Handover, Since: day("2023-01-01"), Until: day("2024-01-01"), Why: "handover (co-maintainer) of commit to dan"}}}
+	unendorsed := []Unendorsed{{Notice: "h1", Kind: Handover, Since: day("2023-01-01"), Missing: []string{"stewards: 0 of 2 needed (independent steward endorsements)"}}}
+	relief := []Relief{{Notice: "rr", Person: ann, Since: day("2023-01-01")}}
+	tests := []struct {
+		name  string
+		state State
+		code  int
+		want  []string
+	}{
+		{"normal", State{}, ExitNormal, nil},
+		{"pending relief is not Check's business", State{PendingRelief: relief}, ExitNormal, nil},
+		{"hiatus", State{Hiatus: away}, ExitAway, []string{"hiatus: ann since 2023-01-01 (open-ended)"}},
+		{"orphaned", State{Orphaned: true}, ExitAway, []string{"orphaned: nobody maintains the project"}},
+		{"scrutiny", State{Scrutiny: window}, ExitScrutiny, []string{
+			"in a scrutiny window from 2023-01-01 until 2024-01-01",
+			"scrutiny: handover h1 (2023-01-01, until 2024-01-01): handover (co-maintainer) of commit to dan"}},
+		{"scrutiny outranks hiatus", State{Scrutiny: window, Hiatus: away}, ExitScrutiny, []string{
+			"in a scrutiny window from 2023-01-01 until 2024-01-01",
+			"scrutiny: handover h1 (2023-01-01, until 2024-01-01): handover (co-maintainer) of commit to dan",
+			"hiatus: ann since 2023-01-01 (open-ended)"}},
+		{"unendorsed outranks everything", State{Scrutiny: window, Hiatus: away, Unendorsed: unendorsed, Orphaned: true}, ExitUnendorsed, []string{
+			"unendorsed handover h1 (since 2023-01-01): stewards: 0 of 2 needed (independent steward endorsements)",
+			"in a scrutiny window from 2023-01-01 until 2024-01-01",
+			"scrutiny: handover h1 (2023-01-01, until 2024-01-01): handover (co-maintainer) of commit to dan",
+			"hiatus: ann since 2023-01-01 (open-ended)",
+			"orphaned: nobody maintains the project"}},
+		{"unendorsed alone", State{Unendorsed: unendorsed}, ExitUnendorsed, []string{
+			"unendorsed handover h1 (since 2023-01-01): stewards: 0 of 2 needed (independent steward endorsements)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Check(tt.state)
+			if v.Code != tt.code || !slices.Equal(v.Reasons, tt.want) {
+				t.Errorf("Check = %d %q\nwant %d %q", v.Code, v.Reasons, tt.code, tt.want)
+			}
+		})
+	}
+}
+
+// The codes are a documented interface: pipelines branch on the numbers.
+func TestExitCodes(t *testing.T) {
+	if ExitNormal != 0 || ExitError != 1 || ExitScrutiny != 2 || ExitUnendorsed != 3 || ExitAway != 4 {
+		t.Errorf("exit codes changed: %d %d %d %d %d", ExitNormal, ExitError, ExitScrutiny, ExitUnendorsed, ExitAway)
+	}
+}
+
+func TestCheckFolded(t *testing.T) {
+	h := pub("h1", "2023-01-01", handover(CoMaintainer, people(ann), people(dan), RightCommit), ann, dan)
+	tests := []struct {
+		notices []Signed
+		at      string
+		code    int
+	}{
+		{nil, "2023-06-01", ExitNormal},
+		{[]Signed{h}, "2022-12-31", ExitNormal},
+		{[]Signed{h}, "2023-01-01", ExitUnendorsed},
+		{[]Signed{h.endorsedOn(steward, "2023-02-01").endorsedOn(sarah, "2023-02-01")}, "2023-01-31", ExitUnendorsed},
+		{[]Signed{h.endorsedOn(steward, "2023-02-01").endorsedOn(sarah, "2023-02-01")}, "2023-02-01", ExitScrutiny},
+		{[]Signed{h.endorsedOn(steward, "2023-02-01").endorsedOn(sarah, "2023-02-01")}, "2024-01-01", ExitNormal},
+		{[]Signed{h, pub("r", "2023-02-01", revocation(ann, "h1"), ann)}, "2023-02-01", ExitScrutiny},
+		{[]Signed{pub("a", "2023-01-01", hiatusBy(ann), ann)}, "2023-06-01", ExitAway},
+	}
+	for _, tt := range tests {
+		st := Fold(genesis(ann), tt.notices, stewards, DefaultPolicy(), day(tt.at))
+		if v := Check(st); v.Code != tt.code {
+			t.Errorf("%v at %s: Check = %d %s, want %d", ids(tt.notices), tt.at, v.Code, strings.Join(v.Reasons, "; "), tt.code)
+		}
+	}
+}

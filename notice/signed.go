@@ -1,0 +1,42 @@
+package notice
+
+import "time"
+
+// Signed is a notice as published: its id, when the instance published it, and the proofs that
+// verified. Endorsements may be added after publication, so Proofs can grow; each says when it was made.
+type Signed struct {
+	ID        string    // the notice's id (in practice its URL)
+	Published time.Time // when the instance published it
+	Notice    Notice
+	Proofs    []Proof
+}
+
+// Proof is a proof on a notice that verified, reduced to what the trust policy needs: who made it,
+// with which key, and when. Verifying it and mapping its key to a person happen outside this package.
+type Proof struct {
+	Person  string    // whose key made it
+	Key     string    // the fingerprint of the key that made it, if known
+	Created time.Time // when it was made; zero: when the notice was published
+}
+
+// Effective is when the notice takes effect: its Since, else when it was published.
+func (s Signed) Effective() time.Time {
+	if s.Notice.Since.IsZero() {
+		return s.Published
+	}
+	return s.Notice.Since
+}
+
+// Event is the notice as Status reads it.
+func (s Signed) Event() Event {
+	return Event{Kind: s.Notice.Kind, Published: s.Published, Since: s.Notice.Since, Until: s.Notice.Until}
+}
+
+// madeBy reports whether p counts at at: a proof made later did not exist yet.
+func (p Proof) madeBy(at, published time.Time) bool {
+	created := p.Created
+	if created.IsZero() {
+		created = published
+	}
+	return !created.After(at)
+}
