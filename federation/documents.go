@@ -84,8 +84,15 @@ type ActorProfile struct {
 	SummaryHTML  string
 	Fields       []Field
 	RSAPublicPEM string
-	ProofKey     ed25519.PublicKey
+	ProofKey     ed25519.PublicKey // a project's own key, id ProofKey(name)
+	SigningKeys  []SigningKey      // a person's keys, revoked ones included
 	Published    time.Time
+}
+
+// SigningKey is an Ed25519 key a person signs statements with, listed on their actor.
+type SigningKey struct {
+	Key     ed25519.PublicKey
+	Revoked time.Time // zero while in use
 }
 
 // ActorDocument writes the actor document Mastodon and GoToSocial read (INTEROP.md).
@@ -111,15 +118,33 @@ func (u URLs) ActorDocument(p ActorProfile) ([]byte, error) {
 		"indexable":                 true,
 		"attachment":                propertyValues(p.Fields),
 	}
-	if p.ProofKey != nil {
-		extra["assertionMethod"] = []map[string]string{{
-			"id":                 u.ProofKey(p.Name),
-			"type":               "Multikey",
-			"controller":         id,
-			"publicKeyMultibase": proof.EncodeMultikey(p.ProofKey),
-		}}
+	if methods := u.assertionMethods(p); len(methods) > 0 {
+		extra["assertionMethod"] = methods
 	}
 	return document(a, actorContext, extra)
+}
+
+// assertionMethods lists an actor's Ed25519 keys as Multikeys (FEP-521a). A revoked key stays listed
+// with the time it was revoked, so proofs made before then can still be checked.
+func (u URLs) assertionMethods(p ActorProfile) []map[string]string {
+	id := u.actorOrInstance(p.Name)
+	var out []map[string]string
+	if p.ProofKey != nil {
+		out = append(out, multikey(u.ProofKey(p.Name), id, p.ProofKey))
+	}
+	for _, k := range p.SigningKeys {
+		m := multikey(u.PersonKey(p.Name, k.Key), id, k.Key)
+		if !k.Revoked.IsZero() {
+			m["revoked"] = k.Revoked.UTC().Format(time.RFC3339)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func multikey(keyID, controller string, key ed25519.PublicKey) map[string]string {
+	return map[string]string{"id": keyID, "type": "Multikey", "controller": controller,
+		"publicKeyMultibase": proof.EncodeMultikey(key)}
 }
 
 func propertyValues(fields []Field) []map[string]string {

@@ -1,9 +1,12 @@
 package federation
 
 import (
+	"crypto/ed25519"
 	"fmt"
 	"net/url"
 	"strings"
+
+	"baton/federation/proof"
 )
 
 // URLs is the layout of an instance's ids and pages, from its public base URL. Every id Baton mints
@@ -59,6 +62,12 @@ func (u URLs) actorOrInstance(name string) string {
 		return u.InstanceActor()
 	}
 	return u.Actor(name)
+}
+
+// PersonKey is the id of one of a person's signing keys: the actor with the key's Multikey as
+// fragment, so the id says which key it is.
+func (u URLs) PersonKey(name string, key ed25519.PublicKey) string {
+	return u.Actor(name) + "#" + proof.EncodeMultikey(key)
 }
 
 // Inbox is a local actor's own inbox.
