@@ -14,15 +14,18 @@ var noteContext = []any{
 	ActivityStreamsContext,
 	DataIntegrityContext,
 	map[string]any{
-		"toot":         "http://joinmastodon.org/ns#",
-		"Hashtag":      "as:Hashtag",
-		"sensitive":    "as:sensitive",
-		"baton":        BatonNamespace,
-		"xsd":          "http://www.w3.org/2001/XMLSchema#",
-		"noticeKind":   "baton:noticeKind",
-		"project":      map[string]string{"@id": "baton:project", "@type": "@id"},
-		"effectiveAt":  map[string]string{"@id": "baton:effectiveAt", "@type": "xsd:dateTime"},
-		"effectiveEnd": map[string]string{"@id": "baton:effectiveEnd", "@type": "xsd:dateTime"},
+		"toot":               "http://joinmastodon.org/ns#",
+		"Hashtag":            "as:Hashtag",
+		"sensitive":          "as:sensitive",
+		"baton":              BatonNamespace,
+		"xsd":                "http://www.w3.org/2001/XMLSchema#",
+		"noticeKind":         "baton:noticeKind",
+		"project":            map[string]string{"@id": "baton:project", "@type": "@id"},
+		"effectiveAt":        map[string]string{"@id": "baton:effectiveAt", "@type": "xsd:dateTime"},
+		"effectiveEnd":       map[string]string{"@id": "baton:effectiveEnd", "@type": "xsd:dateTime"},
+		"statement":          "baton:statement",
+		"endorsed":           "baton:endorsed",
+		"endorsementMissing": "baton:endorsementMissing",
 	},
 }
 
@@ -40,12 +43,16 @@ type NoteFields struct {
 	ContentHTML string
 	Summary     string // a content warning; empty for none
 	Published   time.Time
-	Public      bool     // to Public, cc followers; otherwise only To
-	To          []string // actor ids, for notices that are not public
+	Updated     time.Time // when endorsements were last added; zero if never
+	Public      bool      // to Public, cc followers; otherwise only To
+	To          []string  // actor ids, for notices that are not public
 	Tags        []Tag
 	Kind        string
 	Since       time.Time
 	Until       time.Time
+	Statement   json.RawMessage // the maintainer-signed statement, with its proofs; nil for notices without one
+	Endorsed    *bool           // whether the trust policy is met; nil where it asks nothing
+	Missing     []string        // what the trust policy still asks for
 }
 
 // NoteDocument writes the Note for a notice, ready to be signed with proof.Sign.
@@ -73,6 +80,16 @@ func (u URLs) NoteDocument(n NoteFields) ([]byte, error) {
 	}
 	if !n.Until.IsZero() {
 		extra["effectiveEnd"] = n.Until.UTC().Format(time.RFC3339)
+	}
+	if n.Statement != nil {
+		extra["statement"] = n.Statement
+	}
+	if !n.Updated.IsZero() {
+		extra["updated"] = n.Updated.UTC().Truncate(time.Second).Format(time.RFC3339)
+	}
+	if n.Endorsed != nil {
+		extra["endorsed"] = *n.Endorsed
+		extra["endorsementMissing"] = append([]string{}, n.Missing...)
 	}
 	return document(note, noteContext, extra)
 }
@@ -165,6 +182,9 @@ type NoteView struct {
 	Since       time.Time
 	Until       time.Time
 	Proofs      []ProofView
+	Statement   json.RawMessage // nil for notices without a statement
+	Endorsed    *bool
+	Missing     []string
 }
 
 // ProofView names one proof on a note.
@@ -183,11 +203,14 @@ func ParseNote(doc []byte) (NoteView, error) {
 		EffectiveAt  string          `json:"effectiveAt"`
 		EffectiveEnd string          `json:"effectiveEnd"`
 		Proof        json.RawMessage `json:"proof"`
+		Statement    json.RawMessage `json:"statement"`
+		Endorsed     *bool           `json:"endorsed"`
+		Missing      []string        `json:"endorsementMissing"`
 	}
 	if err := json.Unmarshal(doc, &n); err != nil {
 		return NoteView{}, fmt.Errorf("note: %w", err)
 	}
-	v := NoteView{ID: n.ID, ContentHTML: n.Content, Kind: n.Kind}
+	v := NoteView{ID: n.ID, ContentHTML: n.Content, Kind: n.Kind, Statement: n.Statement, Endorsed: n.Endorsed, Missing: n.Missing}
 	v.Published, _ = time.Parse(time.RFC3339, n.Published)
 	v.Since, _ = time.Parse(time.RFC3339, n.EffectiveAt)
 	v.Until, _ = time.Parse(time.RFC3339, n.EffectiveEnd)
@@ -200,6 +223,16 @@ func ParseNote(doc []byte) (NoteView, error) {
 	}
 	v.Proofs = proofs
 	return v, nil
+}
+
+// UpdateNoteDocument sends a notice's Note again after it changed (endorsements were added); Mastodon
+// shows it as an edit. The note is embedded as signed.
+func (u URLs) UpdateNoteDocument(noticeID int64, actor string, public bool, to []string, signedNote []byte, at time.Time) ([]byte, error) {
+	update := vocab.UpdateNew(vocab.ID(fmt.Sprintf("%s#updates/%d", u.Notice(noticeID), at.UnixNano())), nil)
+	update.Actor = vocab.IRI(u.Actor(actor))
+	update.Published = at.UTC().Truncate(time.Second)
+	toList, cc := u.addressing(actor, public, to)
+	return document(update, noteContext, map[string]any{"object": json.RawMessage(signedNote), "to": toList, "cc": cc})
 }
 
 // UpdateDocument announces a new version of a local actor's own document (its profile fields changed),

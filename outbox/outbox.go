@@ -41,6 +41,7 @@ type Config struct {
 	Lease       time.Duration // how long a claimed delivery is held before another worker may take it; default 2m
 	MaxAttempts int           // attempts before giving up; default 16, as Mastodon (about three days)
 	PollEvery   time.Duration // how often an idle dispatcher looks for due retries; default 1s
+	Policy      notice.Policy // the trust policy; default notice.DefaultPolicy()
 }
 
 func (c *Config) defaults() {
@@ -55,6 +56,9 @@ func (c *Config) defaults() {
 	}
 	if c.PollEvery <= 0 {
 		c.PollEvery = time.Second
+	}
+	if c.Policy == (notice.Policy{}) {
+		c.Policy = notice.DefaultPolicy()
 	}
 }
 
@@ -87,6 +91,9 @@ func New(o Options) *Outbox {
 	}
 }
 
+// Policy is the trust policy the outbox judges statements by.
+func (o *Outbox) Policy() notice.Policy { return o.cfg.Policy }
+
 // Nudge tells the dispatcher that work was queued, so it need not wait for its next poll.
 func (o *Outbox) Nudge() {
 	select {
@@ -105,7 +112,8 @@ type Published struct {
 	Queued int // deliveries queued: one per distinct inbox
 }
 
-// PublishNotice signs n as its project actor and queues it for every follower. The notice is stored
+// PublishNotice signs n as its project actor and queues it for every follower: the admin's way to
+// speak for a project that has no maintainers on this instance yet. The notice is stored
 // and its deliveries queued in one transaction: once this returns, a crash loses nothing.
 func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published, error) {
 	if err := n.Validate(); err != nil {
@@ -117,6 +125,13 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 	actor, err := o.store.Actor(ctx, n.Project)
 	if err != nil {
 		return Published{}, fmt.Errorf("project %q: %w", n.Project, err)
+	}
+	// Once a project has maintainers, only they speak for it: nobody, the admin included, publishes
+	// in its name without a maintainer's signature.
+	if maintainers, err := o.store.RoleHolders(ctx, n.Project); err != nil {
+		return Published{}, err
+	} else if len(maintainers) > 0 {
+		return Published{}, refuse(409, "project %s has maintainers, who sign its notices: baton notice post --project %s --as NAME --key FILE", n.Project, n.Project)
 	}
 	statusBefore, err := o.Status(ctx, actor.Name)
 	if err != nil {

@@ -167,10 +167,12 @@ type Notices interface {
 	// NextNoticeID reserves an id for a notice about to be signed (its id is part of what is signed).
 	NextNoticeID(ctx context.Context) (int64, error)
 	// PublishNotice stores n and, in the same transaction, queues the activity for the delivery inbox of
-	// every follower of n.Actor, each inbox once. Nothing is stored unless all of it is.
+	// every follower of n.Actor, each inbox once, when n is public (a notice for stewards never goes to
+	// followers). Nothing is stored unless all of it is.
 	PublishNotice(ctx context.Context, n Notice, a Activity) (queued int, err error)
 	// UpdateNotice replaces a notice's document (endorsements were added) and, in the same
-	// transaction, queues the activity for every follower of its actor, each inbox once.
+	// transaction, queues the activity for every follower of its actor, each inbox once, when the
+	// notice is public. ErrNotFound if there is no such notice.
 	UpdateNotice(ctx context.Context, id int64, document []byte, a Activity) (queued int, err error)
 	// Notice returns the notice with id, or ErrNotFound.
 	Notice(ctx context.Context, id int64) (Notice, error)

@@ -206,15 +206,11 @@ func (s *Server) postNotice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pub, err := s.outbox.PublishNotice(r.Context(), n)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, fmt.Sprintf("project %q not found", n.Project))
-		return
-	case errors.Is(err, outbox.ErrNoStewards):
+	if errors.Is(err, outbox.ErrNoStewards) {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
-	case err != nil:
-		s.storeError(w, err, "notice")
+	}
+	if s.statementError(w, err, n.Project) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, "application/json", NoticeView{ID: pub.Notice.ID, URL: pub.URL, Project: pub.Notice.Actor,

@@ -98,6 +98,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/projects/{name}", s.getProject)
 	mux.HandleFunc("POST /api/v1/projects", s.admin(s.createProject))
 	mux.HandleFunc("POST /api/v1/projects/{name}/notices", s.admin(s.postNotice))
+	// Maintainers' signed statements, and the state they add up to.
+	mux.HandleFunc("POST /api/v1/projects/{name}/statements", s.postStatement)
+	mux.HandleFunc("GET /api/v1/projects/{name}/state", s.getState)
+	mux.HandleFunc("GET /api/v1/notices/{id}", s.getNoticeAPI)
+	mux.HandleFunc("POST /api/v1/notices/{id}/endorsements", s.postEndorsement)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	return s.logRequests(mux)

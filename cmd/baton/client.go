@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -124,37 +123,5 @@ func projectList(args []string, stdout, stderr io.Writer) error {
 	for _, v := range views {
 		fmt.Fprintf(stdout, "%s\t%s\tfollowers=%d\tnotices=%d\tstatus=%s\n", v.Handle, v.DisplayName, v.Followers, v.Notices, v.Status)
 	}
-	return nil
-}
-
-func noticeCommand(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "post" {
-		return fmt.Errorf("notice: want 'post'")
-	}
-	fs := flag.NewFlagSet("notice post", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c := clientFlags(fs)
-	var req web.NoticeRequest
-	project := fs.String("project", "", "the project's name")
-	fs.StringVar(&req.Kind, "kind", "", "hiatus, handover, signer-change, infra-change, scrutiny, return, retirement, revocation, call-for-stewards")
-	fs.StringVar(&req.Text, "text", "", "what changes, in the maintainer's words")
-	fs.StringVar(&req.Since, "since", "", "when it took effect (YYYY-MM-DD; default now)")
-	fs.StringVar(&req.Until, "until", "", "when it ends (YYYY-MM-DD)")
-	rest, err := parseFlags(fs, args[1:])
-	if err != nil {
-		return err
-	}
-	if len(rest) > 0 {
-		return fmt.Errorf("notice post: unexpected arguments %q (quote the --text)", rest)
-	}
-	if *project == "" {
-		return fmt.Errorf("notice post: --project is required")
-	}
-	var view web.NoticeView
-	if err := c.call(http.MethodPost, "/api/v1/projects/"+url.PathEscape(*project)+"/notices", req, &view); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, view.URL)
-	fmt.Fprintf(stderr, "queued for %d inbox(es)\n", view.Queued)
 	return nil
 }

@@ -19,6 +19,12 @@ Usage:
   baton project list                        list the projects
   baton notice post --project P --kind K --text TEXT [--since D] [--until D]
                                             publish a notice; prints its id
+  baton notice post --project P --kind K --as NAME (--key FILE | --agent) [fields]
+                                            sign a notice on this machine and publish it
+  baton notice endorse ID --as NAME (--key FILE | --agent)
+                                            add your proof to a published notice
+  baton check PROJECT [--at DATE] [--json]  how a project stands; exit code 2 scrutiny,
+                                            3 unendorsed change, 4 maintainer away
   baton version                             print the version
 
 Client commands take --server URL and --token TOKEN (or BATON_SERVER, BATON_TOKEN).
@@ -43,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = project(rest, stdout, stderr)
 	case "notice":
 		err = noticeCommand(rest, stdout, stderr)
+	case "check":
+		return checkCommand(rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "baton", version)
 	case "help", "-h", "--help":

@@ -31,6 +31,9 @@ func (s *Store) PublishNotice(ctx context.Context, n store.Notice, a store.Activ
 		if err != nil {
 			return err
 		}
+		if !n.Public {
+			return nil // stewards only: never to followers
+		}
 		queued, err = queueForFollowers(ctx, tx, n.Actor, a, dueAtOnce)
 		return err
 	})
@@ -108,9 +111,13 @@ func (s *Store) UpdateNotice(ctx context.Context, id int64, document []byte, a s
 	var queued int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var actor string
-		err := tx.QueryRowContext(ctx, `UPDATE notices SET document = ? WHERE id = ? RETURNING actor`, document, id).Scan(&actor)
+		var public bool
+		err := tx.QueryRowContext(ctx, `UPDATE notices SET document = ? WHERE id = ? RETURNING actor, public`, document, id).Scan(&actor, &public)
 		if err != nil {
 			return notFound(err)
+		}
+		if !public {
+			return nil // stewards only: never to followers
 		}
 		queued, err = queueForFollowers(ctx, tx, actor, a, dueAtOnce)
 		return err

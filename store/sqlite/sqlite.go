@@ -218,6 +218,9 @@ const actorColumns = `name, kind, display_name, summary, homepage, repository, r
 
 // CreateActor implements store.Actors.
 func (s *Store) CreateActor(ctx context.Context, a store.Actor) error {
+	if a.Ed25519Seed == nil {
+		a.Ed25519Seed = []byte{} // a person has none; the column wants a value
+	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO actors(`+actorColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.Name, a.Kind, a.DisplayName, a.Summary, a.Homepage, a.Repository, a.RSAKeyPEM, a.Ed25519Seed, unix(a.Created))
 	if isUniqueViolation(err) {

@@ -1,0 +1,290 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"baton/federation"
+	"baton/notice"
+	"baton/web"
+)
+
+func noticeCommand(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("notice: want 'post' or 'endorse'")
+	}
+	switch args[0] {
+	case "post":
+		return noticePost(args[1:], stdout, stderr)
+	case "endorse":
+		return noticeEndorse(args[1:], stdout, stderr)
+	}
+	return fmt.Errorf("notice: unknown subcommand %q (post, endorse)", args[0])
+}
+
+// listFlag collects a repeatable flag, each value possibly a comma-separated list.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			*l = append(*l, part)
+		}
+	}
+	return nil
+}
+
+// postFlags are the fields of a notice, as flags.
+type postFlags struct {
+	project, kind, text, since, until string
+	from, to, scope, help, revokes    listFlag
+	addKeys, removeKeys, moves        listFlag
+	mode, role, requirements, reason  string
+	public, orphaned                  bool
+	sign                              signerFlags
+}
+
+func (f *postFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.project, "project", "", "the project's name")
+	fs.StringVar(&f.kind, "kind", "", strings.Join(kindNames(), ", "))
+	fs.StringVar(&f.text, "text", "", "what changes, in the maintainer's words")
+	fs.StringVar(&f.since, "since", "", "when it took effect (YYYY-MM-DD; default now; may lie in the past)")
+	fs.StringVar(&f.until, "until", "", "when it ends (YYYY-MM-DD)")
+	fs.Var(&f.from, "from", "handover: outgoing maintainers; hiatus, return, retirement: who (default --as)")
+	fs.Var(&f.to, "to", "handover: incoming maintainers")
+	fs.StringVar(&f.mode, "mode", "", "handover: co-maintainer, interim or successor")
+	fs.Var(&f.scope, "scope", "handover: rights that pass (commit, merge, release-signing, publishing, security-contact, website, dns, ci, fuzzing-contact)")
+	fs.Var(&f.help, "help-with", "relief-request: review, triage, releases, security")
+	fs.StringVar(&f.role, "role", "", "call-for-stewards: the role to fill")
+	fs.StringVar(&f.requirements, "requirements", "", "call-for-stewards: what the role asks")
+	fs.BoolVar(&f.public, "public", false, "call-for-stewards: show it to everyone, not only stewards")
+	fs.Var(&f.addKeys, "add-key", "signer-change: TYPE:FINGERPRINT[:HOLDER] (TYPE openpgp or ssh), repeatable")
+	fs.Var(&f.removeKeys, "remove-key", "signer-change: TYPE:FINGERPRINT[:HOLDER], repeatable")
+	fs.Var(&f.moves, "move", "infra-change: FIELD=NEW or FIELD=OLD->NEW, repeatable")
+	fs.Var(&f.revokes, "revokes", "revocation: ids (URLs) of the notices revoked")
+	fs.StringVar(&f.reason, "reason", "", "revocation, scrutiny: why")
+	fs.BoolVar(&f.orphaned, "orphaned", false, "retirement: nobody is left to maintain the project")
+	fs.StringVar(&f.sign.as, "as", "", "who signs: a person's name on the instance")
+	fs.StringVar(&f.sign.keyFile, "key", "", "the signer's OpenSSH Ed25519 private key file")
+	fs.BoolVar(&f.sign.useAgent, "agent", false, "sign with the running ssh-agent")
+}
+
+func kindNames() []string {
+	var names []string
+	for _, k := range notice.Kinds {
+		names = append(names, string(k))
+	}
+	return names
+}
+
+func noticePost(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("notice post", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := clientFlags(fs)
+	var f postFlags
+	f.register(fs)
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("notice post: unexpected arguments %q (quote the --text)", rest)
+	}
+	if f.project == "" {
+		return errors.New("notice post: --project is required")
+	}
+	var view web.NoticeView
+	if f.sign.as == "" {
+		// No signer: the admin speaks for a project without maintainers, with the admin token.
+		req := web.NoticeRequest{Kind: f.kind, Text: f.text, Since: f.since, Until: f.until}
+		err = c.call(http.MethodPost, "/api/v1/projects/"+url.PathEscape(f.project)+"/notices", req, &view)
+	} else {
+		view, err = postSigned(c, f)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, view.URL)
+	fmt.Fprintf(stderr, "queued for %d inbox(es)\n", view.Queued)
+	return nil
+}
+
+// postSigned builds the statement on this machine, signs it with the maintainer's key, and sends it.
+func postSigned(c *apiClient, f postFlags) (web.NoticeView, error) {
+	s, err := f.sign.load(c)
+	if err != nil {
+		return web.NoticeView{}, err
+	}
+	var project web.ProjectView
+	if err := c.call(http.MethodGet, "/api/v1/projects/"+url.PathEscape(f.project), nil, &project); err != nil {
+		return web.NoticeView{}, err
+	}
+	n, err := f.notice(c, s.person.Actor)
+	if err != nil {
+		return web.NoticeView{}, err
+	}
+	if err := n.ValidateFull(); err != nil {
+		return web.NoticeView{}, err
+	}
+	doc, err := federation.StatementDocument(newStatementID(), project.Actor, n)
+	if err != nil {
+		return web.NoticeView{}, err
+	}
+	signed, err := s.signDocument(doc)
+	if err != nil {
+		return web.NoticeView{}, err
+	}
+	var view web.NoticeView
+	err = c.call(http.MethodPost, "/api/v1/projects/"+url.PathEscape(f.project)+"/statements", json.RawMessage(signed), &view)
+	return view, err
+}
+
+// notice turns the flags into a notice whose people are actor ids, looked up by name.
+func (f postFlags) notice(c *apiClient, author string) (notice.Notice, error) {
+	kind, err := notice.ParseKind(f.kind)
+	if err != nil {
+		return notice.Notice{}, err
+	}
+	n := notice.Notice{Project: f.project, Kind: kind, Author: author, Text: f.text, Mode: notice.Mode(f.mode),
+		Role: f.role, Requirements: f.requirements, Public: f.public, Reason: f.reason, Orphaned: f.orphaned, Revokes: f.revokes}
+	if n.Since, err = notice.ParseDate(f.since); err != nil {
+		return n, fmt.Errorf("--since: %w", err)
+	}
+	if n.Until, err = notice.ParseDate(f.until); err != nil {
+		return n, fmt.Errorf("--until: %w", err)
+	}
+	if n.From, err = actorIDs(c, f.from); err != nil {
+		return n, err
+	}
+	if n.To, err = actorIDs(c, f.to); err != nil {
+		return n, err
+	}
+	for _, r := range f.scope {
+		n.Scope = append(n.Scope, notice.Right(r))
+	}
+	for _, h := range f.help {
+		n.Help = append(n.Help, notice.Help(h))
+	}
+	if n.KeysAdded, err = signingKeys(c, f.addKeys); err != nil {
+		return n, err
+	}
+	if n.KeysRemoved, err = signingKeys(c, f.removeKeys); err != nil {
+		return n, err
+	}
+	n.Infra, err = moves(f.moves)
+	return n, err
+}
+
+func actorIDs(c *apiClient, names []string) ([]string, error) {
+	var ids []string
+	for _, name := range names {
+		p, err := c.person(name)
+		if err != nil {
+			return nil, fmt.Errorf("person %s: %w", name, err)
+		}
+		ids = append(ids, p.Actor)
+	}
+	return ids, nil
+}
+
+// signingKeys reads TYPE:FINGERPRINT[:HOLDER]. An SSH fingerprint has a colon of its own (SHA256:…).
+func signingKeys(c *apiClient, specs []string) ([]notice.SigningKey, error) {
+	var keys []notice.SigningKey
+	for _, spec := range specs {
+		typ, rest, ok := strings.Cut(spec, ":")
+		if !ok {
+			return nil, fmt.Errorf("key %q: want TYPE:FINGERPRINT[:HOLDER]", spec)
+		}
+		fp, holder := rest, ""
+		if i := strings.LastIndex(rest, ":"); i >= 0 && !strings.HasSuffix(rest[:i], "SHA256") {
+			fp, holder = rest[:i], rest[i+1:]
+		}
+		k := notice.SigningKey{Type: notice.KeyType(typ), Fingerprint: fp}
+		if holder != "" {
+			ids, err := actorIDs(c, []string{holder})
+			if err != nil {
+				return nil, err
+			}
+			k.Holder = ids[0]
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// moves reads FIELD=NEW or FIELD=OLD->NEW.
+func moves(specs []string) ([]notice.InfraMove, error) {
+	var out []notice.InfraMove
+	for _, spec := range specs {
+		field, value, ok := strings.Cut(spec, "=")
+		if !ok {
+			return nil, fmt.Errorf("--move %q: want FIELD=NEW or FIELD=OLD->NEW", spec)
+		}
+		m := notice.InfraMove{Field: notice.Right(field), To: value}
+		if old, nw, ok := strings.Cut(value, "->"); ok {
+			m.From, m.To = old, nw
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// noticeEndorse adds the signer's proof to a published notice's statement: a steward's endorsement,
+// an outgoing maintainer's consent, or an incoming one's acceptance.
+func noticeEndorse(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("notice endorse", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := clientFlags(fs)
+	var sf signerFlags
+	fs.StringVar(&sf.as, "as", "", "who signs: a person's name on the instance")
+	fs.StringVar(&sf.keyFile, "key", "", "the signer's OpenSSH Ed25519 private key file")
+	fs.BoolVar(&sf.useAgent, "agent", false, "sign with the running ssh-agent")
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return errors.New("notice endorse: want the notice's id (its number or URL)")
+	}
+	id := rest[0][strings.LastIndex(rest[0], "/")+1:]
+	s, err := sf.load(c)
+	if err != nil {
+		return err
+	}
+	var current struct {
+		Statement json.RawMessage `json:"statement"`
+	}
+	if err := c.call(http.MethodGet, "/api/v1/notices/"+url.PathEscape(id), nil, &current); err != nil {
+		return err
+	}
+	if current.Statement == nil {
+		return fmt.Errorf("notice %s carries no signed statement to endorse", id)
+	}
+	st, err := federation.ParseStatement(current.Statement)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "endorsing %s: %s by %s\n%s\n", st.ID, st.Notice.Kind, st.Notice.Author, st.Notice.Text)
+	signed, err := s.signDocument(current.Statement)
+	if err != nil {
+		return err
+	}
+	var view web.EndorsementView
+	if err := c.call(http.MethodPost, "/api/v1/notices/"+url.PathEscape(id)+"/endorsements", json.RawMessage(signed), &view); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, view.URL)
+	if view.Endorsed {
+		fmt.Fprintln(stderr, "the notice is now endorsed as the policy asks")
+	} else if len(view.Missing) > 0 {
+		fmt.Fprintf(stderr, "still missing: %s\n", strings.Join(view.Missing, "; "))
+	}
+	return nil
+}

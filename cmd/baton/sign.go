@@ -1,0 +1,151 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+
+	"baton/federation/proof"
+)
+
+// A maintainer's private key never leaves their machine: these sign with a key file or the running
+// ssh-agent, after checking the key is one the instance lists for them.
+
+// personKeys is what the client reads of a person from the API.
+type personKeys struct {
+	Name  string `json:"name"`
+	Actor string `json:"actor"`
+	Keys  []struct {
+		Fingerprint string `json:"fingerprint"`
+		Multikey    string `json:"multikey"`
+		Revoked     string `json:"revoked"`
+	} `json:"keys"`
+}
+
+func (c *apiClient) person(name string) (personKeys, error) {
+	var p personKeys
+	err := c.call(http.MethodGet, "/api/v1/people/"+url.PathEscape(name), nil, &p)
+	return p, err
+}
+
+// inUse reports whether pub is one of the person's keys and not revoked.
+func (p personKeys) inUse(pub ed25519.PublicKey) bool {
+	mk := proof.EncodeMultikey(pub)
+	for _, k := range p.Keys {
+		if k.Multikey == mk && k.Revoked == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// signer signs statements as one person with one key.
+type signer struct {
+	person personKeys
+	pub    ed25519.PublicKey
+	sign   func(data []byte) ([]byte, error)
+}
+
+// signerFlags are the flags that choose the key: --key FILE or --agent.
+type signerFlags struct {
+	as       string
+	keyFile  string
+	useAgent bool
+}
+
+func (f signerFlags) load(c *apiClient) (signer, error) {
+	if f.as == "" {
+		return signer{}, errors.New("--as NAME is required: who signs")
+	}
+	if (f.keyFile == "") == !f.useAgent {
+		return signer{}, errors.New("sign with --key FILE (a private key file) or --agent (the running ssh-agent), one of them")
+	}
+	p, err := c.person(f.as)
+	if err != nil {
+		return signer{}, fmt.Errorf("person %s: %w", f.as, err)
+	}
+	if f.useAgent {
+		return agentSigner(p)
+	}
+	return fileSigner(p, f.keyFile)
+}
+
+func fileSigner(p personKeys, path string) (signer, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return signer{}, err
+	}
+	key, err := proof.ParseOpenSSHPrivateKey(data, []byte(os.Getenv("BATON_KEY_PASSPHRASE")))
+	if errors.Is(err, proof.ErrPassphraseNeeded) {
+		return signer{}, fmt.Errorf("%s is protected by a passphrase: load it into ssh-agent (ssh-add) and use --agent, or set BATON_KEY_PASSPHRASE", path)
+	}
+	if err != nil {
+		return signer{}, fmt.Errorf("%s: %w", path, err)
+	}
+	pub := key.Public().(ed25519.PublicKey)
+	if !p.inUse(pub) {
+		return signer{}, fmt.Errorf("the key in %s is not one of %s's keys in use on the instance", path, p.Name)
+	}
+	return signer{person: p, pub: pub, sign: func(data []byte) ([]byte, error) { return ed25519.Sign(key, data), nil }}, nil
+}
+
+// agentSigner signs with the first Ed25519 key in the agent that the instance lists for the person.
+// For ssh-ed25519 keys, the agent's signature is a plain Ed25519 signature of the data.
+func agentSigner(p personKeys) (signer, error) {
+	sock := os.Getenv("SSH_AUTH_SOCK")
+	if sock == "" {
+		return signer{}, errors.New("--agent: SSH_AUTH_SOCK is not set; is ssh-agent running?")
+	}
+	conn, err := net.Dial("unix", sock)
+	if err != nil {
+		return signer{}, fmt.Errorf("--agent: %w", err)
+	}
+	a := agent.NewClient(conn)
+	keys, err := a.List()
+	if err != nil {
+		conn.Close()
+		return signer{}, fmt.Errorf("--agent: %w", err)
+	}
+	for _, k := range keys {
+		pub, err := proof.ParseOpenSSHPublicKey(ssh.MarshalAuthorizedKey(k))
+		if err != nil || !p.inUse(pub) {
+			continue
+		}
+		return signer{person: p, pub: pub, sign: func(data []byte) ([]byte, error) {
+			sig, err := a.Sign(k, data)
+			if err != nil {
+				return nil, err
+			}
+			if sig.Format != ssh.KeyAlgoED25519 {
+				return nil, fmt.Errorf("the agent made a %s signature", sig.Format)
+			}
+			return sig.Blob, nil
+		}}, nil
+	}
+	conn.Close()
+	return signer{}, fmt.Errorf("--agent: none of the agent's %d keys is one of %s's keys in use on the instance", len(keys), p.Name)
+}
+
+// signDocument adds this signer's proof to a document.
+func (s signer) signDocument(doc []byte) ([]byte, error) {
+	vm := s.person.Actor + "#" + proof.EncodeMultikey(s.pub)
+	return proof.SignWith(doc, s.sign, vm, time.Now().UTC())
+}
+
+// newStatementID is a fresh urn:uuid (version 4).
+func newStatementID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

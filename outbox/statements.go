@@ -1,0 +1,451 @@
+package outbox
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"baton/federation"
+	"baton/federation/proof"
+	"baton/notice"
+	"baton/store"
+)
+
+// A maintainer's notice arrives as a statement the maintainer signed on their own machine. The outbox
+// checks its proofs against the signers' keys, asks the trust policy whether its author may say it and
+// whether it is endorsed, and publishes it inside a Note the project signs.
+
+// StatementError is a statement refused for what it says or who signed it, as opposed to a failure of
+// the instance. Status is the HTTP status to answer.
+type StatementError struct {
+	Status int
+	Err    error
+}
+
+func (e *StatementError) Error() string { return e.Err.Error() }
+func (e *StatementError) Unwrap() error { return e.Err }
+
+func refuse(status int, format string, args ...any) error {
+	return &StatementError{Status: status, Err: fmt.Errorf(format, args...)}
+}
+
+// History is what a project's state is folded from.
+type History struct {
+	Genesis  notice.Genesis
+	Notices  []notice.Signed // in the order published
+	Stewards []string
+	Stored   map[string]store.Notice // by notice id
+}
+
+// History loads a project's first maintainers, its notices with their verified proofs, and the stewards.
+func (o *Outbox) History(ctx context.Context, project string) (History, error) {
+	a, err := o.store.Actor(ctx, project)
+	if err != nil {
+		return History{}, err
+	}
+	h := History{Genesis: notice.Genesis{Project: project, Since: a.Created}, Stored: map[string]store.Notice{}}
+	if h.Genesis.Maintainers, err = o.roleHolders(ctx, project); err != nil {
+		return History{}, err
+	}
+	if h.Stewards, err = o.roleHolders(ctx, ""); err != nil {
+		return History{}, err
+	}
+	stored, err := o.allNotices(ctx, project)
+	if err != nil {
+		return History{}, err
+	}
+	for _, n := range stored {
+		v, err := federation.ParseNote(n.Document)
+		if err != nil || v.Statement == nil {
+			continue // a notice without a statement says nothing about who holds what
+		}
+		st, err := federation.ParseStatement(v.Statement)
+		if err != nil {
+			return History{}, fmt.Errorf("notice %d: %w", n.ID, err)
+		}
+		proofs, err := o.verifyProofs(ctx, st.Raw, false)
+		if err != nil {
+			return History{}, fmt.Errorf("notice %d: %w", n.ID, err)
+		}
+		st.Notice.Project = project
+		id := o.urls.Notice(n.ID)
+		h.Notices = append(h.Notices, notice.Signed{ID: id, Published: n.Published, Notice: st.Notice, Proofs: proofs})
+		h.Stored[id] = n
+	}
+	return h, nil
+}
+
+// Fold is the project's state at a time.
+func (h History) Fold(p notice.Policy, at time.Time) notice.State {
+	return notice.Fold(h.Genesis, h.Notices, h.Stewards, p, at)
+}
+
+func (o *Outbox) roleHolders(ctx context.Context, project string) ([]string, error) {
+	roles, err := o.store.RoleHolders(ctx, project)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(roles))
+	for i, r := range roles {
+		ids[i] = o.urls.Actor(r.Person)
+	}
+	return ids, nil
+}
+
+// allNotices returns a project's notices oldest first.
+func (o *Outbox) allNotices(ctx context.Context, project string) ([]store.Notice, error) {
+	var all []store.Notice
+	before := int64(0)
+	for {
+		page, err := o.store.ListNotices(ctx, project, before, 500, false)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if len(page) < 500 {
+			break
+		}
+		before = page[len(page)-1].ID
+	}
+	for i, j := 0, len(all)-1; i < j; i, j = i+1, j-1 {
+		all[i], all[j] = all[j], all[i]
+	}
+	return all, nil
+}
+
+// verifyProofs checks every proof on a statement against the keys of this instance's people, and says
+// who made each. With fresh set (a statement or endorsement being submitted now), a key revoked
+// already is refused: its holder lost it, and could date a proof as they like.
+func (o *Outbox) verifyProofs(ctx context.Context, doc []byte, fresh bool) ([]notice.Proof, error) {
+	people := map[string]string{} // verification method -> person id
+	fingerprints := map[string]string{}
+	verified, err := proof.Verify(doc, func(vm string) (ed25519.PublicKey, error) {
+		key, person, fp, err := o.personKey(ctx, vm, fresh)
+		if err != nil {
+			return nil, err
+		}
+		people[vm], fingerprints[vm] = person, fp
+		return key, nil
+	})
+	if err != nil {
+		return nil, refuse(422, "%v", err)
+	}
+	out := make([]notice.Proof, len(verified))
+	for i, p := range verified {
+		out[i] = notice.Proof{Person: people[p.VerificationMethod], Key: fingerprints[p.VerificationMethod], Created: p.Created}
+	}
+	return out, nil
+}
+
+// personKey resolves a verification method ACTOR#MULTIKEY to one of a local person's keys.
+func (o *Outbox) personKey(ctx context.Context, vm string, fresh bool) (ed25519.PublicKey, string, string, error) {
+	actorID, fragment, _ := strings.Cut(vm, "#")
+	name := o.urls.LocalActorName(actorID)
+	if name == "" {
+		return nil, "", "", fmt.Errorf("key %s is not a key of a person on this instance", vm)
+	}
+	pub, err := proof.DecodeMultikey(fragment)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("key %s: %w", vm, err)
+	}
+	keys, err := o.store.PersonKeys(ctx, name)
+	if err != nil {
+		return nil, "", "", err
+	}
+	for _, k := range keys {
+		if !ed25519.PublicKey(k.PublicKey).Equal(pub) {
+			continue
+		}
+		if fresh && !k.Revoked.IsZero() {
+			return nil, "", "", fmt.Errorf("key %s of %s was revoked on %s", k.Fingerprint, name, k.Revoked.Format(notice.Date))
+		}
+		return pub, actorID, k.Fingerprint, nil
+	}
+	return nil, "", "", fmt.Errorf("key %s is not one of %s's keys", vm, name)
+}
+
+// PublishStatement publishes a statement a maintainer signed: its proofs must verify against keys of
+// this instance's people, its author must be allowed to say it (notice.Admit), and it must not exist
+// yet. A statement the policy asks more proofs for is published all the same, marked unendorsed.
+func (o *Outbox) PublishStatement(ctx context.Context, project string, raw []byte) (Published, error) {
+	st, err := federation.ParseStatement(raw)
+	if err != nil {
+		return Published{}, refuse(400, "%v", err)
+	}
+	if st.Project != o.urls.Actor(project) {
+		return Published{}, refuse(422, "the statement is about %s, not %s", st.Project, o.urls.Actor(project))
+	}
+	st.Notice.Project = project
+	if _, err := o.store.NoticeByStatement(ctx, st.ID); err == nil {
+		return Published{}, refuse(409, "statement %s is published already", st.ID)
+	}
+	proofs, err := o.verifyProofs(ctx, raw, true)
+	if err != nil {
+		return Published{}, err
+	}
+	h, err := o.History(ctx, project)
+	if err != nil {
+		return Published{}, err
+	}
+	id, err := o.store.NextNoticeID(ctx)
+	if err != nil {
+		return Published{}, err
+	}
+	now := o.now().UTC().Truncate(time.Second)
+	candidate := notice.Signed{ID: o.urls.Notice(id), Published: now, Notice: st.Notice, Proofs: proofs}
+	if err := notice.Admit(h.Genesis, h.Notices, candidate, h.Stewards, o.cfg.Policy); err != nil {
+		return Published{}, refuse(422, "%v", err)
+	}
+	return o.publishSigned(ctx, h, id, candidate, st)
+}
+
+// publishSigned renders, signs and stores an admitted statement, and queues it.
+func (o *Outbox) publishSigned(ctx context.Context, h History, id int64, sn notice.Signed, st federation.Statement) (Published, error) {
+	actor, err := o.store.Actor(ctx, sn.Notice.Project)
+	if err != nil {
+		return Published{}, err
+	}
+	statusBefore, err := o.Status(ctx, actor.Name)
+	if err != nil {
+		return Published{}, err
+	}
+	note, public, err := o.statementNote(ctx, h, actor, id, sn, st.Raw, time.Time{})
+	if err != nil {
+		return Published{}, err
+	}
+	to := []string(nil)
+	if !public {
+		to = h.Stewards
+	}
+	create, err := o.urls.CreateDocument(id, actor.Name, public, to, note, sn.Published)
+	if err != nil {
+		return Published{}, err
+	}
+	stored := store.Notice{ID: id, Actor: actor.Name, StatementID: st.ID, Kind: string(sn.Notice.Kind), Public: public,
+		Document: note, Published: sn.Published}
+	queued, err := o.store.PublishNotice(ctx, stored, store.Activity{ID: o.urls.NoticeActivity(id), Signer: actor.Name, Body: create})
+	if errors.Is(err, store.ErrExists) {
+		return Published{}, refuse(409, "statement %s is published already", st.ID)
+	}
+	if err != nil {
+		return Published{}, err
+	}
+	o.metrics.published.Inc()
+	o.log.Info("notice published", "id", id, "project", actor.Name, "kind", sn.Notice.Kind, "author", sn.Notice.Author, "queued", queued)
+	if public {
+		if err := o.updateProfileIfChanged(ctx, actor, statusBefore, sn.Published); err != nil {
+			o.log.Error("send profile update", "project", actor.Name, "err", err)
+		}
+	}
+	o.Nudge()
+	return Published{Notice: stored, URL: o.urls.Notice(id), Queued: queued}, nil
+}
+
+// statementNote writes and signs the Note that carries a statement, with the policy's verdict at the
+// time of writing.
+func (o *Outbox) statementNote(ctx context.Context, h History, actor store.Actor, id int64, sn notice.Signed, statement []byte, updated time.Time) ([]byte, bool, error) {
+	// The state the notice changes is the one before it; its endorsements count as of now.
+	state := notice.Fold(h.Genesis, h.Notices, h.Stewards, o.cfg.Policy, sn.Published)
+	evaluatedAt := sn.Published
+	if !updated.IsZero() {
+		evaluatedAt = updated
+	}
+	e := notice.Evaluate(state, sn, h.Stewards, o.cfg.Policy, evaluatedAt)
+	public := sn.Notice.Audience() == notice.AudiencePublic
+	names := o.personNames(ctx, sn)
+	fields := federation.NoteFields{
+		ID: id, Actor: actor.Name, Published: sn.Published, Public: public, Kind: string(sn.Notice.Kind),
+		Since: sn.Notice.Since, Until: sn.Notice.Until, Statement: statement, Updated: updated,
+		ContentHTML: RenderStatementHTML(o.urls, actor, sn, e, names, id),
+		Tags:        Tags(o.urls, actor.Name, sn.Notice.Kind),
+	}
+	if !public {
+		fields.To = h.Stewards
+	}
+	if e.Required {
+		endorsed := e.Endorsed
+		fields.Endorsed, fields.Missing = &endorsed, e.Missing
+	}
+	note, err := o.urls.NoteDocument(fields)
+	if err != nil {
+		return nil, false, err
+	}
+	signedAt := sn.Published
+	if !updated.IsZero() {
+		signedAt = updated
+	}
+	signed, err := proof.Sign(note, ed25519.NewKeyFromSeed(actor.Ed25519Seed), o.urls.ProofKey(actor.Name), signedAt)
+	return signed, public, err
+}
+
+// personNames maps the people a notice names to the names people read.
+func (o *Outbox) personNames(ctx context.Context, sn notice.Signed) map[string]string {
+	names := map[string]string{}
+	add := func(id string) {
+		if _, ok := names[id]; ok || id == "" {
+			return
+		}
+		names[id] = id
+		if name := o.urls.LocalActorName(id); name != "" {
+			if a, err := o.store.Actor(ctx, name); err == nil {
+				names[id] = a.ShownName()
+			}
+		}
+	}
+	add(sn.Notice.Author)
+	for _, ids := range [][]string{sn.Notice.From, sn.Notice.To} {
+		for _, id := range ids {
+			add(id)
+		}
+	}
+	for _, p := range sn.Proofs {
+		add(p.Person)
+	}
+	return names
+}
+
+// Endorsed is the outcome of adding proofs to a published notice.
+type Endorsed struct {
+	URL      string
+	Endorsed bool
+	Missing  []string
+	Queued   int
+}
+
+// EndorseStatement adds proofs to a published notice's statement: raw is the statement as published,
+// with one or more proofs more (a steward's endorsement, an outgoing maintainer's consent, an incoming
+// one's acceptance). The Note is rendered again with the policy's new verdict, signed, stored, and sent
+// to followers as an Update.
+func (o *Outbox) EndorseStatement(ctx context.Context, id int64, raw []byte) (Endorsed, error) {
+	stored, err := o.store.Notice(ctx, id)
+	if err != nil {
+		return Endorsed{}, err
+	}
+	view, err := federation.ParseNote(stored.Document)
+	if err != nil || view.Statement == nil {
+		return Endorsed{}, refuse(422, "notice %d carries no signed statement", id)
+	}
+	old, err := federation.ParseStatement(view.Statement)
+	if err != nil {
+		return Endorsed{}, err
+	}
+	st, err := federation.ParseStatement(raw)
+	if err != nil {
+		return Endorsed{}, refuse(400, "%v", err)
+	}
+	if st.ID != old.ID || st.Project != old.Project || !reflect.DeepEqual(st.Notice, old.Notice) {
+		return Endorsed{}, refuse(422, "the statement differs from the one notice %d carries: endorse it as published", id)
+	}
+	added, err := o.newProofs(ctx, old.Raw, raw)
+	if err != nil {
+		return Endorsed{}, err
+	}
+	proofs, err := o.verifyProofs(ctx, raw, false)
+	if err != nil {
+		return Endorsed{}, err
+	}
+	h, err := o.History(ctx, stored.Actor)
+	if err != nil {
+		return Endorsed{}, err
+	}
+	noticeID := o.urls.Notice(id)
+	h.Notices = slices.DeleteFunc(h.Notices, func(s notice.Signed) bool { return s.ID == noticeID })
+	st.Notice.Project = stored.Actor
+	sn := notice.Signed{ID: noticeID, Published: stored.Published, Notice: st.Notice, Proofs: proofs}
+	return o.republish(ctx, h, stored, sn, raw, added)
+}
+
+// republish renders, signs, stores and sends a notice whose statement gained proofs.
+func (o *Outbox) republish(ctx context.Context, h History, stored store.Notice, sn notice.Signed, statement []byte, added int) (Endorsed, error) {
+	actor, err := o.store.Actor(ctx, stored.Actor)
+	if err != nil {
+		return Endorsed{}, err
+	}
+	now := o.now().UTC().Truncate(time.Second)
+	note, public, err := o.statementNote(ctx, h, actor, stored.ID, sn, statement, now)
+	if err != nil {
+		return Endorsed{}, err
+	}
+	to := []string(nil)
+	if !public {
+		to = h.Stewards
+	}
+	update, err := o.urls.UpdateNoteDocument(stored.ID, actor.Name, public, to, note, now)
+	if err != nil {
+		return Endorsed{}, err
+	}
+	queued, err := o.store.UpdateNotice(ctx, stored.ID, note, store.Activity{ID: o.urls.Notice(stored.ID) + "#update", Signer: actor.Name, Body: update})
+	if err != nil {
+		return Endorsed{}, err
+	}
+	state := notice.Fold(h.Genesis, h.Notices, h.Stewards, o.cfg.Policy, sn.Published)
+	e := notice.Evaluate(state, sn, h.Stewards, o.cfg.Policy, now)
+	o.log.Info("notice endorsed", "id", stored.ID, "project", actor.Name, "proofs_added", added, "endorsed", e.Endorsed, "queued", queued)
+	o.Nudge()
+	return Endorsed{URL: o.urls.Notice(stored.ID), Endorsed: e.Endorsed, Missing: e.Missing, Queued: queued}, nil
+}
+
+// newProofs checks that updated keeps every proof of published and adds at least one, each made with
+// a key in use now, and counts the added ones.
+func (o *Outbox) newProofs(ctx context.Context, published, updated []byte) (int, error) {
+	before, err := proofValues(published)
+	if err != nil {
+		return 0, err
+	}
+	after, err := proofValues(updated)
+	if err != nil {
+		return 0, refuse(400, "%v", err)
+	}
+	for value := range before {
+		if _, ok := after[value]; !ok {
+			return 0, refuse(422, "the statement lost a proof it had: endorsements add proofs, never remove them")
+		}
+	}
+	added := 0
+	for value, vm := range after {
+		if _, ok := before[value]; ok {
+			continue
+		}
+		if _, _, _, err := o.personKey(ctx, vm, true); err != nil {
+			return 0, refuse(422, "%v", err)
+		}
+		added++
+	}
+	if added == 0 {
+		return 0, refuse(422, "the statement has no proof it did not have already")
+	}
+	return added, nil
+}
+
+// proofValues maps each proof's proofValue to its verification method.
+func proofValues(doc []byte) (map[string]string, error) {
+	var d struct {
+		Proof json.RawMessage `json:"proof"`
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return nil, err
+	}
+	type entry struct {
+		VerificationMethod string `json:"verificationMethod"`
+		ProofValue         string `json:"proofValue"`
+	}
+	var list []entry
+	if json.Unmarshal(d.Proof, &list) != nil {
+		var one entry
+		if err := json.Unmarshal(d.Proof, &one); err != nil {
+			return nil, errors.New("proof: neither a proof nor a list of them")
+		}
+		list = []entry{one}
+	}
+	out := map[string]string{}
+	for _, e := range list {
+		out[e.ProofValue] = e.VerificationMethod
+	}
+	return out, nil
+}

@@ -1,0 +1,163 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"baton/federation"
+	"baton/notice"
+	"baton/outbox"
+	"baton/store"
+)
+
+// maxStatementBody bounds a signed statement: a notice's words and a few dozen proofs.
+const maxStatementBody = 256 << 10
+
+// postStatement publishes a statement a maintainer signed on their own machine. No token: the proofs
+// are the authority, checked against the signers' keys and the trust policy.
+func (s *Server) postStatement(w http.ResponseWriter, r *http.Request) {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxStatementBody+1))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "reading the statement: "+err.Error())
+		return
+	}
+	if len(raw) > maxStatementBody {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the statement is larger than %d bytes", maxStatementBody))
+		return
+	}
+	pub, err := s.outbox.PublishStatement(r.Context(), r.PathValue("name"), raw)
+	if s.statementError(w, err, r.PathValue("name")) {
+		return
+	}
+	writeJSON(w, http.StatusCreated, "application/json", NoticeView{ID: pub.Notice.ID, URL: pub.URL, Project: pub.Notice.Actor,
+		Kind: pub.Notice.Kind, Published: pub.Notice.Published.Format(time.RFC3339), Queued: pub.Queued})
+}
+
+// statementError answers a refused statement and reports whether there was an error.
+func (s *Server) statementError(w http.ResponseWriter, err error, project string) bool {
+	var refused *outbox.StatementError
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &refused):
+		writeError(w, refused.Status, refused.Error())
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, fmt.Sprintf("project %q not found", project))
+	default:
+		s.storeError(w, err, "statement")
+	}
+	return true
+}
+
+// StateView is a project's state at a time, and what `baton check` answers.
+type StateView struct {
+	Project string        `json:"project"`
+	At      string        `json:"at"`
+	Code    int           `json:"code"`
+	Reasons []string      `json:"reasons"`
+	State   notice.State  `json:"state"`
+	Policy  notice.Policy `json:"policy"`
+	Notices []string      `json:"notices"` // the public notices known at that time, oldest first
+}
+
+// getState answers GET /api/v1/projects/{name}/state[?at=DATE]: the state folded from the notices
+// published and in effect by then, without anything meant for stewards alone.
+func (s *Server) getState(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	at := s.now().UTC()
+	if v := r.URL.Query().Get("at"); v != "" {
+		t, err := notice.ParseDate(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "at: "+err.Error())
+			return
+		}
+		// A day means the end of that day: was the project in a window on the day we took a release?
+		if len(v) == len(notice.Date) {
+			t = t.Add(24*time.Hour - time.Second)
+		}
+		at = t
+	}
+	h, err := s.outbox.History(r.Context(), name)
+	if err != nil {
+		s.storeError(w, err, "project "+name)
+		return
+	}
+	policy := s.outbox.Policy()
+	state := h.Fold(policy, at).ForPublic()
+	verdict := notice.Check(state)
+	view := StateView{Project: name, At: at.Format(time.RFC3339), Code: verdict.Code, Reasons: verdict.Reasons,
+		State: state, Policy: policy, Notices: []string{}}
+	for _, sn := range notice.PublicView(h.Notices, at) {
+		view.Notices = append(view.Notices, sn.ID)
+	}
+	if view.Reasons == nil {
+		view.Reasons = []string{}
+	}
+	writeJSON(w, http.StatusOK, "application/json", view)
+}
+
+// NoticeAPIView is a notice as the API shows it to clients that endorse or audit it.
+type NoticeAPIView struct {
+	ID        int64           `json:"id"`
+	URL       string          `json:"url"`
+	Project   string          `json:"project"`
+	Kind      string          `json:"kind"`
+	Published string          `json:"published"`
+	Statement json.RawMessage `json:"statement,omitempty"`
+	Endorsed  *bool           `json:"endorsed,omitempty"`
+	Missing   []string        `json:"missing,omitempty"`
+}
+
+// getNoticeAPI answers GET /api/v1/notices/{id}; only public notices are shown.
+func (s *Server) getNoticeAPI(w http.ResponseWriter, r *http.Request) {
+	n, ok := s.storedNotice(w, r)
+	if !ok {
+		return
+	}
+	v, err := federation.ParseNote(n.Document)
+	if err != nil {
+		s.storeError(w, err, "notice")
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", NoticeAPIView{ID: n.ID, URL: s.urls.Notice(n.ID), Project: n.Actor,
+		Kind: n.Kind, Published: n.Published.Format(time.RFC3339), Statement: v.Statement, Endorsed: v.Endorsed, Missing: v.Missing})
+}
+
+// EndorsementView is the answer to an endorsement.
+type EndorsementView struct {
+	URL      string   `json:"url"`
+	Endorsed bool     `json:"endorsed"`
+	Missing  []string `json:"missing"`
+	Queued   int      `json:"queued"`
+}
+
+// postEndorsement adds proofs to a published notice's statement. No token: the proofs speak.
+func (s *Server) postEndorsement(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusNotFound, "notice "+r.PathValue("id")+" not found")
+		return
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxStatementBody+1))
+	if err != nil || len(raw) > maxStatementBody {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the statement is larger than %d bytes", maxStatementBody))
+		return
+	}
+	res, err := s.outbox.EndorseStatement(r.Context(), id, raw)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "notice "+r.PathValue("id")+" not found")
+		return
+	}
+	if s.statementError(w, err, "") {
+		return
+	}
+	if res.Missing == nil {
+		res.Missing = []string{}
+	}
+	writeJSON(w, http.StatusOK, "application/json", EndorsementView{URL: res.URL, Endorsed: res.Endorsed, Missing: res.Missing, Queued: res.Queued})
+}
