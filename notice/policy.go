@@ -11,12 +11,12 @@ import (
 type Policy struct {
 	// StewardEndorsements is k for a project with a single maintainer (or none): the xz case, where
 	// nobody else can notice that the handover is being pressed on them.
-	StewardEndorsements int
+	StewardEndorsements int `json:"steward_endorsements,omitzero"`
 	// SharedStewardEndorsements is k for a project with two or more maintainers, who check each other.
-	SharedStewardEndorsements int
+	SharedStewardEndorsements int `json:"shared_steward_endorsements,omitzero"`
 	// ScrutinyWindow is how long a handover, signer-change, infra-change or disputed change keeps the
 	// project under scrutiny.
-	ScrutinyWindow time.Duration
+	ScrutinyWindow time.Duration `json:"scrutiny_window,omitzero"`
 }
 
 // DefaultPolicy is the policy of an instance that sets nothing: two stewards for a single maintainer,

@@ -7,49 +7,49 @@ import (
 
 // State is how a project stands at a date, as Fold derives it from the project's notices.
 type State struct {
-	Project     string
-	At          time.Time    // the date the state answers for
-	Maintainers []Maintainer // who holds rights, in the order they first did
-	Signers     []Signer     // every release-signing key announced, valid or not, in order
-	Hiatus      []Away       // maintainers stepping back at At
-	Scrutiny    Window       // the scrutiny window open at At; zero when there is none
+	Project     string       `json:"project,omitzero"`
+	At          time.Time    `json:"at,omitzero"`          // the date the state answers for
+	Maintainers []Maintainer `json:"maintainers,omitzero"` // who holds rights, in the order they first did
+	Signers     []Signer     `json:"signers,omitzero"`     // every release-signing key announced, valid or not, in order
+	Hiatus      []Away       `json:"hiatus,omitzero"`      // maintainers stepping back at At
+	Scrutiny    Window       `json:"scrutiny,omitzero"`    // the scrutiny window open at At; zero when there is none
 	// PendingRelief lists relief requests not yet answered. It is for stewards only: show anyone else
 	// ForPublic's copy.
-	PendingRelief []Relief
-	Unendorsed    []Unendorsed    // changes of who holds rights that lack proofs the policy asks for
-	Revoked       []RevokedNotice // notices revoked, in the order they were
-	Rejected      []Rejection     // notices that did not take effect, and why
-	Retired       []string        // maintainers who left for good
-	Orphaned      bool            // nobody maintains the project
+	PendingRelief []Relief        `json:"pending_relief,omitzero"`
+	Unendorsed    []Unendorsed    `json:"unendorsed,omitzero"` // changes of who holds rights that lack proofs the policy asks for
+	Revoked       []RevokedNotice `json:"revoked,omitzero"`    // notices revoked, in the order they were
+	Rejected      []Rejection     `json:"rejected,omitzero"`   // notices that did not take effect, and why
+	Retired       []string        `json:"retired,omitzero"`    // maintainers who left for good
+	Orphaned      bool            `json:"orphaned,omitzero"`   // nobody maintains the project
 
 	known map[string]Signed // notices that took effect, by id: what a later revocation may name
 }
 
 // Maintainer is a person holding at least one right.
 type Maintainer struct {
-	Person string
-	Since  time.Time // when they first held a right
-	Rights []Grant   // in the order of Rights
+	Person string    `json:"person,omitzero"`
+	Since  time.Time `json:"since,omitzero"`  // when they first held a right
+	Rights []Grant   `json:"rights,omitzero"` // in the order of Rights
 }
 
 // Grant is one right a maintainer holds, and where it came from.
 type Grant struct {
-	Right    Right
-	Since    time.Time
-	Until    time.Time // zero: open-ended; an interim handover's grants end
-	Notice   string    // the handover that granted it; empty for the project's first maintainers
-	Endorsed bool      // whether that handover had every proof the policy asks for, at At
+	Right    Right     `json:"right,omitzero"`
+	Since    time.Time `json:"since,omitzero"`
+	Until    time.Time `json:"until,omitzero"`    // zero: open-ended; an interim handover's grants end
+	Notice   string    `json:"notice,omitzero"`   // the handover that granted it; empty for the project's first maintainers
+	Endorsed bool      `json:"endorsed,omitzero"` // whether that handover had every proof the policy asks for, at At
 }
 
 // Signer is a release-signing key the project announced.
 type Signer struct {
-	Key       SigningKey
-	Since     time.Time
-	Notice    string    // the signer-change that announced it; empty for the project's first keys
-	Endorsed  bool      // whether that signer-change had every proof the policy asks for, at At
-	Removed   time.Time // when a later signer-change removed it; zero if none did
-	RemovedBy string    // that signer-change
-	RevokedBy string    // the revocation of the signer-change that announced it: never trust the key
+	Key       SigningKey `json:"key,omitzero"`
+	Since     time.Time  `json:"since,omitzero"`
+	Notice    string     `json:"notice,omitzero"`     // the signer-change that announced it; empty for the project's first keys
+	Endorsed  bool       `json:"endorsed,omitzero"`   // whether that signer-change had every proof the policy asks for, at At
+	Removed   time.Time  `json:"removed,omitzero"`    // when a later signer-change removed it; zero if none did
+	RemovedBy string     `json:"removed_by,omitzero"` // that signer-change
+	RevokedBy string     `json:"revoked_by,omitzero"` // the revocation of the signer-change that announced it: never trust the key
 }
 
 // Valid reports whether releases signed with the key may be trusted: announced, neither removed nor revoked.
@@ -57,17 +57,17 @@ func (s Signer) Valid() bool { return s.Removed.IsZero() && s.RevokedBy == "" }
 
 // Away is a maintainer on hiatus.
 type Away struct {
-	Person string
-	Since  time.Time
-	Until  time.Time // zero: open-ended
-	Notice string
+	Person string    `json:"person,omitzero"`
+	Since  time.Time `json:"since,omitzero"`
+	Until  time.Time `json:"until,omitzero"` // zero: open-ended
+	Notice string    `json:"notice,omitzero"`
 }
 
 // Window is a scrutiny window: releases and commits in it deserve extra review.
 type Window struct {
-	Since   time.Time
-	Until   time.Time
-	Reasons []WindowReason // every notice that opened or extended it
+	Since   time.Time      `json:"since,omitzero"`
+	Until   time.Time      `json:"until,omitzero"`
+	Reasons []WindowReason `json:"reasons,omitzero"` // every notice that opened or extended it
 }
 
 // Open reports whether the project is in the window.
@@ -75,45 +75,45 @@ func (w Window) Open() bool { return !w.Until.IsZero() }
 
 // WindowReason is one notice that opened or extended a scrutiny window.
 type WindowReason struct {
-	Notice string
-	Kind   Kind
-	Since  time.Time
-	Until  time.Time
-	Why    string
+	Notice string    `json:"notice,omitzero"`
+	Kind   Kind      `json:"kind,omitzero"`
+	Since  time.Time `json:"since,omitzero"`
+	Until  time.Time `json:"until,omitzero"`
+	Why    string    `json:"why,omitzero"`
 }
 
 // Relief is a relief request not yet answered.
 type Relief struct {
-	Notice string
-	Person string
-	Help   []Help
-	Since  time.Time
-	Until  time.Time // zero: until answered
+	Notice string    `json:"notice,omitzero"`
+	Person string    `json:"person,omitzero"`
+	Help   []Help    `json:"help,omitzero"`
+	Since  time.Time `json:"since,omitzero"`
+	Until  time.Time `json:"until,omitzero"` // zero: until answered
 }
 
 // Unendorsed is a change of who holds rights that lacks proofs the policy asks for.
 type Unendorsed struct {
-	Notice  string
-	Kind    Kind
-	Since   time.Time
-	Missing []string // as Endorsement.Missing says it
+	Notice  string    `json:"notice,omitzero"`
+	Kind    Kind      `json:"kind,omitzero"`
+	Since   time.Time `json:"since,omitzero"`
+	Missing []string  `json:"missing,omitzero"` // as Endorsement.Missing says it
 }
 
 // RevokedNotice is a notice a revocation withdrew.
 type RevokedNotice struct {
-	Notice string
-	Kind   Kind
-	By     string // the revocation
-	Since  time.Time
-	Reason string
+	Notice string    `json:"notice,omitzero"`
+	Kind   Kind      `json:"kind,omitzero"`
+	By     string    `json:"by,omitzero"` // the revocation
+	Since  time.Time `json:"since,omitzero"`
+	Reason string    `json:"reason,omitzero"`
 }
 
 // Rejection is a notice that did not take effect, and why.
 type Rejection struct {
-	Notice   string
-	Kind     Kind
-	Audience Audience // so ForPublic can drop rejections of notices meant for stewards
-	Reason   string
+	Notice   string   `json:"notice,omitzero"`
+	Kind     Kind     `json:"kind,omitzero"`
+	Audience Audience `json:"audience,omitzero"` // so ForPublic can drop rejections of notices meant for stewards
+	Reason   string   `json:"reason,omitzero"`
 }
 
 // ForPublic is s without what only stewards may see: pending relief, and rejections of notices

@@ -72,16 +72,16 @@ var KeyTypes = []KeyType{OpenPGP, SSH}
 
 // SigningKey is a release-signing key as a signer-change names it.
 type SigningKey struct {
-	Fingerprint string  // OpenPGP: 40 (v4) or 64 (v5) hex digits; SSH: "SHA256:" and 43 base64 characters
-	Type        KeyType // openpgp or ssh
-	Holder      string  // the person who holds it
+	Fingerprint string  `json:"fingerprint,omitzero"` // OpenPGP: 40 (v4) or 64 (v5) hex digits; SSH: "SHA256:" and 43 base64 characters
+	Type        KeyType `json:"type,omitzero"`        // openpgp or ssh
+	Holder      string  `json:"holder,omitzero"`      // the person who holds it
 }
 
 // InfraMove is one piece of infrastructure changing hands in an infra-change.
 type InfraMove struct {
-	Field Right  // one of InfraFields
-	From  string // the old address or owner, if known
-	To    string // the new address or owner
+	Field Right  `json:"field,omitzero"` // one of InfraFields
+	From  string `json:"from,omitzero"`  // the old address or owner, if known
+	To    string `json:"to,omitzero"`    // the new address or owner
 }
 
 var (

@@ -67,13 +67,46 @@ func link(u string) string {
 	return `<a href="` + e + `" rel="me nofollow noopener noreferrer" target="_blank">` + e + `</a>`
 }
 
-// Status says how a project stands now, from its public notices.
+// Status says how a project stands now. A project with maintainers stands as their signed notices
+// say (its state); one without, as the admin's notices say.
 func (o *Outbox) Status(ctx context.Context, name string) (string, error) {
+	h, err := o.History(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	if len(h.Genesis.Maintainers) > 0 {
+		return statusLine(h.Fold(o.cfg.Policy, o.now()).ForPublic()), nil
+	}
 	events, err := o.events(ctx, name)
 	if err != nil {
 		return "", err
 	}
 	return notice.Status(events, o.now()), nil
+}
+
+// statusLine says a project's state in the few words of a profile field.
+func statusLine(s notice.State) string {
+	var parts []string
+	if s.Orphaned {
+		parts = append(parts, "orphaned")
+	}
+	if len(s.Unendorsed) > 0 {
+		parts = append(parts, "unendorsed change of maintainers or keys")
+	}
+	if s.Scrutiny.Open() {
+		parts = append(parts, "scrutiny until "+s.Scrutiny.Until.Format(notice.Date))
+	}
+	for _, a := range s.Hiatus {
+		if a.Until.IsZero() {
+			parts = append(parts, "hiatus (open-ended)")
+		} else {
+			parts = append(parts, "hiatus until "+a.Until.Format(notice.Date))
+		}
+	}
+	if len(parts) == 0 {
+		return "normal"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // statusWindow bounds how many of a project's notices its status is computed from.

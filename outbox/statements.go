@@ -69,7 +69,7 @@ func (o *Outbox) History(ctx context.Context, project string) (History, error) {
 		if err != nil {
 			return History{}, fmt.Errorf("notice %d: %w", n.ID, err)
 		}
-		proofs, err := o.verifyProofs(ctx, st.Raw, false)
+		proofs, err := o.storedProofs(ctx, st.Raw)
 		if err != nil {
 			return History{}, fmt.Errorf("notice %d: %w", n.ID, err)
 		}
@@ -423,29 +423,60 @@ func (o *Outbox) newProofs(ctx context.Context, published, updated []byte) (int,
 	return added, nil
 }
 
-// proofValues maps each proof's proofValue to its verification method.
-func proofValues(doc []byte) (map[string]string, error) {
+// proofEntry is what the outbox reads of a proof without checking it.
+type proofEntry struct {
+	VerificationMethod string `json:"verificationMethod"`
+	ProofValue         string `json:"proofValue"`
+	Created            string `json:"created"`
+}
+
+// proofEntries reads a document's proofs: one, or a set.
+func proofEntries(doc []byte) ([]proofEntry, error) {
 	var d struct {
 		Proof json.RawMessage `json:"proof"`
 	}
 	if err := json.Unmarshal(doc, &d); err != nil {
 		return nil, err
 	}
-	type entry struct {
-		VerificationMethod string `json:"verificationMethod"`
-		ProofValue         string `json:"proofValue"`
-	}
-	var list []entry
+	var list []proofEntry
 	if json.Unmarshal(d.Proof, &list) != nil {
-		var one entry
+		var one proofEntry
 		if err := json.Unmarshal(d.Proof, &one); err != nil {
 			return nil, errors.New("proof: neither a proof nor a list of them")
 		}
-		list = []entry{one}
+		list = []proofEntry{one}
+	}
+	return list, nil
+}
+
+// proofValues maps each proof's proofValue to its verification method.
+func proofValues(doc []byte) (map[string]string, error) {
+	list, err := proofEntries(doc)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]string{}
 	for _, e := range list {
 		out[e.ProofValue] = e.VerificationMethod
+	}
+	return out, nil
+}
+
+// storedProofs says who made the proofs of a statement the instance stored: they were verified when
+// they arrived, so reading them needs no cryptography, only the signers' keys to name the people.
+func (o *Outbox) storedProofs(ctx context.Context, doc []byte) ([]notice.Proof, error) {
+	list, err := proofEntries(doc)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]notice.Proof, 0, len(list))
+	for _, e := range list {
+		_, person, fp, err := o.personKey(ctx, e.VerificationMethod, false)
+		if err != nil {
+			return nil, err
+		}
+		created, _ := time.Parse(time.RFC3339, e.Created)
+		out = append(out, notice.Proof{Person: person, Key: fp, Created: created})
 	}
 	return out, nil
 }
