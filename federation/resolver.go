@@ -231,7 +231,7 @@ func ParseActor(body []byte) (RemoteActor, error) {
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return RemoteActor{}, fmt.Errorf("not a JSON actor document: %w", err)
 	}
-	a := RemoteActor{ID: doc.ID, Type: firstType(doc.Type), Username: doc.PreferredUsername, Inbox: doc.Inbox,
+	a := RemoteActor{ID: doc.ID, Type: FirstType(doc.Type), Username: doc.PreferredUsername, Inbox: doc.Inbox,
 		SharedInbox: doc.Endpoints.SharedInbox, Keys: parsePublicKeys(doc.PublicKey)}
 	switch a.Type {
 	case "Application", "Group", "Organization", "Person", "Service":
@@ -247,8 +247,8 @@ func ParseActor(body []byte) (RemoteActor, error) {
 	return a, nil
 }
 
-// firstType reads type, a string or an array of strings.
-func firstType(raw json.RawMessage) string {
+// FirstType reads an ActivityStreams type, which is a string or an array of strings: the first one.
+func FirstType(raw json.RawMessage) string {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return s
@@ -256,6 +256,21 @@ func firstType(raw json.RawMessage) string {
 	var list []string
 	if json.Unmarshal(raw, &list) == nil && len(list) > 0 {
 		return list[0]
+	}
+	return ""
+}
+
+// ReferenceID reads a reference to an object: its id, given as a string or as an embedded object.
+func ReferenceID(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var obj struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &obj) == nil {
+		return obj.ID
 	}
 	return ""
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"baton/federation"
 )
 
 // activity is the envelope of an incoming activity, read with encoding/json on the raw bytes: go-ap
@@ -37,7 +39,7 @@ func parseActivity(body []byte) (activity, error) {
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return activity{}, fmt.Errorf("body is not a JSON object: %w", err)
 	}
-	a := activity{Raw: body, ID: doc.ID, Type: firstString(doc.Type), Actor: idOf(doc.Actor)}
+	a := activity{Raw: body, ID: doc.ID, Type: federation.FirstType(doc.Type), Actor: federation.ReferenceID(doc.Actor)}
 	switch {
 	case a.ID == "":
 		return activity{}, errors.New("activity has no id")
@@ -62,35 +64,7 @@ func parseObject(raw json.RawMessage) object {
 		Object json.RawMessage `json:"object"`
 	}
 	if json.Unmarshal(raw, &doc) == nil {
-		o.ID, o.Type, o.Actor, o.Object = doc.ID, firstString(doc.Type), idOf(doc.Actor), idOf(doc.Object)
+		o.ID, o.Type, o.Actor, o.Object = doc.ID, federation.FirstType(doc.Type), federation.ReferenceID(doc.Actor), federation.ReferenceID(doc.Object)
 	}
 	return o
-}
-
-// idOf reads a reference: an id string, or an object with an id.
-func idOf(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var obj struct {
-		ID string `json:"id"`
-	}
-	if json.Unmarshal(raw, &obj) == nil {
-		return obj.ID
-	}
-	return ""
-}
-
-// firstString reads a string, or the first string of an array.
-func firstString(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var list []string
-	if json.Unmarshal(raw, &list) == nil && len(list) > 0 {
-		return list[0]
-	}
-	return ""
 }
