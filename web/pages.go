@@ -131,6 +131,11 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, a store.Act
 		s.storeError(w, err, "status")
 		return
 	}
+	st, err := s.standing(ctx, a.Name)
+	if err != nil {
+		s.storeError(w, err, "state")
+		return
+	}
 	p := s.page(a.ShownName() + " — Baton notices")
 	p.Alternates = []alternate{{"application/atom+xml", s.urls.Feed(a.Name)}, {federation.ContentType, s.urls.Actor(a.Name)}}
 	a.DisplayName = a.ShownName()
@@ -138,10 +143,11 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, a store.Act
 		page
 		Project   store.Actor
 		Status    string
+		Standing  standing
 		Followers int
 		FeedURL   string
 		Notices   []noticeItem
-	}{p, a, status, followers, s.urls.Feed(a.Name), items})
+	}{p, a, status, st, followers, s.urls.Feed(a.Name), items})
 }
 
 func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, n store.Notice) {
@@ -204,4 +210,31 @@ func (s *Server) style(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Write(css)
+}
+
+// standing is a project's state as its page shows it: who maintains it, and what `baton check` says.
+type standing struct {
+	Maintainers []string
+	Reasons     []string
+	Code        int
+}
+
+func (s *Server) standing(ctx context.Context, project string) (standing, error) {
+	h, err := s.outbox.History(ctx, project)
+	if err != nil {
+		return standing{}, err
+	}
+	state := h.Fold(s.outbox.Policy(), s.now()).ForPublic()
+	verdict := notice.Check(state)
+	st := standing{Reasons: verdict.Reasons, Code: verdict.Code}
+	for _, m := range state.Maintainers {
+		name := m.Person
+		if local := s.urls.LocalActorName(m.Person); local != "" {
+			if a, err := s.store.Actor(ctx, local); err == nil {
+				name = a.ShownName()
+			}
+		}
+		st.Maintainers = append(st.Maintainers, name)
+	}
+	return st, nil
 }
