@@ -122,7 +122,7 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 	if !n.Kind.Public() {
 		return Published{}, ErrNoStewards
 	}
-	actor, err := o.store.Actor(ctx, n.Project)
+	actor, err := store.Project(ctx, o.store, n.Project)
 	if err != nil {
 		return Published{}, fmt.Errorf("project %q: %w", n.Project, err)
 	}

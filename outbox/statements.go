@@ -45,7 +45,7 @@ type History struct {
 
 // History loads a project's first maintainers, its notices with their verified proofs, and the stewards.
 func (o *Outbox) History(ctx context.Context, project string) (History, error) {
-	a, err := o.store.Actor(ctx, project)
+	a, err := store.Project(ctx, o.store, project)
 	if err != nil {
 		return History{}, err
 	}
@@ -207,7 +207,7 @@ func (o *Outbox) PublishStatement(ctx context.Context, project string, raw []byt
 
 // publishSigned renders, signs and stores an admitted statement, and queues it.
 func (o *Outbox) publishSigned(ctx context.Context, h History, id int64, sn notice.Signed, st federation.Statement) (Published, error) {
-	actor, err := o.store.Actor(ctx, sn.Notice.Project)
+	actor, err := store.Project(ctx, o.store, sn.Notice.Project)
 	if err != nil {
 		return Published{}, err
 	}

@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -50,6 +51,21 @@ type Actor struct {
 	RSAKeyPEM   string // PKCS#8 PEM, for HTTP signatures
 	Ed25519Seed []byte // 32 bytes, for a project's object proofs; empty for a person
 	Created     time.Time
+}
+
+// The kinds of local actor.
+const (
+	KindProject = "project"
+	KindPerson  = "person"
+)
+
+// Project returns the project called name: ErrNotFound when there is none, or when name is a person.
+func Project(ctx context.Context, actors Actors, name string) (Actor, error) {
+	a, err := actors.Actor(ctx, name)
+	if err == nil && a.Kind != KindProject {
+		return Actor{}, fmt.Errorf("%q is a %s, not a project: %w", name, a.Kind, ErrNotFound)
+	}
+	return a, err
 }
 
 // ShownName is the name people read: the display name, or the name when there is none.

@@ -119,11 +119,16 @@ func (s *Server) instanceCollection(w http.ResponseWriter, r *http.Request) {
 	writeActivity(w, doc)
 }
 
-// actor serves a project's actor document to servers and its page to people.
+// actor serves an actor's document to servers and its page to people: a project's, or a person's.
 func (s *Server) actor(w http.ResponseWriter, r *http.Request) {
 	a, err := s.store.Actor(r.Context(), r.PathValue("name"))
 	if err != nil {
 		s.storeError(w, err, "actor "+r.PathValue("name"))
+		return
+	}
+	switch a.Kind {
+	case store.KindPerson:
+		s.personActor(w, r, a)
 		return
 	}
 	if !federation.WantsActivityJSON(r) {

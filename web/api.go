@@ -140,7 +140,7 @@ func newProjectActor(req ProjectRequest, now time.Time) (store.Actor, error) {
 	if _, err := rand.Read(seed); err != nil {
 		return store.Actor{}, err
 	}
-	return store.Actor{Name: req.Name, Kind: "project", DisplayName: strings.TrimSpace(req.DisplayName),
+	return store.Actor{Name: req.Name, Kind: store.KindProject, DisplayName: strings.TrimSpace(req.DisplayName),
 		Summary: strings.TrimSpace(req.Summary), Homepage: req.Homepage, Repository: req.Repository,
 		RSAKeyPEM: rsaPEM, Ed25519Seed: seed, Created: now.UTC()}, nil
 }
@@ -171,6 +171,9 @@ func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
 	}
 	views := make([]ProjectView, 0, len(actors))
 	for _, a := range actors {
+		if a.Kind != store.KindProject {
+			continue
+		}
 		v, err := s.projectView(r.Context(), a)
 		if err != nil {
 			s.storeError(w, err, "project")
@@ -182,7 +185,7 @@ func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getProject(w http.ResponseWriter, r *http.Request) {
-	a, err := s.store.Actor(r.Context(), r.PathValue("name"))
+	a, err := store.Project(r.Context(), s.store, r.PathValue("name"))
 	if err != nil {
 		s.storeError(w, err, "project "+r.PathValue("name"))
 		return

@@ -88,6 +88,9 @@ func (s *Server) projectSummaries(ctx context.Context) ([]projectSummary, error)
 	}
 	out := make([]projectSummary, 0, len(actors))
 	for _, a := range actors {
+		if a.Kind != store.KindProject {
+			continue
+		}
 		status, err := s.outbox.Status(ctx, a.Name)
 		if err != nil {
 			return nil, err

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,6 +35,9 @@ type Server struct {
 	version              string
 	tokenHash            []byte // SHA-256 of the admin token
 	instanceRSAPublicPEM string
+	// peopleMu serializes the admin's changes to people, keys and roles, so that checks such as "not
+	// the last key in use" still hold when the change is made.
+	peopleMu sync.Mutex
 }
 
 // Options are what a Server is made of.
@@ -103,6 +107,15 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/projects/{name}/state", s.getState)
 	mux.HandleFunc("GET /api/v1/notices/{id}", s.getNoticeAPI)
 	mux.HandleFunc("POST /api/v1/notices/{id}/endorsements", s.postEndorsement)
+	// People and their keys.
+	mux.HandleFunc("POST /api/v1/people", s.admin(s.createPerson))
+	mux.HandleFunc("GET /api/v1/people/{name}", s.getPerson)
+	mux.HandleFunc("POST /api/v1/people/{name}/keys", s.admin(s.addPersonKey))
+	mux.HandleFunc("POST /api/v1/people/{name}/keys/revoke", s.admin(s.revokePersonKey))
+	mux.HandleFunc("GET /api/v1/projects/{name}/maintainers", s.listMaintainers)
+	mux.HandleFunc("POST /api/v1/projects/{name}/maintainers", s.admin(s.addMaintainer))
+	mux.HandleFunc("GET /api/v1/stewards", s.listStewards)
+	mux.HandleFunc("POST /api/v1/stewards", s.admin(s.addSteward))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	return s.logRequests(mux)

@@ -154,3 +154,25 @@ func TestSignedStatementsAndState(t *testing.T) {
 		t.Fatalf("%d notices stored, want 1", n)
 	}
 }
+
+// A person is not a project: nothing may publish in a person's name, and no project listing shows one.
+func TestPeopleAreNotProjects(t *testing.T) {
+	f := newFixture(t)
+	f.createProject(`{"name":"xz"}`)
+	lasse := f.person("lasse", "xz")
+	for _, tc := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/projects/lasse/notices", `{"kind":"hiatus","text":"x"}`},
+		{"POST", "/api/v1/projects/lasse/statements", string(f.newStatement(notice.Notice{Kind: notice.Hiatus, Author: lasse.id, Text: "x"}, lasse))},
+		{"GET", "/api/v1/projects/lasse", ""},
+		{"GET", "/api/v1/projects/lasse/state", ""},
+	} {
+		w := f.admin(tc.method, tc.path, tc.body)
+		if w.Code != http.StatusNotFound && w.Code != http.StatusUnprocessableEntity {
+			t.Errorf("%s %s: %d %s, want 404 or 422", tc.method, tc.path, w.Code, w.Body)
+		}
+	}
+	w := f.do("GET", "/api/v1/projects", "")
+	if strings.Contains(w.Body.String(), "lasse") {
+		t.Errorf("the project list shows a person: %s", w.Body)
+	}
+}

@@ -17,6 +17,16 @@ Usage:
   baton serve [flags]                       run an instance
   baton project add NAME [flags]            create a project actor (@NAME@HOST)
   baton project list                        list the projects
+  baton person add NAME --key FILE.pub [--key FILE.pub] [--display-name T]
+                                            register a person (a maintainer or steward) with
+                                            their OpenSSH Ed25519 public keys
+  baton person show NAME                    show a person's keys and roles
+  baton maintainer add NAME --project P [--key FILE.pub]
+                                            make NAME a first maintainer of P (registering them
+                                            with --key if needed); later ones come by handover
+  baton steward add NAME [--key FILE.pub]   make NAME a steward of the instance
+  baton key add NAME --key FILE.pub         add a key to a person
+  baton key revoke NAME FINGERPRINT         revoke a person's key (add the new one first)
   baton notice post --project P --kind K --text TEXT [--since D] [--until D]
                                             publish a notice; prints its id
   baton notice post --project P --kind K --as NAME (--key FILE | --agent) [fields]
@@ -49,6 +59,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = project(rest, stdout, stderr)
 	case "notice":
 		err = noticeCommand(rest, stdout, stderr)
+	case "person":
+		err = personCommand(rest, stdout, stderr)
+	case "maintainer":
+		err = maintainerCommand(rest, stdout, stderr)
+	case "steward":
+		err = stewardCommand(rest, stdout, stderr)
+	case "key":
+		err = keyCommand(rest, stdout, stderr)
 	case "check":
 		return checkCommand(rest, stdout, stderr)
 	case "version":

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"baton/internal/testpeer"
+)
+
+// sshKey makes an OpenSSH Ed25519 key pair with ssh-keygen and returns the private key's path.
+func sshKey(t *testing.T, dir, name string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name+"@example.org", "-f", path).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	return path
+}
+
+// startAgent runs an ssh-agent holding the given keys and points SSH_AUTH_SOCK at it.
+func startAgent(t *testing.T, keys ...string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "agent") // a socket path must be short
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "s")
+	agent := exec.Command("ssh-agent", "-D", "-a", sock)
+	if err := agent.Start(); err != nil {
+		t.Fatalf("ssh-agent: %v", err)
+	}
+	t.Cleanup(func() { agent.Process.Kill(); agent.Wait(); os.RemoveAll(dir) })
+	if !waitFor(10*time.Second, func() bool { _, err := os.Stat(sock); return err == nil }) {
+		t.Fatal("ssh-agent did not start")
+	}
+	t.Setenv("SSH_AUTH_SOCK", sock)
+	for _, k := range keys {
+		if out, err := exec.Command("ssh-add", k).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-add %s: %v\n%s", k, err, out)
+		}
+	}
+}
+
+// mustCLI runs a client command and fails the test if it fails.
+func (in *instance) mustCLI(args ...string) string {
+	in.t.Helper()
+	out, errOut, err := in.cli(args...)
+	if err != nil {
+		in.t.Fatalf("baton %s: %v\n%s%s", strings.Join(args, " "), err, out, errOut)
+	}
+	return strings.TrimSpace(out)
+}
+
+// checkCode runs `baton check` and returns its exit code and output.
+func (in *instance) checkCode(project string, extra ...string) (int, string) {
+	in.t.Helper()
+	out, errOut, err := in.cli(append([]string{"check", project}, extra...)...)
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, out
+	case errors.As(err, &exit):
+		return exit.ExitCode(), out + errOut
+	}
+	in.t.Fatalf("baton check: %v", err)
+	return -1, ""
+}
+
+// The README's walk-through: maintainers register with their SSH keys, sign a hiatus and a handover on
+// their own machines (a key file, and the ssh-agent), the handover is marked unendorsed until two
+// stewards endorse it, and `baton check` changes its answer. A follower verifies every proof itself.
+func TestE2EMaintainersSignAndStewardsEndorse(t *testing.T) {
+	ctx := context.Background()
+	in := startBaton(t)
+	in.addProject("xz", "XZ Utils")
+	keys := t.TempDir()
+	lasse, jia, s1, s2 := sshKey(t, keys, "lasse"), sshKey(t, keys, "jia"), sshKey(t, keys, "steward1"), sshKey(t, keys, "steward2")
+	startAgent(t, jia) // Jia signs with the agent; the others with key files
+
+	in.mustCLI("person", "add", "lasse", "--key", lasse+".pub", "--display-name", "Lasse Collin")
+	in.mustCLI("maintainer", "add", "lasse", "--project", "xz")
+	in.mustCLI("person", "add", "jia", "--key", jia+".pub", "--display-name", "Jia Tan")
+	in.mustCLI("steward", "add", "steward1", "--key", s1+".pub")
+	in.mustCLI("steward", "add", "steward2", "--key", s2+".pub")
+
+	peer := testpeer.New(t, testpeer.Mastodon, "packager")
+	project, err := peer.Lookup(ctx, "@xz@"+in.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	follow, err := peer.Follow(ctx, "packager", project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !testpeer.Wait(15*time.Second, func() bool { _, ok := peer.Accepted(follow); return ok }) {
+		t.Fatal("no Accept")
+	}
+	if code, out := in.checkCode("xz"); code != 0 {
+		t.Fatalf("check before any notice: exit %d\n%s", code, out)
+	}
+
+	// A hiatus, signed with Lasse's key file.
+	hiatusURL := in.mustCLI("notice", "post", "--project", "xz", "--kind", "hiatus", "--as", "lasse", "--key", lasse,
+		"--text", "I am stepping back for a few months.", "--until", "2099-03-01")
+	if code, out := in.checkCode("xz"); code != 4 {
+		t.Fatalf("check during the hiatus: exit %d, want 4\n%s", code, out)
+	}
+
+	// A handover by Lasse; Jia accepts with the agent; no steward yet: unendorsed.
+	handoverURL := in.mustCLI("notice", "post", "--project", "xz", "--kind", "handover", "--as", "lasse", "--key", lasse,
+		"--from", "lasse", "--to", "jia", "--mode", "co-maintainer", "--scope", "commit",
+		"--text", "Jia Tan joins as co-maintainer.")
+	in.mustCLI("notice", "endorse", handoverURL, "--as", "jia", "--agent")
+	if code, out := in.checkCode("xz"); code != 3 || !strings.Contains(out, "UNENDORSED") {
+		t.Fatalf("check after an unendorsed handover: exit %d, want 3\n%s", code, out)
+	}
+	if _, _, body := in.get(handoverURL, "application/activity+json"); !strings.Contains(string(body), "Not endorsed by any steward") {
+		t.Fatalf("the handover Note does not say it is unendorsed:\n%s", body)
+	}
+
+	// Two stewards endorse it: the change is endorsed, the scrutiny window stays (exit 3 → 2).
+	in.mustCLI("notice", "endorse", handoverURL, "--as", "steward1", "--key", s1)
+	if code, _ := in.checkCode("xz"); code != 3 {
+		t.Fatalf("after one endorsement: exit %d, want 3 (two are needed for a single maintainer)", code)
+	}
+	in.mustCLI("notice", "endorse", handoverURL, "--as", "steward2", "--key", s2)
+	if code, out := in.checkCode("xz"); code != 2 {
+		t.Fatalf("after two endorsements: exit %d, want 2\n%s", code, out)
+	}
+	if code, _ := in.checkCode("xz", "--at", "2020-01-01"); code != 0 {
+		t.Fatalf("check --at 2020-01-01: exit %d, want 0", code)
+	}
+
+	// The follower got both notices and the Update of the endorsed handover, and verifies every
+	// proof on its own: the project's on the Note, the people's on the statement inside it.
+	if !testpeer.Wait(20*time.Second, func() bool {
+		for _, d := range peer.ReceivedOfType("Update") {
+			if d.ObjectField("id") == handoverURL && strings.Contains(string(d.Object), `"endorsed":true`) {
+				return true
+			}
+		}
+		return false
+	}) {
+		noFailures(t, peer)
+		t.Fatal("no Update of the endorsed handover arrived")
+	}
+	for _, url := range []string{hiatusURL, handoverURL} {
+		if len(creates(peer, url)) == 0 {
+			t.Errorf("the notice %s did not arrive", url)
+		}
+	}
+	var updated []byte
+	for _, d := range peer.ReceivedOfType("Update") {
+		if d.ObjectField("id") == handoverURL {
+			updated = d.Object
+		}
+	}
+	if _, err := peer.VerifyNote(ctx, updated); err != nil {
+		t.Fatalf("the project's proof on the Note: %v", err)
+	}
+	var note struct {
+		Statement json.RawMessage `json:"statement"`
+	}
+	json.Unmarshal(updated, &note)
+	proofs, err := peer.VerifyNote(ctx, note.Statement)
+	if err != nil {
+		t.Fatalf("the statement's proofs: %v", err)
+	}
+	signers := map[string]bool{}
+	for _, p := range proofs {
+		signers[p.Controller] = true
+	}
+	for _, who := range []string{"lasse", "jia", "steward1", "steward2"} {
+		if !signers[in.base+"/users/"+who] {
+			t.Errorf("no verified proof by %s on the statement (signers: %v)", who, signers)
+		}
+	}
+	noFailures(t, peer)
+}
