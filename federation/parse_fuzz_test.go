@@ -34,3 +34,14 @@ func FuzzParseNote(f *testing.F) {
 		ParseNote(body)
 	})
 }
+
+func FuzzParseStatement(f *testing.F) {
+	f.Add([]byte(`{"id":"urn:uuid:00000000-0000-4000-8000-000000000000","type":"Statement","project":"https://a.example/users/xz","noticeKind":"handover","author":"https://a.example/users/l","outgoing":["x"],"keysAdded":[{"fingerprint":"f","keyType":"ssh"}],"moves":[{"right":"website","after":"b"}],"effectiveAt":"2022-12-30T00:00:00Z"}`))
+	f.Add([]byte(`{"type":"Statement","keysAdded":7,"effectiveEnd":"yesterday"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		st, err := ParseStatement(body)
+		if err == nil && (st.ID == "" || st.Project == "") {
+			t.Fatalf("accepted a statement without id or project: %+v", st)
+		}
+	})
+}
