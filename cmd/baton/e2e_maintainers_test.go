@@ -183,4 +183,13 @@ func TestE2EMaintainersSignAndStewardsEndorse(t *testing.T) {
 		}
 	}
 	noFailures(t, peer)
+
+	// Anyone can check the handover's proofs from its URL alone.
+	out := in.mustCLI("notice", "verify", handoverURL)
+	for _, want := range []string{"Note signed by " + in.base + "/users/xz#ed25519-key", "statement signed by " + in.base + "/users/lasse#",
+		"statement signed by " + in.base + "/users/steward2#", "policy: met"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("baton notice verify says:\n%s\nwant %q", out, want)
+		}
+	}
 }

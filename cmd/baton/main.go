@@ -33,6 +33,7 @@ Usage:
                                             sign a notice on this machine and publish it
   baton notice endorse ID --as NAME (--key FILE | --agent)
                                             add your proof to a published notice
+  baton notice verify URL                   fetch a notice from any instance and check every proof on it
   baton check PROJECT [--at DATE] [--json]  how a project stands; exit code 2 scrutiny,
                                             3 unendorsed change, 4 maintainer away
   baton version                             print the version
