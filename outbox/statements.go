@@ -480,3 +480,51 @@ func (o *Outbox) storedProofs(ctx context.Context, doc []byte) ([]notice.Proof, 
 	}
 	return out, nil
 }
+
+// QueryFreshness is how far a signed query's proof may be from now: enough for clocks that differ a
+// little, short enough that a captured query is of no use for long.
+const QueryFreshness = 5 * time.Minute
+
+// Steward checks a query signed by a steward (to read what is meant for stewards alone): one proof, by
+// a key in use of a person who is a steward, made within QueryFreshness of now, and an id not seen
+// before. It returns the steward's actor id.
+func (o *Outbox) Steward(ctx context.Context, query []byte) (string, error) {
+	var q struct {
+		ID   string `json:"id"`
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(query, &q); err != nil || q.Type != StewardQueryType || !strings.HasPrefix(q.ID, "urn:uuid:") {
+		return "", refuse(400, "want a %s with a urn:uuid id", StewardQueryType)
+	}
+	proofs, err := o.verifyProofs(ctx, query, true)
+	if err != nil {
+		return "", refuse(401, "%v", err)
+	}
+	if len(proofs) != 1 {
+		return "", refuse(401, "a query carries exactly one proof, its steward's")
+	}
+	now := o.now()
+	if d := now.Sub(proofs[0].Created); d > QueryFreshness || d < -QueryFreshness {
+		return "", refuse(401, "the query was signed at %s, more than %s from now", proofs[0].Created.Format(time.RFC3339), QueryFreshness)
+	}
+	stewards, err := o.roleHolders(ctx, "")
+	if err != nil {
+		return "", err
+	}
+	if !slices.Contains(stewards, proofs[0].Person) {
+		return "", refuse(403, "%s is not a steward of this instance", proofs[0].Person)
+	}
+	if seen, err := o.store.Seen(ctx, q.ID); err != nil || seen {
+		if err == nil {
+			err = refuse(401, "query %s was used already", q.ID)
+		}
+		return "", err
+	}
+	if err := o.store.MarkSeen(ctx, q.ID, now); err != nil {
+		return "", err
+	}
+	return proofs[0].Person, nil
+}
+
+// StewardQueryType is the type of a steward's signed query.
+const StewardQueryType = "StewardQuery"

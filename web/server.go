@@ -107,6 +107,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/projects/{name}/state", s.getState)
 	mux.HandleFunc("GET /api/v1/notices/{id}", s.getNoticeAPI)
 	mux.HandleFunc("POST /api/v1/notices/{id}/endorsements", s.postEndorsement)
+	mux.HandleFunc("POST /api/v1/stewards/notices", s.stewardNotices)
 	// People and their keys.
 	mux.HandleFunc("POST /api/v1/people", s.admin(s.createPerson))
 	mux.HandleFunc("GET /api/v1/people/{name}", s.getPerson)

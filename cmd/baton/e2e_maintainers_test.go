@@ -192,4 +192,27 @@ func TestE2EMaintainersSignAndStewardsEndorse(t *testing.T) {
 			t.Errorf("baton notice verify says:\n%s\nwant %q", out, want)
 		}
 	}
+
+	// A relief request reaches the stewards alone: not the follower, not the outbox; a steward reads
+	// it with a query signed by their key, and a maintainer cannot.
+	reliefURL := in.mustCLI("notice", "post", "--project", "xz", "--kind", "relief-request", "--as", "lasse", "--key", lasse,
+		"--help-with", "review", "--text", "I cannot keep up with reviews alone.")
+	read := in.mustCLI("steward", "notices", "--as", "steward1", "--key", s1)
+	if !strings.Contains(read, reliefURL) || !strings.Contains(read, "I cannot keep up with reviews alone.") {
+		t.Errorf("steward notices printed:\n%s\nwant the relief request %s", read, reliefURL)
+	}
+	if out, errOut, err := in.cli("steward", "notices", "--as", "lasse", "--key", lasse); err == nil {
+		t.Errorf("a maintainer read the stewards' notices:\n%s", out)
+	} else if !strings.Contains(errOut, "not a steward") {
+		t.Errorf("refusal says %q, want 'not a steward'", errOut)
+	}
+	if status, _, body := in.get(reliefURL, "application/activity+json"); status != 404 {
+		t.Errorf("the relief request is served publicly: %d %s", status, body)
+	}
+	in.waitQueueEmpty(20 * time.Second)
+	for _, d := range peer.Received() {
+		if strings.Contains(string(d.Body), "keep up with reviews") {
+			t.Errorf("the follower received the relief request: %s", d.Body)
+		}
+	}
 }

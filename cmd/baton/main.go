@@ -25,6 +25,8 @@ Usage:
                                             make NAME a first maintainer of P (registering them
                                             with --key if needed); later ones come by handover
   baton steward add NAME [--key FILE.pub]   make NAME a steward of the instance
+  baton steward notices --as NAME (--key FILE | --agent)
+                                            read relief requests and other notices for stewards
   baton key add NAME --key FILE.pub         add a key to a person
   baton key revoke NAME FINGERPRINT         revoke a person's key (add the new one first)
   baton notice post --project P --kind K --text TEXT [--since D] [--until D]

@@ -311,8 +311,11 @@ func maintainerCommand(args []string, stdout, stderr io.Writer) error {
 }
 
 func stewardCommand(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "notices" {
+		return stewardNotices(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return errors.New("steward: want 'add NAME [--key FILE.pub]'")
+		return errors.New("steward: want 'add NAME [--key FILE.pub]' or 'notices --as NAME (--key FILE | --agent)'")
 	}
 	fs := flag.NewFlagSet("steward add", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -3,18 +3,24 @@ package main
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 
 	"baton/federation/proof"
+	"baton/outbox"
+	"baton/web"
 )
 
 // A maintainer's private key never leaves their machine: these sign with a key file or the running
@@ -148,4 +154,43 @@ func newStatementID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// stewardNotices reads the notices meant for stewards alone (relief requests, calls for stewards that
+// are not public), authenticated by a query signed with the steward's key.
+func stewardNotices(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("steward notices", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := clientFlags(fs)
+	var sf signerFlags
+	fs.StringVar(&sf.as, "as", "", "the steward's name")
+	fs.StringVar(&sf.keyFile, "key", "", "the steward's OpenSSH Ed25519 private key file")
+	fs.BoolVar(&sf.useAgent, "agent", false, "sign with the running ssh-agent")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	s, err := sf.load(c)
+	if err != nil {
+		return err
+	}
+	query, err := json.Marshal(map[string]string{"type": outbox.StewardQueryType, "id": newStatementID()})
+	if err != nil {
+		return err
+	}
+	signed, err := s.signDocument(query)
+	if err != nil {
+		return err
+	}
+	var notices []web.StewardNotice
+	if err := c.call(http.MethodPost, "/api/v1/stewards/notices", json.RawMessage(signed), &notices); err != nil {
+		return err
+	}
+	for _, n := range notices {
+		fmt.Fprintf(stdout, "%s\t%s\t%s\tby %s\t%s\n", n.URL, n.Project, n.Kind, n.Author, n.Published)
+		fmt.Fprintf(stdout, "\t%s\n", strings.ReplaceAll(n.Text, "\n", "\n\t"))
+	}
+	if len(notices) == 0 {
+		fmt.Fprintln(stderr, "no notices for stewards")
+	}
+	return nil
 }
