@@ -23,7 +23,7 @@ func (o *Outbox) ActorDocument(ctx context.Context, a store.Actor) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	status, err := o.Status(ctx, a.Name)
+	status, maintainers, err := o.standing(ctx, a.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func (o *Outbox) ActorDocument(ctx context.Context, a store.Actor) ([]byte, erro
 		Type:         vocab.ServiceType,
 		DisplayName:  a.ShownName(),
 		SummaryHTML:  actorSummary(a),
-		Fields:       profileFields(a, status),
+		Fields:       profileFields(a, status, maintainers),
 		RSAPublicPEM: pub,
 		ProofKey:     ed25519.NewKeyFromSeed(a.Ed25519Seed).Public().(ed25519.PublicKey),
 		Published:    a.Created,
@@ -51,8 +51,11 @@ func actorSummary(a store.Actor) string {
 }
 
 // profileFields are the rows Mastodon shows under the bio: how the project stands, and its links.
-func profileFields(a store.Actor, status string) []federation.Field {
+func profileFields(a store.Actor, status string, maintainers []string) []federation.Field {
 	fields := []federation.Field{{Name: "Status", ValueHTML: html.EscapeString(status)}}
+	if len(maintainers) > 0 {
+		fields = append(fields, federation.Field{Name: "Maintainers", ValueHTML: html.EscapeString(strings.Join(maintainers, ", "))})
+	}
 	if a.Homepage != "" {
 		fields = append(fields, federation.Field{Name: "Homepage", ValueHTML: link(a.Homepage)})
 	}
@@ -70,18 +73,29 @@ func link(u string) string {
 // Status says how a project stands now. A project with maintainers stands as their signed notices
 // say (its state); one without, as the admin's notices say.
 func (o *Outbox) Status(ctx context.Context, name string) (string, error) {
+	status, _, err := o.standing(ctx, name)
+	return status, err
+}
+
+// standing is a project's status line and the names of its current maintainers.
+func (o *Outbox) standing(ctx context.Context, name string) (string, []string, error) {
 	h, err := o.History(ctx, name)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if len(h.Genesis.Maintainers) > 0 {
-		return statusLine(h.Fold(o.cfg.Policy, o.now()).ForPublic()), nil
+		state := h.Fold(o.cfg.Policy, o.now()).ForPublic()
+		var names []string
+		for _, m := range state.Maintainers {
+			names = append(names, o.PersonName(ctx, m.Person))
+		}
+		return statusLine(state), names, nil
 	}
 	events, err := o.events(ctx, name)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return notice.Status(events, o.now()), nil
+	return notice.Status(events, o.now()), nil, nil
 }
 
 // statusLine says a project's state in the few words of a profile field.

@@ -284,18 +284,22 @@ func (o *Outbox) statementNote(ctx context.Context, h History, actor store.Actor
 	return signed, public, err
 }
 
+// PersonName is the name people read for a person id: a local person's shown name, else the id.
+func (o *Outbox) PersonName(ctx context.Context, id string) string {
+	if name := o.urls.LocalActorName(id); name != "" {
+		if a, err := o.store.Actor(ctx, name); err == nil {
+			return a.ShownName()
+		}
+	}
+	return id
+}
+
 // personNames maps the people a notice names to the names people read.
 func (o *Outbox) personNames(ctx context.Context, sn notice.Signed) map[string]string {
 	names := map[string]string{}
 	add := func(id string) {
-		if _, ok := names[id]; ok || id == "" {
-			return
-		}
-		names[id] = id
-		if name := o.urls.LocalActorName(id); name != "" {
-			if a, err := o.store.Actor(ctx, name); err == nil {
-				names[id] = a.ShownName()
-			}
+		if _, ok := names[id]; !ok && id != "" {
+			names[id] = o.PersonName(ctx, id)
 		}
 	}
 	add(sn.Notice.Author)

@@ -231,13 +231,7 @@ func (s *Server) standing(ctx context.Context, project string) (standing, error)
 	verdict := notice.Check(state)
 	st := standing{Reasons: verdict.Reasons, Code: verdict.Code}
 	for _, m := range state.Maintainers {
-		name := m.Person
-		if local := s.urls.LocalActorName(m.Person); local != "" {
-			if a, err := s.store.Actor(ctx, local); err == nil {
-				name = a.ShownName()
-			}
-		}
-		st.Maintainers = append(st.Maintainers, name)
+		st.Maintainers = append(st.Maintainers, s.outbox.PersonName(ctx, m.Person))
 	}
 	return st, nil
 }

@@ -134,6 +134,10 @@ func TestE2EMaintainersSignAndStewardsEndorse(t *testing.T) {
 	if code, out := in.checkCode("xz"); code != 2 {
 		t.Fatalf("after two endorsements: exit %d, want 2\n%s", code, out)
 	}
+	if _, _, actor := in.get("/users/xz", "application/activity+json"); !strings.Contains(string(actor), `"name":"Maintainers","type":"PropertyValue","value":"Lasse Collin, Jia Tan"`) ||
+		!strings.Contains(string(actor), "scrutiny until") {
+		t.Errorf("the project's profile does not show its maintainers and scrutiny window:\n%s", actor)
+	}
 	if code, _ := in.checkCode("xz", "--at", "2020-01-01"); code != 0 {
 		t.Fatalf("check --at 2020-01-01: exit %d, want 0", code)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"baton/federation"
 	"baton/inbox"
+	"baton/notice"
 	"baton/outbox"
 	"baton/store"
 	"baton/store/sqlite"
@@ -38,6 +39,7 @@ type serveConfig struct {
 	logLevel     string
 	workers      int
 	lease        time.Duration
+	policy       notice.Policy
 }
 
 func serve(args []string, stderr io.Writer) error {
@@ -50,6 +52,10 @@ func serve(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.adminToken, "admin-token", "", "the admin token; prefer env BATON_ADMIN_TOKEN (without one, the first start makes one and prints it once)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error (env BATON_LOG_LEVEL)")
 	fs.IntVar(&c.workers, "workers", 16, "concurrent deliveries (env BATON_WORKERS)")
+	def := notice.DefaultPolicy()
+	fs.IntVar(&c.policy.StewardEndorsements, "steward-endorsements", def.StewardEndorsements, "steward endorsements a handover, signer change or security-contact move needs when the project has a single maintainer (env BATON_STEWARD_ENDORSEMENTS)")
+	fs.IntVar(&c.policy.SharedStewardEndorsements, "shared-steward-endorsements", def.SharedStewardEndorsements, "the same, when the project has two or more maintainers (env BATON_SHARED_STEWARD_ENDORSEMENTS)")
+	fs.DurationVar(&c.policy.ScrutinyWindow, "scrutiny-window", def.ScrutinyWindow, "how long a change of rights keeps a project in a scrutiny window (env BATON_SCRUTINY_WINDOW)")
 	fs.DurationVar(&c.lease, "delivery-lease", 2*time.Minute, "how long a delivery taken by a worker is held; after a crash, deliveries in flight are retried when it ends (env BATON_DELIVERY_LEASE)")
 	fs.SetOutput(stderr)
 	if _, err := parseFlags(fs, args); err != nil {
@@ -57,6 +63,9 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	if c.baseURL == "" {
 		c.baseURL = "http://" + c.listen
+	}
+	if err := c.policy.Validate(); err != nil {
+		return fmt.Errorf("trust policy: %w", err)
 	}
 	return runServer(c, stderr)
 }
@@ -95,7 +104,7 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	instanceSigner := federation.Signer{KeyID: urls.MainKey(""), Key: instanceKey}
 	resolver := federation.NewResolver(client, inbox.KeyCache(st), instanceSigner, nil)
 	out := outbox.New(outbox.Options{Store: st, URLs: urls, Client: client, Log: log,
-		Metrics: outbox.NewMetrics(reg, st), Config: outbox.Config{Workers: c.workers, Lease: c.lease}})
+		Metrics: outbox.NewMetrics(reg, st), Config: outbox.Config{Workers: c.workers, Lease: c.lease, Policy: c.policy}})
 	in := inbox.New(inbox.Options{Store: st, URLs: urls, Resolver: resolver, Log: log,
 		Metrics: inbox.NewMetrics(reg, st), Queued: out.Nudge})
 	pub, err := federation.PublicKeyPEM(instanceKey.Public())
