@@ -49,7 +49,10 @@ func (o *Outbox) History(ctx context.Context, project string) (History, error) {
 	if err != nil {
 		return History{}, err
 	}
-	h := History{Genesis: notice.Genesis{Project: project, Since: a.Created}, Stored: map[string]store.Notice{}}
+	// Notices are dated to the second; so is the genesis, or a notice published in the project's
+	// first second would come before the project had maintainers.
+	genesis := notice.Genesis{Project: project, Since: a.Created.Truncate(time.Second)}
+	h := History{Genesis: genesis, Stored: map[string]store.Notice{}}
 	if h.Genesis.Maintainers, err = o.roleHolders(ctx, project); err != nil {
 		return History{}, err
 	}
