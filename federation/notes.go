@@ -175,16 +175,17 @@ func OrderedCollectionPage(id, partOf, next string, items []json.RawMessage) ([]
 
 // NoteView is what pages and feeds show of a stored notice's Note.
 type NoteView struct {
-	ID          string
-	ContentHTML string
-	Kind        string
-	Published   time.Time
-	Since       time.Time
-	Until       time.Time
-	Proofs      []ProofView
-	Statement   json.RawMessage // nil for notices without a statement
-	Endorsed    *bool
-	Missing     []string
+	ID              string
+	ContentHTML     string
+	Kind            string
+	Published       time.Time
+	Since           time.Time
+	Until           time.Time
+	Proofs          []ProofView     // the project's, on the Note
+	StatementProofs []ProofView     // the people's, on the statement
+	Statement       json.RawMessage // nil for notices without a statement
+	Endorsed        *bool
+	Missing         []string
 }
 
 // ProofView names one proof on a note.
@@ -214,15 +215,27 @@ func ParseNote(doc []byte) (NoteView, error) {
 	v.Published, _ = time.Parse(time.RFC3339, n.Published)
 	v.Since, _ = time.Parse(time.RFC3339, n.EffectiveAt)
 	v.Until, _ = time.Parse(time.RFC3339, n.EffectiveEnd)
+	v.Proofs = proofViews(n.Proof)
+	if n.Statement != nil {
+		var st struct {
+			Proof json.RawMessage `json:"proof"`
+		}
+		json.Unmarshal(n.Statement, &st)
+		v.StatementProofs = proofViews(st.Proof)
+	}
+	return v, nil
+}
+
+// proofViews reads a proof or a proof set.
+func proofViews(raw json.RawMessage) []ProofView {
 	var proofs []ProofView
-	if json.Unmarshal(n.Proof, &proofs) != nil {
+	if json.Unmarshal(raw, &proofs) != nil {
 		var one ProofView
-		if json.Unmarshal(n.Proof, &one) == nil {
+		if json.Unmarshal(raw, &one) == nil {
 			proofs = []ProofView{one}
 		}
 	}
-	v.Proofs = proofs
-	return v, nil
+	return proofs
 }
 
 // UpdateNoteDocument sends a notice's Note again after it changed (endorsements were added); Mastodon

@@ -36,8 +36,9 @@ type noticeItem struct {
 	Published time.Time
 	// Content is the HTML Baton rendered and signed when it published the notice: only escaped text,
 	// links and the few tags Mastodon keeps.
-	Content template.HTML
-	Proofs  []federation.ProofView
+	Content         template.HTML
+	Proofs          []federation.ProofView
+	StatementProofs []federation.ProofView
 }
 
 func (s *Server) noticeItem(n store.Notice) (noticeItem, error) {
@@ -46,7 +47,7 @@ func (s *Server) noticeItem(n store.Notice) (noticeItem, error) {
 		return noticeItem{}, err
 	}
 	return noticeItem{ID: n.ID, URL: s.urls.Notice(n.ID), Actor: n.Actor, KindTitle: notice.Kind(n.Kind).Title(),
-		Published: n.Published, Content: template.HTML(v.ContentHTML), Proofs: v.Proofs}, nil
+		Published: n.Published, Content: template.HTML(v.ContentHTML), Proofs: v.Proofs, StatementProofs: v.StatementProofs}, nil
 }
 
 func (s *Server) noticeItems(notices []store.Notice) ([]noticeItem, error) {
