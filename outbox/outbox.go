@@ -33,6 +33,11 @@ type Outbox struct {
 	nudge   chan struct{} // wakes the dispatcher when work was queued
 	signers sync.Map      // local actor name -> federation.Signer, parsed once
 	hosts   breakers
+
+	// statements serializes what reads a project's notices and then writes one (publishing, endorsing,
+	// steward queries), so two at once cannot both pass a check the other would have failed. It holds
+	// within one process; replicas sharing a store need the store to compare and swap.
+	statements sync.Mutex
 }
 
 // Config tunes delivery. Zero values take the defaults.

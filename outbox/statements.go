@@ -177,6 +177,8 @@ func (o *Outbox) personKey(ctx context.Context, vm string, fresh bool) (ed25519.
 // this instance's people, its author must be allowed to say it (notice.Admit), and it must not exist
 // yet. A statement the policy asks more proofs for is published all the same, marked unendorsed.
 func (o *Outbox) PublishStatement(ctx context.Context, project string, raw []byte) (Published, error) {
+	o.statements.Lock()
+	defer o.statements.Unlock()
 	st, err := federation.ParseStatement(raw)
 	if err != nil {
 		return Published{}, refuse(400, "%v", err)
@@ -192,6 +194,9 @@ func (o *Outbox) PublishStatement(ctx context.Context, project string, raw []byt
 	if err != nil {
 		return Published{}, err
 	}
+	if err := o.freshProofs(proofs, StatementFreshness); err != nil {
+		return Published{}, err
+	}
 	h, err := o.History(ctx, project)
 	if err != nil {
 		return Published{}, err
@@ -204,6 +209,11 @@ func (o *Outbox) PublishStatement(ctx context.Context, project string, raw []byt
 	candidate := notice.Signed{ID: o.urls.Notice(id), Published: now, Notice: st.Notice, Proofs: proofs}
 	if err := notice.Admit(h.Genesis, h.Notices, candidate, h.Stewards, o.cfg.Policy); err != nil {
 		return Published{}, refuse(422, "%v", err)
+	}
+	// Admit judges a notice on the state of the day it takes effect; its author must also be allowed
+	// to say it today, or a former maintainer could grant rights by dating a handover in the past.
+	if err := notice.Authorize(h.Fold(o.cfg.Policy, now), candidate, h.Stewards); err != nil {
+		return Published{}, refuse(422, "as things stand today: %v", err)
 	}
 	return o.publishSigned(ctx, h, id, candidate, st)
 }
@@ -330,6 +340,8 @@ type Endorsed struct {
 // one's acceptance). The Note is rendered again with the policy's new verdict, signed, stored, and sent
 // to followers as an Update.
 func (o *Outbox) EndorseStatement(ctx context.Context, id int64, raw []byte) (Endorsed, error) {
+	o.statements.Lock()
+	defer o.statements.Unlock()
 	stored, err := o.store.Notice(ctx, id)
 	if err != nil {
 		return Endorsed{}, err
@@ -340,7 +352,7 @@ func (o *Outbox) EndorseStatement(ctx context.Context, id int64, raw []byte) (En
 	}
 	old, err := federation.ParseStatement(view.Statement)
 	if err != nil {
-		return Endorsed{}, err
+		return Endorsed{}, fmt.Errorf("notice %d: stored statement: %w", id, err)
 	}
 	st, err := federation.ParseStatement(raw)
 	if err != nil {
@@ -355,6 +367,14 @@ func (o *Outbox) EndorseStatement(ctx context.Context, id int64, raw []byte) (En
 	}
 	proofs, err := o.verifyProofs(ctx, raw, false)
 	if err != nil {
+		return Endorsed{}, err
+	}
+	oldProofs, err := o.storedProofs(ctx, old.Raw)
+	if err != nil {
+		return Endorsed{}, err
+	}
+	// An endorsement counts from when it is made: one dated back would change past verdicts.
+	if err := o.freshProofs(without(proofs, oldProofs), QueryFreshness); err != nil {
 		return Endorsed{}, err
 	}
 	h, err := o.History(ctx, stored.Actor)
@@ -387,7 +407,8 @@ func (o *Outbox) republish(ctx context.Context, h History, stored store.Notice, 
 	if err != nil {
 		return Endorsed{}, err
 	}
-	queued, err := o.store.UpdateNotice(ctx, stored.ID, note, store.Activity{ID: o.urls.Notice(stored.ID) + "#update", Signer: actor.Name, Body: update})
+	updateID := fmt.Sprintf("%s#updates/%d", o.urls.Notice(stored.ID), now.UnixNano())
+	queued, err := o.store.UpdateNotice(ctx, stored.ID, note, store.Activity{ID: updateID, Signer: actor.Name, Body: update})
 	if err != nil {
 		return Endorsed{}, err
 	}
@@ -496,6 +517,8 @@ const QueryFreshness = 5 * time.Minute
 // a key in use of a person who is a steward, made within QueryFreshness of now, and an id not seen
 // before. It returns the steward's actor id.
 func (o *Outbox) Steward(ctx context.Context, query []byte) (string, error) {
+	o.statements.Lock() // Seen, then MarkSeen: one query id is good for one read
+	defer o.statements.Unlock()
 	var q struct {
 		ID   string `json:"id"`
 		Type string `json:"type"`
@@ -535,3 +558,33 @@ func (o *Outbox) Steward(ctx context.Context, query []byte) (string, error) {
 
 // StewardQueryType is the type of a steward's signed query.
 const StewardQueryType = "StewardQuery"
+
+// StatementFreshness is how old a statement's proofs may be when it is published: long enough to
+// pass a handover between its signers, short enough that nobody dates a statement far back.
+const StatementFreshness = 7 * 24 * time.Hour
+
+// freshProofs refuses proofs made more than QueryFreshness in the future, or longer than maxAge ago.
+// A proof's date is the signer's word; these bounds keep it close to the day the instance received it.
+func (o *Outbox) freshProofs(proofs []notice.Proof, maxAge time.Duration) error {
+	now := o.now()
+	for _, p := range proofs {
+		switch {
+		case p.Created.After(now.Add(QueryFreshness)):
+			return refuse(422, "the proof by %s is dated %s, in the future", p.Person, p.Created.Format(time.RFC3339))
+		case p.Created.Before(now.Add(-maxAge)):
+			return refuse(422, "the proof by %s is dated %s, more than %s ago: sign it again", p.Person, p.Created.Format(time.RFC3339), maxAge)
+		}
+	}
+	return nil
+}
+
+// without returns the proofs of all that are not among old.
+func without(all, old []notice.Proof) []notice.Proof {
+	var out []notice.Proof
+	for _, p := range all {
+		if !slices.Contains(old, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

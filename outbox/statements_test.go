@@ -210,3 +210,44 @@ func TestReliefRequestReachesNoFollower(t *testing.T) {
 		t.Fatalf("a follower received %d deliveries", ib.count())
 	}
 }
+
+// A maintainer who handed everything over cannot grant rights again by dating a handover back to when
+// they still held them.
+func TestFormerMaintainerCannotBackdateAHandover(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	lasse, jia, mal := f.addPerson(t, "lasse", "xz"), f.addPerson(t, "jia"), f.addPerson(t, "mal")
+	successor := notice.Notice{Kind: notice.Handover, Author: lasse.id, Text: "Jia takes over.", From: []string{lasse.id},
+		To: []string{jia.id}, Mode: notice.Successor, Scope: notice.Rights}
+	if _, err := f.outbox.PublishStatement(ctx, "xz", f.statement(t, successor, lasse, jia)); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(24 * time.Hour)
+	backdated := notice.Notice{Kind: notice.Handover, Author: lasse.id, Text: "Mal joins.", From: []string{lasse.id},
+		To: []string{mal.id}, Mode: notice.CoMaintainer, Scope: []notice.Right{notice.RightCommit},
+		Since: f.clock.Now().Add(-30 * 24 * time.Hour)}
+	_, err := f.outbox.PublishStatement(ctx, "xz", f.statement(t, backdated, lasse, mal))
+	wantRefused(t, "a backdated handover by a former maintainer", err, 422, "")
+}
+
+// An endorsement counts from when it is made: one dated back is refused.
+func TestBackdatedEndorsementRefused(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	lasse, jia, s1 := f.addPerson(t, "lasse", "xz"), f.addPerson(t, "jia"), f.addPerson(t, "s1", "steward")
+	handover := notice.Notice{Kind: notice.Handover, Author: lasse.id, Text: "Jia joins.", From: []string{lasse.id},
+		To: []string{jia.id}, Mode: notice.CoMaintainer, Scope: []notice.Right{notice.RightCommit}}
+	pub, err := f.outbox.PublishStatement(ctx, "xz", f.statement(t, handover, lasse, jia))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(30 * 24 * time.Hour)
+	statement := noteOf(t, pub.Notice.Document).Statement
+	vm := s1.id + "#" + proof.EncodeMultikey(s1.key.Public().(ed25519.PublicKey))
+	backdated, err := proof.Sign(statement, s1.key, vm, pub.Notice.Published)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.outbox.EndorseStatement(ctx, pub.Notice.ID, backdated)
+	wantRefused(t, "an endorsement dated a month back", err, 422, "ago")
+}

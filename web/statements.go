@@ -21,13 +21,8 @@ const maxStatementBody = 256 << 10
 // postStatement publishes a statement a maintainer signed on their own machine. No token: the proofs
 // are the authority, checked against the signers' keys and the trust policy.
 func (s *Server) postStatement(w http.ResponseWriter, r *http.Request) {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxStatementBody+1))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "reading the statement: "+err.Error())
-		return
-	}
-	if len(raw) > maxStatementBody {
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the statement is larger than %d bytes", maxStatementBody))
+	raw, ok := readBody(w, r, maxStatementBody, "statement")
+	if !ok {
 		return
 	}
 	pub, err := s.outbox.PublishStatement(r.Context(), r.PathValue("name"), raw)
@@ -143,9 +138,8 @@ func (s *Server) postEndorsement(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "notice "+r.PathValue("id")+" not found")
 		return
 	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxStatementBody+1))
-	if err != nil || len(raw) > maxStatementBody {
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the statement is larger than %d bytes", maxStatementBody))
+	raw, ok := readBody(w, r, maxStatementBody, "statement")
+	if !ok {
 		return
 	}
 	res, err := s.outbox.EndorseStatement(r.Context(), id, raw)
@@ -160,4 +154,18 @@ func (s *Server) postEndorsement(w http.ResponseWriter, r *http.Request) {
 		res.Missing = []string{}
 	}
 	writeJSON(w, http.StatusOK, "application/json", EndorsementView{URL: res.URL, Endorsed: res.Endorsed, Missing: res.Missing, Queued: res.Queued})
+}
+
+// readBody reads a request body of at most limit bytes, answering 400 or 413 when it cannot.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, what string) ([]byte, bool) {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "reading the "+what+": "+err.Error())
+		return nil, false
+	}
+	if int64(len(raw)) > limit {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the %s is larger than %d bytes", what, limit))
+		return nil, false
+	}
+	return raw, true
 }

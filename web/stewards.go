@@ -1,7 +1,6 @@
 package web
 
 import (
-	"io"
 	"net/http"
 	"time"
 
@@ -26,9 +25,8 @@ type StewardNotice struct {
 // requests, calls for stewards that are not public), newest first. The query is a small JSON document
 // with one proof by the steward's key: the same keys that sign notices authenticate the reader.
 func (s *Server) stewardNotices(w http.ResponseWriter, r *http.Request) {
-	query, err := io.ReadAll(io.LimitReader(r.Body, 16<<10))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "reading the query: "+err.Error())
+	query, ok := readBody(w, r, 16<<10, "query")
+	if !ok {
 		return
 	}
 	if _, err := s.outbox.Steward(r.Context(), query); s.statementError(w, err, "") {

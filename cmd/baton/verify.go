@@ -30,7 +30,7 @@ func noticeVerify(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	v := verifier{client: &http.Client{Timeout: 20 * time.Second}, keys: map[string]ed25519.PublicKey{}}
+	v := verifier{client: &http.Client{Timeout: 20 * time.Second}, keys: map[string]ed25519.PublicKey{}, revoked: map[string]time.Time{}}
 	note, err := v.fetch(ctx, rest[0])
 	if err != nil {
 		return err
@@ -42,6 +42,8 @@ func noticeVerify(args []string, stdout, stderr io.Writer) error {
 type verifier struct {
 	client *http.Client
 	keys   map[string]ed25519.PublicKey // verification method -> key, once fetched
+	// revoked holds when keys were revoked, by verification method
+	revoked map[string]time.Time
 }
 
 func (v verifier) fetch(ctx context.Context, url string) ([]byte, error) {
@@ -90,10 +92,18 @@ func (v verifier) key(ctx context.Context, vm string) (ed25519.PublicKey, error)
 	for _, m := range actor.AssertionMethod {
 		if m.ID == vm && m.Controller == actorID {
 			k, err := proof.DecodeMultikey(m.PublicKeyMultibase)
-			if err == nil {
-				v.keys[vm] = k
+			if err != nil {
+				return nil, err
 			}
-			return k, err
+			v.keys[vm] = k
+			if m.Revoked != "" {
+				revoked, err := time.Parse(time.RFC3339, m.Revoked)
+				if err != nil {
+					return nil, fmt.Errorf("key %s: revoked %q is not a time", vm, m.Revoked)
+				}
+				v.revoked[vm] = revoked
+			}
+			return k, nil
 		}
 	}
 	return nil, fmt.Errorf("%s does not list the key %s", actorID, vm)
@@ -101,19 +111,23 @@ func (v verifier) key(ctx context.Context, vm string) (ed25519.PublicKey, error)
 
 func (v verifier) report(ctx context.Context, w io.Writer, url string, note []byte) error {
 	var n struct {
-		ID        string          `json:"id"`
-		Kind      string          `json:"noticeKind"`
-		Statement json.RawMessage `json:"statement"`
-		Endorsed  *bool           `json:"endorsed"`
-		Missing   []string        `json:"endorsementMissing"`
+		ID           string          `json:"id"`
+		AttributedTo string          `json:"attributedTo"`
+		Kind         string          `json:"noticeKind"`
+		Statement    json.RawMessage `json:"statement"`
+		Endorsed     *bool           `json:"endorsed"`
+		Missing      []string        `json:"endorsementMissing"`
 	}
 	if err := json.Unmarshal(note, &n); err != nil || n.ID != url {
 		return fmt.Errorf("%s is not a notice with that id", url)
 	}
 	fmt.Fprintf(w, "notice %s (%s)\n", n.ID, n.Kind)
-	proofs, err := proof.Verify(note, func(vm string) (ed25519.PublicKey, error) { return v.key(ctx, vm) })
+	proofs, err := v.verify(ctx, note)
 	if err != nil {
-		return fmt.Errorf("the Note's proof does not verify: %w", err)
+		return fmt.Errorf("the Note's proof: %w", err)
+	}
+	if !signedBy(proofs, n.AttributedTo) {
+		return fmt.Errorf("the Note is not signed by its project, %s", n.AttributedTo)
 	}
 	for _, p := range proofs {
 		fmt.Fprintf(w, "  Note signed by %s on %s: verified\n", p.VerificationMethod, p.Created.Format(time.RFC3339))
@@ -122,9 +136,16 @@ func (v verifier) report(ctx context.Context, w io.Writer, url string, note []by
 		fmt.Fprintln(w, "  no maintainer-signed statement: published by the instance for the project")
 		return nil
 	}
-	proofs, err = proof.Verify(n.Statement, func(vm string) (ed25519.PublicKey, error) { return v.key(ctx, vm) })
+	proofs, err = v.verify(ctx, n.Statement)
 	if err != nil {
-		return fmt.Errorf("the statement's proofs do not verify: %w", err)
+		return fmt.Errorf("the statement's proofs: %w", err)
+	}
+	var statement struct {
+		Author string `json:"author"`
+	}
+	json.Unmarshal(n.Statement, &statement)
+	if !signedBy(proofs, statement.Author) {
+		return fmt.Errorf("the statement's author %s has not signed it", statement.Author)
 	}
 	for _, p := range proofs {
 		fmt.Fprintf(w, "  statement signed by %s on %s: verified\n", p.VerificationMethod, p.Created.Format(time.RFC3339))
@@ -138,4 +159,29 @@ func (v verifier) report(ctx context.Context, w io.Writer, url string, note []by
 		fmt.Fprintf(w, "policy: NOT met, as the publishing instance reads it; missing: %s\n", strings.Join(n.Missing, "; "))
 	}
 	return nil
+}
+
+// verify checks every proof on doc, and that none was made with a key after it was revoked.
+func (v verifier) verify(ctx context.Context, doc []byte) ([]proof.Proof, error) {
+	proofs, err := proof.Verify(doc, func(vm string) (ed25519.PublicKey, error) { return v.key(ctx, vm) })
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range proofs {
+		if revoked, ok := v.revoked[p.VerificationMethod]; ok && !p.Created.Before(revoked) {
+			return nil, fmt.Errorf("%s was made on %s with a key revoked on %s", p.VerificationMethod,
+				p.Created.Format(time.RFC3339), revoked.Format(time.RFC3339))
+		}
+	}
+	return proofs, nil
+}
+
+// signedBy reports whether one of proofs was made with a key of actor.
+func signedBy(proofs []proof.Proof, actor string) bool {
+	for _, p := range proofs {
+		if id, _, _ := strings.Cut(p.VerificationMethod, "#"); id == actor && actor != "" {
+			return true
+		}
+	}
+	return false
 }
