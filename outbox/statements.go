@@ -39,7 +39,8 @@ func refuse(status int, format string, args ...any) error {
 type History struct {
 	Genesis  notice.Genesis
 	Notices  []notice.Signed // in the order published
-	Stewards []string
+	Stewards []string // the stewards now
+	stewardsSince map[string]time.Time
 	Stored   map[string]store.Notice // by notice id
 }
 
@@ -56,8 +57,15 @@ func (o *Outbox) History(ctx context.Context, project string) (History, error) {
 	if h.Genesis.Maintainers, err = o.roleHolders(ctx, project); err != nil {
 		return History{}, err
 	}
-	if h.Stewards, err = o.roleHolders(ctx, ""); err != nil {
+	stewards, err := o.store.RoleHolders(ctx, "")
+	if err != nil {
 		return History{}, err
+	}
+	h.stewardsSince = map[string]time.Time{}
+	for _, r := range stewards {
+		id := o.urls.Actor(r.Person)
+		h.Stewards = append(h.Stewards, id)
+		h.stewardsSince[id] = r.Since
 	}
 	stored, err := o.allNotices(ctx, project)
 	if err != nil {
@@ -86,7 +94,19 @@ func (o *Outbox) History(ctx context.Context, project string) (History, error) {
 
 // Fold is the project's state at a time.
 func (h History) Fold(p notice.Policy, at time.Time) notice.State {
-	return notice.Fold(h.Genesis, h.Notices, h.Stewards, p, at)
+	return notice.Fold(h.Genesis, h.Notices, h.StewardsAt(at), p, at)
+}
+
+// StewardsAt is who were stewards at a time: an audit of a past date must not count endorsements by
+// someone who became a steward later.
+func (h History) StewardsAt(at time.Time) []string {
+	var out []string
+	for _, id := range h.Stewards {
+		if !h.stewardsSince[id].After(at) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (o *Outbox) roleHolders(ctx context.Context, project string) ([]string, error) {
