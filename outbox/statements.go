@@ -37,11 +37,11 @@ func refuse(status int, format string, args ...any) error {
 
 // History is what a project's state is folded from.
 type History struct {
-	Genesis  notice.Genesis
-	Notices  []notice.Signed // in the order published
-	Stewards []string // the stewards now
+	Genesis       notice.Genesis
+	Notices       []notice.Signed // in the order published
+	Stewards      []string        // the stewards now
 	stewardsSince map[string]time.Time
-	Stored   map[string]store.Notice // by notice id
+	Stored        map[string]store.Notice // by notice id
 }
 
 // History loads a project's first maintainers, its notices with their verified proofs, and the stewards.
