@@ -257,8 +257,8 @@ func (s *Server) lookupPerson(w http.ResponseWriter, r *http.Request, name strin
 
 // lookupProject loads the project named by {name}, answering 404 for anyone else.
 func (s *Server) lookupProject(w http.ResponseWriter, r *http.Request, name string) (store.Actor, bool) {
-	a, err := s.store.Actor(r.Context(), name)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && a.Kind == store.KindPerson) {
+	a, err := store.Project(r.Context(), s.store, name)
+	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("project %q not found", name))
 		return store.Actor{}, false
 	}
