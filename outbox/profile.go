@@ -23,7 +23,7 @@ func (o *Outbox) ActorDocument(ctx context.Context, a store.Actor) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	status, maintainers, err := o.standing(ctx, a.Name)
+	st, err := o.Standing(ctx, a.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func (o *Outbox) ActorDocument(ctx context.Context, a store.Actor) ([]byte, erro
 		Type:         vocab.ServiceType,
 		DisplayName:  a.ShownName(),
 		SummaryHTML:  actorSummary(a),
-		Fields:       profileFields(a, status, maintainers),
+		Fields:       profileFields(a, st.Status, st.Maintainers),
 		RSAPublicPEM: pub,
 		ProofKey:     ed25519.NewKeyFromSeed(a.Ed25519Seed).Public().(ed25519.PublicKey),
 		Published:    a.Created,
@@ -70,32 +70,40 @@ func link(u string) string {
 	return `<a href="` + e + `" rel="me nofollow noopener noreferrer" target="_blank">` + e + `</a>`
 }
 
-// Status says how a project stands now. A project with maintainers stands as their signed notices
-// say (its state); one without, as the admin's notices say.
+// Status says how a project stands now, in the few words of its profile's Status field.
 func (o *Outbox) Status(ctx context.Context, name string) (string, error) {
-	status, _, err := o.standing(ctx, name)
-	return status, err
+	st, err := o.Standing(ctx, name)
+	return st.Status, err
 }
 
-// standing is a project's status line and the names of its current maintainers.
-func (o *Outbox) standing(ctx context.Context, name string) (string, []string, error) {
+// Standing is how a project stands now: its status line, its current maintainers by the names people
+// read, and what `baton check` says.
+type Standing struct {
+	Status      string
+	Maintainers []string
+	Verdict     notice.Verdict
+}
+
+// Standing folds a project's notices once for everything its profile and page show. A project with
+// maintainers stands as their signed notices say (its state); one without, as the admin's notices say.
+func (o *Outbox) Standing(ctx context.Context, name string) (Standing, error) {
 	h, err := o.History(ctx, name)
 	if err != nil {
-		return "", nil, err
+		return Standing{}, err
 	}
 	if len(h.Genesis.Maintainers) > 0 {
 		state := h.Fold(o.cfg.Policy, o.now()).ForPublic()
-		var names []string
+		st := Standing{Status: statusLine(state), Verdict: notice.Check(state)}
 		for _, m := range state.Maintainers {
-			names = append(names, o.PersonName(ctx, m.Person))
+			st.Maintainers = append(st.Maintainers, o.PersonName(ctx, m.Person))
 		}
-		return statusLine(state), names, nil
+		return st, nil
 	}
 	events, err := o.events(ctx, name)
 	if err != nil {
-		return "", nil, err
+		return Standing{}, err
 	}
-	return notice.Status(events, o.now()), nil, nil
+	return Standing{Status: notice.Status(events, o.now())}, nil
 }
 
 // statusLine says a project's state in the few words of a profile field.

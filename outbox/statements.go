@@ -221,12 +221,10 @@ func (o *Outbox) PublishStatement(ctx context.Context, project string, raw []byt
 	if err != nil {
 		return Published{}, err
 	}
-	id, err := o.store.NextNoticeID(ctx)
-	if err != nil {
-		return Published{}, err
-	}
 	now := o.now().UTC().Truncate(time.Second)
-	candidate := notice.Signed{ID: o.urls.Notice(id), Published: now, Notice: st.Notice, Proofs: proofs}
+	// The id is reserved only once the notice is admitted, so refused statements use up none; notice 0
+	// never exists, so it stands in until then.
+	candidate := notice.Signed{ID: o.urls.Notice(0), Published: now, Notice: st.Notice, Proofs: proofs}
 	if err := notice.Admit(h.Genesis, h.Notices, candidate, h.Stewards, o.cfg.Policy); err != nil {
 		return Published{}, refuse(422, "%v", err)
 	}
@@ -235,6 +233,11 @@ func (o *Outbox) PublishStatement(ctx context.Context, project string, raw []byt
 	if err := notice.Authorize(h.Fold(o.cfg.Policy, now), candidate, h.Stewards); err != nil {
 		return Published{}, refuse(422, "as things stand today: %v", err)
 	}
+	id, err := o.store.NextNoticeID(ctx)
+	if err != nil {
+		return Published{}, err
+	}
+	candidate.ID = o.urls.Notice(id)
 	return o.publishSigned(ctx, h, id, candidate, st)
 }
 

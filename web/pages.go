@@ -10,6 +10,7 @@ import (
 
 	"baton/federation"
 	"baton/notice"
+	"baton/outbox"
 	"baton/store"
 )
 
@@ -130,12 +131,7 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, a store.Act
 		s.storeError(w, err, "followers")
 		return
 	}
-	status, err := s.outbox.Status(ctx, a.Name)
-	if err != nil {
-		s.storeError(w, err, "status")
-		return
-	}
-	st, err := s.standing(ctx, a.Name)
+	st, err := s.outbox.Standing(ctx, a.Name)
 	if err != nil {
 		s.storeError(w, err, "state")
 		return
@@ -146,12 +142,11 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, a store.Act
 	s.render(w, "project.html", struct {
 		page
 		Project   store.Actor
-		Status    string
-		Standing  standing
+		Standing  outbox.Standing
 		Followers int
 		FeedURL   string
 		Notices   []noticeItem
-	}{p, a, status, st, followers, s.urls.Feed(a.Name), items})
+	}{p, a, st, followers, s.urls.Feed(a.Name), items})
 }
 
 func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, n store.Notice) {
@@ -214,25 +209,4 @@ func (s *Server) style(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Write(css)
-}
-
-// standing is a project's state as its page shows it: who maintains it, and what `baton check` says.
-type standing struct {
-	Maintainers []string
-	Reasons     []string
-	Code        int
-}
-
-func (s *Server) standing(ctx context.Context, project string) (standing, error) {
-	h, err := s.outbox.History(ctx, project)
-	if err != nil {
-		return standing{}, err
-	}
-	state := h.Fold(s.outbox.Policy(), s.now()).ForPublic()
-	verdict := notice.Check(state)
-	st := standing{Reasons: verdict.Reasons, Code: verdict.Code}
-	for _, m := range state.Maintainers {
-		st.Maintainers = append(st.Maintainers, s.outbox.PersonName(ctx, m.Person))
-	}
-	return st, nil
 }
