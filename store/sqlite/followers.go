@@ -22,7 +22,7 @@ func (s *Store) AddFollower(ctx context.Context, f store.Follower) error {
 
 // RemoveFollower implements store.Followers.
 func (s *Store) RemoveFollower(ctx context.Context, local, actor string) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM followers WHERE local = ? AND actor = ?`, local, actor)
+	res, err := s.exec(ctx, `DELETE FROM followers WHERE local = ? AND actor = ?`, local, actor)
 	if err != nil {
 		return false, err
 	}
@@ -32,7 +32,7 @@ func (s *Store) RemoveFollower(ctx context.Context, local, actor string) (bool, 
 
 // RemoveActorEverywhere implements store.Followers.
 func (s *Store) RemoveActorEverywhere(ctx context.Context, actor string) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM followers WHERE actor = ?`, actor)
+	res, err := s.exec(ctx, `DELETE FROM followers WHERE actor = ?`, actor)
 	if err != nil {
 		return 0, err
 	}

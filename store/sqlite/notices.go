@@ -12,7 +12,7 @@ import (
 // NextNoticeID implements store.Notices. An id reserved and never published leaves a gap, which is
 // harmless: ids only have to be unique and never reused.
 func (s *Store) NextNoticeID(ctx context.Context) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO notice_ids DEFAULT VALUES`)
+	res, err := s.exec(ctx, `INSERT INTO notice_ids DEFAULT VALUES`)
 	if err != nil {
 		return 0, err
 	}
@@ -164,13 +164,13 @@ func (s *Store) Seen(ctx context.Context, activityID string) (bool, error) {
 
 // MarkSeen implements store.Remote.
 func (s *Store) MarkSeen(ctx context.Context, activityID string, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO seen(activity_id, at) VALUES (?, ?)`, activityID, unix(now))
+	_, err := s.exec(ctx, `INSERT OR IGNORE INTO seen(activity_id, at) VALUES (?, ?)`, activityID, unix(now))
 	return err
 }
 
 // ForgetSeen implements store.Remote.
 func (s *Store) ForgetSeen(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM seen WHERE at < ?`, unix(before))
+	res, err := s.exec(ctx, `DELETE FROM seen WHERE at < ?`, unix(before))
 	if err != nil {
 		return 0, err
 	}
@@ -190,7 +190,7 @@ func (s *Store) RemoteKey(ctx context.Context, keyID string) (store.RemoteKey, e
 
 // PutRemoteKey implements store.Remote.
 func (s *Store) PutRemoteKey(ctx context.Context, k store.RemoteKey) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO remote_keys(key_id, owner, pem, fetched) VALUES (?, ?, ?, ?)
+	_, err := s.exec(ctx, `INSERT INTO remote_keys(key_id, owner, pem, fetched) VALUES (?, ?, ?, ?)
 		ON CONFLICT(key_id) DO UPDATE SET owner = excluded.owner, pem = excluded.pem, fetched = excluded.fetched`,
 		k.KeyID, k.Owner, k.PEM, unix(k.Fetched))
 	return err

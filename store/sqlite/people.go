@@ -10,7 +10,7 @@ import (
 
 // AddKey implements store.Keys.
 func (s *Store) AddKey(ctx context.Context, k store.PersonKey) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO person_keys(person, fingerprint, public_key, added, revoked, seq)
+	_, err := s.exec(ctx, `INSERT INTO person_keys(person, fingerprint, public_key, added, revoked, seq)
 		VALUES (?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM person_keys))`,
 		k.Person, k.Fingerprint, k.PublicKey, unix(k.Added), unixOrZero(k.Revoked))
 	if isUniqueViolation(err) {
@@ -21,7 +21,7 @@ func (s *Store) AddKey(ctx context.Context, k store.PersonKey) error {
 
 // RevokeKey implements store.Keys.
 func (s *Store) RevokeKey(ctx context.Context, person, fingerprint string, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE person_keys SET revoked = ? WHERE person = ? AND fingerprint = ? AND revoked = 0`,
+	res, err := s.exec(ctx, `UPDATE person_keys SET revoked = ? WHERE person = ? AND fingerprint = ? AND revoked = 0`,
 		unix(at), person, fingerprint)
 	if err != nil {
 		return err
@@ -61,7 +61,7 @@ func (s *Store) PersonKeys(ctx context.Context, person string) ([]store.PersonKe
 
 // AddRole implements store.Roles.
 func (s *Store) AddRole(ctx context.Context, r store.Role) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO roles(person, project, since, seq)
+	_, err := s.exec(ctx, `INSERT INTO roles(person, project, since, seq)
 		VALUES (?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM roles))`, r.Person, r.Project, unix(r.Since))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("%s as %s: %w", r.Person, roleName(r.Project), store.ErrExists)

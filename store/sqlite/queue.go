@@ -104,14 +104,14 @@ func (s *Store) Complete(ctx context.Context, id int64) error {
 
 // Retry implements store.Queue.
 func (s *Store) Retry(ctx context.Context, id int64, next time.Time, reason string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_at = ?, lease_until = 0,
+	_, err := s.exec(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_at = ?, lease_until = 0,
 		last_error = ? WHERE id = ?`, unix(next), reason, id)
 	return err
 }
 
 // Fail implements store.Queue.
 func (s *Store) Fail(ctx context.Context, id int64, reason string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, state = 'failed', lease_until = 0,
+	_, err := s.exec(ctx, `UPDATE deliveries SET attempts = attempts + 1, state = 'failed', lease_until = 0,
 		last_error = ? WHERE id = ?`, reason, id)
 	return err
 }

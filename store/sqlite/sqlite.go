@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"baton/store"
@@ -23,6 +24,10 @@ const FileName = "baton.db"
 // Store is a store.Store in one SQLite file.
 type Store struct {
 	db *sql.DB
+	// writer lets one write at a time into SQLite from this process. SQLite has one writer anyway;
+	// without this, waiting writers poll the lock with sleeps (busy_timeout), and under load one can
+	// starve for seconds behind the others. A Go mutex hands the lock over fairly instead.
+	writer sync.Mutex
 }
 
 var _ store.Store = (*Store)(nil)
@@ -55,7 +60,7 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // migrations bring the schema from one version to the next; the database's user_version says how many
 // have run. Append, never edit: a deployed database has run the earlier ones.
-var migrations = []string{schemaV1, schemaV2}
+var migrations = []string{schemaV1, schemaV2, schemaV3}
 
 const schemaV1 = `
 CREATE TABLE IF NOT EXISTS settings (
@@ -169,6 +174,8 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // inTx runs fn in one transaction, committing only if fn succeeds.
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	s.writer.Lock()
+	defer s.writer.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -178,6 +185,13 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// exec runs one write statement outside a transaction, in its turn.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s.writer.Lock()
+	defer s.writer.Unlock()
+	return s.db.ExecContext(ctx, query, args...)
 }
 
 func unix(t time.Time) int64 { return t.UnixNano() }
@@ -221,7 +235,7 @@ func (s *Store) CreateActor(ctx context.Context, a store.Actor) error {
 	if a.Ed25519Seed == nil {
 		a.Ed25519Seed = []byte{} // a person has none; the column wants a value
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO actors(`+actorColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO actors(`+actorColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.Name, a.Kind, a.DisplayName, a.Summary, a.Homepage, a.Repository, a.RSAKeyPEM, a.Ed25519Seed, unix(a.Created))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("actor %q: %w", a.Name, store.ErrExists)
@@ -243,6 +257,23 @@ func scanActor(row scanner) (store.Actor, error) {
 func (s *Store) Actor(ctx context.Context, name string) (store.Actor, error) {
 	a, err := scanActor(s.db.QueryRowContext(ctx, `SELECT `+actorColumns+` FROM actors WHERE name = ?`, name))
 	return a, notFound(err)
+}
+
+// InitActorKey implements store.Actors: a compare-and-set, so of two replicas making a key at once
+// both end up with the one stored first.
+func (s *Store) InitActorKey(ctx context.Context, name, pem string) (string, error) {
+	var stored string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE actors SET rsa_key_pem = ? WHERE name = ? AND rsa_key_pem = ''`, pem, name); err != nil {
+			return err
+		}
+		err := tx.QueryRowContext(ctx, `SELECT rsa_key_pem FROM actors WHERE name = ?`, name).Scan(&stored)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("actor %q: %w", name, store.ErrNotFound)
+		}
+		return err
+	})
+	return stored, err
 }
 
 // ListActors implements store.Actors.

@@ -34,6 +34,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Notices", func(t *testing.T) { testNotices(t, open) })
 	t.Run("Queue", func(t *testing.T) { testQueue(t, open) })
 	t.Run("Remote", func(t *testing.T) { testRemote(t, open) })
+	t.Run("InitActorKey", func(t *testing.T) { testInitActorKey(t, open) })
+	t.Run("Watches", func(t *testing.T) { testWatches(t, open) })
+	t.Run("Mirror", func(t *testing.T) { testMirror(t, open) })
 }
 
 // when is a fixed instant with a nanosecond part and a zone other than UTC, so a backend that drops
