@@ -39,9 +39,10 @@ type Signer struct {
 
 // Client makes Baton's outgoing requests: every one signed, none to a private address unless allowed.
 type Client struct {
-	http      *http.Client
-	userAgent string
-	now       func() time.Time
+	http         *http.Client
+	userAgent    string
+	now          func() time.Time
+	allowPrivate bool
 }
 
 // ClientOptions configure a Client.
@@ -81,8 +82,9 @@ func NewClient(opts ClientOptions) *Client {
 				return nil
 			},
 		},
-		userAgent: opts.UserAgent,
-		now:       now,
+		userAgent:    opts.UserAgent,
+		now:          now,
+		allowPrivate: opts.AllowPrivate,
 	}
 }
 

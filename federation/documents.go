@@ -10,6 +10,7 @@ import (
 	vocab "github.com/go-ap/activitypub"
 
 	"baton/federation/proof"
+	"baton/notice"
 )
 
 // document writes a JSON object: go-ap writes item's ActivityStreams vocabulary, then the @context and
@@ -66,6 +67,16 @@ var actorContext = []any{
 		"schema":                    "http://schema.org#",
 		"PropertyValue":             "schema:PropertyValue",
 		"value":                     "schema:value",
+		"baton":                     BatonNamespace,
+		"genesis":                   "baton:genesis",
+		"stewards":                  "baton:stewards",
+		"maintainers":               map[string]string{"@id": "baton:maintainers", "@type": "@id"},
+		"since":                     map[string]string{"@id": "baton:since", "@type": "xsd:dateTime"},
+		"keys":                      "baton:keys",
+		"fingerprint":               "baton:fingerprint",
+		"keyType":                   "baton:keyType",
+		"holder":                    map[string]string{"@id": "baton:holder", "@type": "@id"},
+		"xsd":                       "http://www.w3.org/2001/XMLSchema#",
 	},
 }
 
@@ -87,6 +98,10 @@ type ActorProfile struct {
 	ProofKey     ed25519.PublicKey // a project's own key, id ProofKey(name)
 	SigningKeys  []SigningKey      // a person's keys, revoked ones included
 	Published    time.Time
+	// A project's genesis (its first maintainers and signing keys) and its instance's stewards: what
+	// another instance needs to judge the project's notices itself. Nil for other actors.
+	Genesis  *notice.Genesis
+	Stewards []StewardRef
 }
 
 // SigningKey is an Ed25519 key a person signs statements with, listed on their actor.
@@ -120,6 +135,10 @@ func (u URLs) ActorDocument(p ActorProfile) ([]byte, error) {
 	}
 	if methods := u.assertionMethods(p); len(methods) > 0 {
 		extra["assertionMethod"] = methods
+	}
+	if p.Genesis != nil {
+		extra["genesis"] = genesisOnWire(*p.Genesis)
+		extra["stewards"] = append([]StewardRef{}, p.Stewards...)
 	}
 	return document(a, actorContext, extra)
 }

@@ -238,10 +238,16 @@ func proofViews(raw json.RawMessage) []ProofView {
 	return proofs
 }
 
+// UpdateNoteID is the id of an Update of a notice: unique to the nanosecond, since several endorsements
+// may arrive within one second and a receiver must not take the second Update for a repeat of the first.
+func (u URLs) UpdateNoteID(noticeID int64, at time.Time) string {
+	return fmt.Sprintf("%s#updates/%d", u.Notice(noticeID), at.UnixNano())
+}
+
 // UpdateNoteDocument sends a notice's Note again after it changed (endorsements were added); Mastodon
-// shows it as an edit. The note is embedded as signed.
-func (u URLs) UpdateNoteDocument(noticeID int64, actor string, public bool, to []string, signedNote []byte, at time.Time) ([]byte, error) {
-	update := vocab.UpdateNew(vocab.ID(fmt.Sprintf("%s#updates/%d", u.Notice(noticeID), at.UnixNano())), nil)
+// shows it as an edit. The note is embedded as signed; published is dated to the second.
+func (u URLs) UpdateNoteDocument(updateID string, noticeID int64, actor string, public bool, to []string, signedNote []byte, at time.Time) ([]byte, error) {
+	update := vocab.UpdateNew(vocab.ID(updateID), nil)
 	update.Actor = vocab.IRI(u.Actor(actor))
 	update.Published = at.UTC().Truncate(time.Second)
 	toList, cc := u.addressing(actor, public, to)

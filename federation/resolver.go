@@ -53,6 +53,8 @@ type Resolver struct {
 	// key, so a stream of forged requests cannot make Baton hammer a remote server.
 	mu          sync.Mutex
 	lastRefresh map[string]time.Time
+
+	handles handleCache // WebFinger answers
 }
 
 // refreshInterval is how soon a key may be refetched again.
