@@ -23,8 +23,9 @@ func (ib *Inbox) dispatch(ctx context.Context, a activity, target string) verdic
 		}
 		return accepted("ignored", "Delete of an object Baton does not keep")
 	case "Reject", "Accept":
-		// Baton's actors follow no one yet, so there is no follow of ours to accept or reject.
-		return accepted("ignored", a.Type+" of a follow this instance did not send")
+		return ib.followAnswered(ctx, a)
+	case "Create", "Update":
+		return ib.fromUpstream(ctx, a)
 	}
 	return accepted("ignored", "activity type "+a.Type+" is not acted on by this instance")
 }

@@ -1,7 +1,8 @@
 // Package inbox is what arrives: every POST to an inbox is size-limited, its HTTP signature verified
 // (the signer must be the activity's actor), its id checked against those already handled, and then
-// dispatched: Follow (answered with a queued Accept), Undo, Reject and Delete change the followers;
-// other activities are acknowledged and left alone.
+// dispatched: Follow (answered with a queued Accept), Undo and Delete change the followers; Create and
+// Update from a watched upstream go to the upstream watcher, as do Accept and Reject of the instance's
+// follows; other activities are acknowledged and left alone.
 package inbox
 
 import (
@@ -17,6 +18,7 @@ import (
 	"baton/federation"
 	"baton/federation/httpsign"
 	"baton/store"
+	"baton/upstream"
 )
 
 // MaxBodyBytes is the largest activity an inbox reads.
@@ -31,6 +33,9 @@ type Inbox struct {
 	log      *slog.Logger
 	metrics  *Metrics
 	queued   func() // called after something was queued for delivery
+	// upstreams mirrors notices from the project actors this instance follows; nil on an instance
+	// that follows none.
+	upstreams *upstream.Watcher
 }
 
 // Options are what an Inbox is made of.
@@ -42,6 +47,9 @@ type Options struct {
 	Log      *slog.Logger
 	Metrics  *Metrics
 	Queued   func()
+	// Upstreams, when set, receives Creates and Updates from followed project actors and the answers
+	// to the instance's follows.
+	Upstreams *upstream.Watcher
 }
 
 // New makes an Inbox.
@@ -58,7 +66,8 @@ func New(o Options) *Inbox {
 	if o.Queued == nil {
 		o.Queued = func() {}
 	}
-	return &Inbox{store: o.Store, urls: o.URLs, resolver: o.Resolver, now: o.Now, log: o.Log, metrics: o.Metrics, queued: o.Queued}
+	return &Inbox{store: o.Store, urls: o.URLs, resolver: o.Resolver, now: o.Now, log: o.Log, metrics: o.Metrics, queued: o.Queued,
+		upstreams: o.Upstreams}
 }
 
 // verdict is how a request ended: its status, its reason, and the label it is counted under.

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"math/rand/v2"
 	"net/http"
@@ -164,27 +165,28 @@ func (o *Outbox) signer(ctx context.Context, name string) (federation.Signer, er
 	if s, ok := o.signers.Load(name); ok {
 		return s.(federation.Signer), nil
 	}
-	var pemText string
-	if name == "" {
-		b, err := o.store.Setting(ctx, InstanceKeySetting)
-		if err != nil {
-			return federation.Signer{}, err
-		}
-		pemText = string(b)
-	} else {
-		a, err := o.store.Actor(ctx, name)
-		if err != nil {
-			return federation.Signer{}, err
-		}
-		pemText = a.RSAKeyPEM
-	}
-	key, err := federation.ParsePrivateKeyPEM(pemText)
+	key, err := o.loadKey(ctx, name)
 	if err != nil {
 		return federation.Signer{}, err
 	}
 	s := federation.Signer{KeyID: o.urls.MainKey(name), Key: key}
 	o.signers.Store(name, s)
 	return s, nil
+}
+
+func (o *Outbox) loadKey(ctx context.Context, name string) (crypto.Signer, error) {
+	if name == "" {
+		b, err := o.store.Setting(ctx, InstanceKeySetting)
+		if err != nil {
+			return nil, err
+		}
+		return federation.ParsePrivateKeyPEM(string(b))
+	}
+	a, err := o.store.Actor(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return o.ActorKey(ctx, a)
 }
 
 // InstanceKeySetting is the setting that holds the instance actor's RSA key (PEM).

@@ -15,7 +15,7 @@ import (
 
 // ActorDocument writes a project's actor document, with its current status among the profile fields.
 func (o *Outbox) ActorDocument(ctx context.Context, a store.Actor) ([]byte, error) {
-	signer, err := federation.ParsePrivateKeyPEM(a.RSAKeyPEM)
+	signer, err := o.ActorKey(ctx, a)
 	if err != nil {
 		return nil, err
 	}
@@ -37,6 +37,8 @@ func (o *Outbox) ActorDocument(ctx context.Context, a store.Actor) ([]byte, erro
 		RSAPublicPEM: pub,
 		ProofKey:     ed25519.NewKeyFromSeed(a.Ed25519Seed).Public().(ed25519.PublicKey),
 		Published:    a.Created,
+		Genesis:      &st.Genesis,
+		Stewards:     st.Stewards,
 	})
 }
 
@@ -82,6 +84,10 @@ type Standing struct {
 	Status      string
 	Maintainers []string
 	Verdict     notice.Verdict
+	// What another instance needs to judge the project's notices itself: its first maintainers and
+	// the instance's stewards (docs/federation.md).
+	Genesis  notice.Genesis
+	Stewards []federation.StewardRef
 }
 
 // Standing folds a project's notices once for everything its profile and page show. A project with
@@ -91,9 +97,13 @@ func (o *Outbox) Standing(ctx context.Context, name string) (Standing, error) {
 	if err != nil {
 		return Standing{}, err
 	}
+	stewards := make([]federation.StewardRef, len(h.Stewards))
+	for i, id := range h.Stewards {
+		stewards[i] = federation.StewardRef{ID: id, Since: h.stewardsSince[id].UTC()}
+	}
 	if len(h.Genesis.Maintainers) > 0 {
 		state := h.Fold(o.cfg.Policy, o.now()).ForPublic()
-		st := Standing{Status: statusLine(state), Verdict: notice.Check(state)}
+		st := Standing{Status: statusLine(state), Verdict: notice.Check(state), Genesis: h.Genesis, Stewards: stewards}
 		for _, m := range state.Maintainers {
 			st.Maintainers = append(st.Maintainers, o.PersonName(ctx, m.Person))
 		}
@@ -103,7 +113,7 @@ func (o *Outbox) Standing(ctx context.Context, name string) (Standing, error) {
 	if err != nil {
 		return Standing{}, err
 	}
-	return Standing{Status: notice.Status(events, o.now())}, nil
+	return Standing{Status: notice.Status(events, o.now()), Genesis: h.Genesis, Stewards: stewards}, nil
 }
 
 // statusLine says a project's state in the few words of a profile field.

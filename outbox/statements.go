@@ -417,7 +417,8 @@ func (o *Outbox) republish(ctx context.Context, h History, stored store.Notice, 
 	if err != nil {
 		return Endorsed{}, err
 	}
-	now := o.now().UTC().Truncate(time.Second)
+	precise := o.now().UTC()
+	now := precise.Truncate(time.Second)
 	note, public, err := o.statementNote(ctx, h, actor, stored.ID, sn, statement, now)
 	if err != nil {
 		return Endorsed{}, err
@@ -426,11 +427,11 @@ func (o *Outbox) republish(ctx context.Context, h History, stored store.Notice, 
 	if !public {
 		to = h.Stewards
 	}
-	update, err := o.urls.UpdateNoteDocument(stored.ID, actor.Name, public, to, note, now)
+	updateID := o.urls.UpdateNoteID(stored.ID, precise)
+	update, err := o.urls.UpdateNoteDocument(updateID, stored.ID, actor.Name, public, to, note, now)
 	if err != nil {
 		return Endorsed{}, err
 	}
-	updateID := fmt.Sprintf("%s#updates/%d", o.urls.Notice(stored.ID), now.UnixNano())
 	queued, err := o.store.UpdateNotice(ctx, stored.ID, note, store.Activity{ID: updateID, Signer: actor.Name, Body: update})
 	if err != nil {
 		return Endorsed{}, err

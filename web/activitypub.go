@@ -130,6 +130,9 @@ func (s *Server) actor(w http.ResponseWriter, r *http.Request) {
 	case store.KindPerson:
 		s.personActor(w, r, a)
 		return
+	case store.KindPackage:
+		s.packageActor(w, r, a)
+		return
 	}
 	if !federation.WantsActivityJSON(r) {
 		s.projectPage(w, r, a)
@@ -150,8 +153,13 @@ const pageSize = 20
 // newest first, paged by ?before=ID.
 func (s *Server) outboxCollection(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	if _, err := s.store.Actor(r.Context(), name); err != nil {
+	a, err := s.store.Actor(r.Context(), name)
+	if err != nil {
 		s.storeError(w, err, "actor "+name)
+		return
+	}
+	if a.Kind == store.KindPackage && s.upstreams != nil {
+		s.packageOutbox(w, r, name)
 		return
 	}
 	id := s.urls.Outbox(name)

@@ -21,6 +21,7 @@ import (
 	"baton/federation"
 	"baton/outbox"
 	"baton/store"
+	"baton/upstream"
 )
 
 // Server serves every route of an instance.
@@ -38,6 +39,8 @@ type Server struct {
 	// peopleMu serializes the admin's changes to people, keys and roles, so that checks such as "not
 	// the last key in use" still hold when the change is made.
 	peopleMu sync.Mutex
+	// upstreams is the watcher of a distro instance's upstreams; nil where none is configured.
+	upstreams *upstream.Watcher
 }
 
 // Options are what a Server is made of.
@@ -52,6 +55,7 @@ type Options struct {
 	Version              string
 	AdminTokenHash       []byte
 	InstancePublicKeyPEM string
+	Upstreams            *upstream.Watcher
 }
 
 // New makes a Server.
@@ -63,7 +67,8 @@ func New(o Options) *Server {
 		o.Log = slog.Default()
 	}
 	return &Server{store: o.Store, urls: o.URLs, outbox: o.Outbox, inbox: o.Inbox, gatherer: o.Gatherer,
-		now: o.Now, log: o.Log, version: o.Version, tokenHash: o.AdminTokenHash, instanceRSAPublicPEM: o.InstancePublicKeyPEM}
+		now: o.Now, log: o.Log, version: o.Version, tokenHash: o.AdminTokenHash, instanceRSAPublicPEM: o.InstancePublicKeyPEM,
+		upstreams: o.Upstreams}
 }
 
 // HashToken is how admin tokens are stored: only their SHA-256.
@@ -116,6 +121,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/projects/{name}/maintainers", s.listMaintainers)
 	mux.HandleFunc("POST /api/v1/projects/{name}/maintainers", s.admin(s.addMaintainer))
 	mux.HandleFunc("GET /api/v1/stewards", s.listStewards)
+	mux.HandleFunc("GET /api/v1/watches", s.listWatches)
+	mux.HandleFunc("POST /api/v1/watches", s.admin(s.postWatch))
+	mux.HandleFunc("DELETE /api/v1/watches/{name}", s.admin(s.deleteWatch))
+	mux.HandleFunc("GET /api/v1/packages/{name}/state", s.getPackageState)
 	mux.HandleFunc("POST /api/v1/stewards", s.admin(s.addSteward))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })

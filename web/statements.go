@@ -13,6 +13,7 @@ import (
 	"baton/notice"
 	"baton/outbox"
 	"baton/store"
+	"baton/upstream"
 )
 
 // maxStatementBody bounds a signed statement: a notice's words and a few dozen proofs.
@@ -58,24 +59,31 @@ type StateView struct {
 	State   notice.State  `json:"state"`
 	Policy  notice.Policy `json:"policy"`
 	Notices []string      `json:"notices"` // the public notices known at that time, oldest first
+	// Signer answers ?signer=FINGERPRINT: was that release-signing key announced, and endorsed?
+	Signer *upstream.SignerAnswer `json:"signer,omitempty"`
 }
 
-// getState answers GET /api/v1/projects/{name}/state[?at=DATE]: the state folded from the notices
+// answerSigner adds to v what the state says of the release-signing key fp (none when fp is empty);
+// the code becomes the most urgent of the state's and the key's.
+func (v *StateView) answerSigner(state notice.State, fp string) {
+	if fp == "" {
+		return
+	}
+	answer := upstream.Signer(state, fp)
+	v.Signer = &answer
+	v.Code = upstream.MostUrgent(v.Code, answer.Code)
+	if answer.Code != notice.ExitNormal {
+		v.Reasons = append([]string{"signer: " + answer.Reason}, v.Reasons...)
+	}
+}
+
+// getState answers GET /api/v1/projects/{name}/state[?at=DATE][&signer=FINGERPRINT]: the state folded from the notices
 // published and in effect by then, without anything meant for stewards alone.
 func (s *Server) getState(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	at := s.now().UTC()
-	if v := r.URL.Query().Get("at"); v != "" {
-		t, err := notice.ParseDate(v)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "at: "+err.Error())
-			return
-		}
-		// A day means the end of that day: was the project in a window on the day we took a release?
-		if len(v) == len(notice.Date) {
-			t = t.Add(24*time.Hour - time.Second)
-		}
-		at = t
+	at, ok := s.stateTime(w, r)
+	if !ok {
+		return
 	}
 	h, err := s.outbox.History(r.Context(), name)
 	if err != nil {
@@ -93,7 +101,26 @@ func (s *Server) getState(w http.ResponseWriter, r *http.Request) {
 	if view.Reasons == nil {
 		view.Reasons = []string{}
 	}
+	view.answerSigner(state, r.URL.Query().Get("signer"))
 	writeJSON(w, http.StatusOK, "application/json", view)
+}
+
+// stateTime reads a state query's ?at=: a date means the end of that day (was the project in a window
+// on the day we took a release?), a time means that time, and none means now. It answers 400 itself.
+func (s *Server) stateTime(w http.ResponseWriter, r *http.Request) (time.Time, bool) {
+	v := r.URL.Query().Get("at")
+	if v == "" {
+		return s.now().UTC(), true
+	}
+	t, err := notice.ParseDate(v)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "at: "+err.Error())
+		return time.Time{}, false
+	}
+	if len(v) == len(notice.Date) {
+		t = t.Add(24*time.Hour - time.Second)
+	}
+	return t, true
 }
 
 // NoticeAPIView is a notice as the API shows it to clients that endorse or audit it.

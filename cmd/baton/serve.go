@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"baton/outbox"
 	"baton/store"
 	"baton/store/sqlite"
+	"baton/upstream"
 	"baton/web"
 )
 
@@ -40,6 +42,7 @@ type serveConfig struct {
 	workers      int
 	lease        time.Duration
 	policy       notice.Policy
+	catchUp      time.Duration
 }
 
 func serve(args []string, stderr io.Writer) error {
@@ -57,6 +60,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs.IntVar(&c.policy.SharedStewardEndorsements, "shared-steward-endorsements", def.SharedStewardEndorsements, "the same, when the project has two or more maintainers (env BATON_SHARED_STEWARD_ENDORSEMENTS)")
 	fs.DurationVar(&c.policy.ScrutinyWindow, "scrutiny-window", def.ScrutinyWindow, "how long a change of rights keeps a project in a scrutiny window (env BATON_SCRUTINY_WINDOW)")
 	fs.DurationVar(&c.lease, "delivery-lease", 2*time.Minute, "how long a delivery taken by a worker is held; after a crash, deliveries in flight are retried when it ends (env BATON_DELIVERY_LEASE)")
+	fs.DurationVar(&c.catchUp, "catch-up-interval", time.Hour, "how often the outboxes of watched upstreams are read for notices whose delivery was missed (env BATON_CATCH_UP_INTERVAL)")
 	fs.SetOutput(stderr)
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
@@ -66,6 +70,9 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	if err := c.policy.Validate(); err != nil {
 		return fmt.Errorf("trust policy: %w", err)
+	}
+	if c.catchUp <= 0 {
+		return fmt.Errorf("--catch-up-interval: %s is not a positive duration", c.catchUp)
 	}
 	return runServer(c, stderr)
 }
@@ -105,32 +112,38 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	resolver := federation.NewResolver(client, inbox.KeyCache(st), instanceSigner, nil)
 	out := outbox.New(outbox.Options{Store: st, URLs: urls, Client: client, Log: log,
 		Metrics: outbox.NewMetrics(reg, st), Config: outbox.Config{Workers: c.workers, Lease: c.lease, Policy: c.policy}})
+	watcher := upstream.New(upstream.Options{Store: st, URLs: urls, Resolver: resolver, Outbox: out, Log: log,
+		Metrics: upstream.NewMetrics(reg), Queued: out.Nudge})
 	in := inbox.New(inbox.Options{Store: st, URLs: urls, Resolver: resolver, Log: log,
-		Metrics: inbox.NewMetrics(reg, st), Queued: out.Nudge})
+		Metrics: inbox.NewMetrics(reg, st), Queued: out.Nudge, Upstreams: watcher})
 	pub, err := federation.PublicKeyPEM(instanceKey.Public())
 	if err != nil {
 		return err
 	}
 	srv := web.New(web.Options{Store: st, URLs: urls, Outbox: out, Inbox: in.Handler(), Gatherer: reg, Log: log,
-		Version: version, AdminTokenHash: tokenHash, InstancePublicKeyPEM: pub})
+		Version: version, AdminTokenHash: tokenHash, InstancePublicKeyPEM: pub, Upstreams: watcher})
 
 	listener, err := net.Listen("tcp", c.listen)
 	if err != nil {
 		return err
 	}
-	return serveUntilSignal(listener, srv.Handler(), out, in, log, urls)
+	background := []func(context.Context){out.Run, in.ForgetOldActivities,
+		func(ctx context.Context) { watcher.CatchUpAll(ctx, c.catchUp) }}
+	return serveUntilSignal(listener, srv.Handler(), background, log, urls)
 }
 
-// serveUntilSignal serves and delivers until SIGINT or SIGTERM, then stops taking requests and lets
-// deliveries in flight finish; whatever is still queued is delivered after the next start.
-func serveUntilSignal(l net.Listener, h http.Handler, out *outbox.Outbox, in *inbox.Inbox, log *slog.Logger, urls federation.URLs) error {
+// serveUntilSignal serves and runs the background work (delivery first) until SIGINT or SIGTERM, then
+// stops taking requests and lets it finish what is in flight; whatever is still queued is delivered
+// after the next start.
+func serveUntilSignal(l net.Listener, h http.Handler, background []func(context.Context), log *slog.Logger, urls federation.URLs) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	httpServer := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	delivering := make(chan struct{})
-	go func() { out.Run(ctx); close(delivering) }()
-	go in.ForgetOldActivities(ctx)
+	var running sync.WaitGroup
+	for _, run := range background {
+		running.Go(func() { run(ctx) })
+	}
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(l) }()
 	log.Info("baton serving", "listen", l.Addr().String(), "base_url", urls.Home(), "version", version)
@@ -144,7 +157,7 @@ func serveUntilSignal(l net.Listener, h http.Handler, out *outbox.Outbox, in *in
 		defer cancel()
 		err = httpServer.Shutdown(shutdownCtx)
 	}
-	<-delivering
+	running.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}

@@ -1,0 +1,182 @@
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"baton/federation"
+	"baton/store"
+)
+
+// maxCatchUpPages bounds how far back one catch-up reads an outbox: far more than any project
+// publishes, and a hostile outbox cannot keep a catch-up going for ever.
+const maxCatchUpPages = 200
+
+// CatchUp reads an upstream's outbox and mirrors, oldest first, the notices this instance missed:
+// at first follow, or after the upstream (or this instance) was unreachable. Each is verified like a
+// delivered one; a notice rejected or known already is not mirrored twice. It refreshes what the
+// upstream's actor publishes (its stewards; its genesis while nothing is mirrored yet) and counts the
+// notices it added.
+func (w *Watcher) CatchUp(ctx context.Context, actor string) (int, error) {
+	up, err := w.store.Upstream(ctx, actor)
+	if err != nil {
+		return 0, err
+	}
+	up, err = w.refresh(ctx, up)
+	if err != nil {
+		w.metrics.catchUp.WithLabelValues("failed").Inc()
+		return 0, err
+	}
+	notes, err := w.missed(ctx, up)
+	if err != nil {
+		w.metrics.catchUp.WithLabelValues("failed").Inc()
+		return 0, err
+	}
+	added := 0
+	for _, doc := range notes {
+		outcome, err := w.mirror(ctx, up, doc, viaCatchUp)
+		if err == nil && outcome == Mirrored {
+			added++
+		} else if err != nil && statusOf(err) >= 500 && statusOf(err) != 503 {
+			w.metrics.catchUp.WithLabelValues("failed").Inc()
+			return added, err
+		}
+	}
+	w.metrics.catchUp.WithLabelValues("ok").Inc()
+	return added, w.synced(ctx, actor)
+}
+
+// refresh rereads the upstream's actor and keeps what may change.
+func (w *Watcher) refresh(ctx context.Context, up store.Upstream) (store.Upstream, error) {
+	ua, err := w.resolver.UpstreamActor(ctx, up.Actor)
+	if err != nil {
+		return up, fmt.Errorf("upstream %s: %w", up.Actor, err)
+	}
+	defer w.lock(up.Actor)()
+	up, err = w.store.Upstream(ctx, up.Actor)
+	if err != nil {
+		return up, err
+	}
+	mirrored, err := w.store.MirroredNotices(ctx, up.Actor)
+	if err != nil {
+		return up, err
+	}
+	refreshed(&up, ua, len(mirrored) == 0)
+	return up, w.store.PutUpstream(ctx, up)
+}
+
+func (w *Watcher) synced(ctx context.Context, actor string) error {
+	defer w.lock(actor)()
+	up, err := w.store.Upstream(ctx, actor)
+	if err != nil {
+		return err
+	}
+	up.Synced = w.now().UTC()
+	return w.store.PutUpstream(ctx, up)
+}
+
+// missed pages through the outbox, newest first, until a whole page holds nothing new, and returns
+// the Notes not mirrored yet, oldest first.
+func (w *Watcher) missed(ctx context.Context, up store.Upstream) ([][]byte, error) {
+	head, err := w.fetchPage(ctx, up, up.Outbox)
+	if err != nil {
+		return nil, err
+	}
+	var notes [][]byte
+	next, items := head.First, head.Items
+	for pages := 0; ; pages++ {
+		fresh, err := w.unknownNotes(ctx, up, items)
+		if err != nil {
+			return nil, err
+		}
+		notes = append(notes, fresh...)
+		if next == "" || (len(fresh) == 0 && len(items) > 0) || pages == maxCatchUpPages {
+			break
+		}
+		page, err := w.fetchPage(ctx, up, next)
+		if err != nil {
+			return nil, err
+		}
+		next, items = page.Next, page.Items
+	}
+	slices.Reverse(notes)
+	return notes, nil
+}
+
+func (w *Watcher) fetchPage(ctx context.Context, up store.Upstream, url string) (federation.CollectionPage, error) {
+	if !federation.SameHost(url, up.Actor) {
+		return federation.CollectionPage{}, fmt.Errorf("outbox page %s is not on %s's host", url, up.Actor)
+	}
+	body, err := w.resolver.Fetch(ctx, url)
+	if err != nil {
+		return federation.CollectionPage{}, fmt.Errorf("outbox of %s: %w", up.Actor, err)
+	}
+	return federation.ParseCollectionPage(body)
+}
+
+// unknownNotes picks, from outbox items, the Notes of Creates not mirrored yet, or mirrored in another
+// version: an outbox holds each notice as last updated, so endorsements whose Update was missed arrive
+// this way (mirror keeps them only if they add proofs).
+func (w *Watcher) unknownNotes(ctx context.Context, up store.Upstream, items []json.RawMessage) ([][]byte, error) {
+	var out [][]byte
+	for _, item := range items {
+		var a struct {
+			Type   json.RawMessage `json:"type"`
+			Object json.RawMessage `json:"object"`
+		}
+		if json.Unmarshal(item, &a) != nil || federation.FirstType(a.Type) != "Create" {
+			continue
+		}
+		id := federation.ReferenceID(a.Object)
+		if known, err := w.store.MirroredNotice(ctx, id); err == nil && sameDocument(known.Document, a.Object) {
+			continue
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		doc, err := w.objectDocument(ctx, up, a.Object)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, doc)
+	}
+	return out, nil
+}
+
+// CatchUpAll catches up with every followed upstream, then again every interval until ctx ends: the
+// safety net for deliveries an upstream gave up on while this instance was down.
+func (w *Watcher) CatchUpAll(ctx context.Context, interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		ups, err := w.store.ListUpstreams(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.log.Error("list upstreams", "err", err)
+		}
+		for _, up := range ups {
+			if up.Follow == store.FollowNone || ctx.Err() != nil {
+				continue
+			}
+			if n, err := w.CatchUp(ctx, up.Actor); err != nil {
+				w.log.Warn("catch-up failed", "upstream", up.Actor, "err", err)
+			} else if n > 0 {
+				w.log.Info("caught up", "upstream", up.Actor, "notices", n)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// sameDocument reports whether an outbox item's object is the document kept, whitespace aside.
+func sameDocument(kept []byte, object json.RawMessage) bool {
+	var a, b bytes.Buffer
+	return json.Compact(&a, kept) == nil && json.Compact(&b, object) == nil && bytes.Equal(a.Bytes(), b.Bytes())
+}

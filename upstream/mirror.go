@@ -1,0 +1,250 @@
+package upstream
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"baton/federation"
+	"baton/notice"
+	"baton/store"
+)
+
+// How a notice reached the mirror, as metrics label it.
+const (
+	viaDelivery = "delivered"
+	viaCatchUp  = "catch_up"
+)
+
+// Outcome is what became of a notice an upstream sent.
+type Outcome string
+
+// The outcomes of Receive and of each notice a catch-up reads.
+const (
+	Mirrored  Outcome = "mirrored"  // new, verified, in the state, announced
+	Updated   Outcome = "updated"   // known, and now with more proofs
+	Unchanged Outcome = "unchanged" // known already, nothing new (not "duplicate": that is a repeated activity id)
+)
+
+// Receive handles a Create or Update sent by a project actor this instance follows: the object is the
+// Note, embedded or by id (then fetched from its origin). It returns ErrNotWatched for an actor that is
+// not an upstream, and an *Error naming the reason for a notice that fails verification or the policy.
+func (w *Watcher) Receive(ctx context.Context, actor string, object json.RawMessage) (Outcome, error) {
+	up, err := w.store.Upstream(ctx, actor)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", ErrNotWatched
+	}
+	if err != nil {
+		return "", err
+	}
+	doc, err := w.objectDocument(ctx, up, object)
+	if err != nil {
+		return "", err
+	}
+	return w.mirror(ctx, up, doc, viaDelivery)
+}
+
+// objectDocument is the Note an activity carries: embedded, or fetched when only its id came.
+func (w *Watcher) objectDocument(ctx context.Context, up store.Upstream, object json.RawMessage) ([]byte, error) {
+	var id string
+	if json.Unmarshal(object, &id) != nil {
+		return object, nil
+	}
+	if !federation.SameHost(id, up.Actor) {
+		return nil, refuse(http.StatusUnprocessableEntity, "the object %q is not on %s's host", id, up.Actor)
+	}
+	doc, err := w.resolver.Fetch(ctx, id)
+	if err != nil {
+		return nil, refuse(http.StatusServiceUnavailable, "fetching the notice %s: %v", id, err)
+	}
+	return doc, nil
+}
+
+// mirror verifies one notice, judges it, and keeps and announces it if it passes. A notice that fails
+// changes nothing; it is counted and logged with the reason.
+func (w *Watcher) mirror(ctx context.Context, up store.Upstream, doc []byte, via string) (Outcome, error) {
+	outcome, err := w.mirrorOnce(ctx, up, doc)
+	if err != nil {
+		if statusOf(err) < 500 || statusOf(err) == http.StatusServiceUnavailable {
+			w.metrics.notices.WithLabelValues("rejected", via).Inc()
+			w.log.Warn("upstream notice rejected", "upstream", up.Actor, "via", via, "reason", err.Error())
+		}
+		return "", err
+	}
+	w.metrics.notices.WithLabelValues(string(outcome), via).Inc()
+	return outcome, nil
+}
+
+func (w *Watcher) mirrorOnce(ctx context.Context, up store.Upstream, doc []byte) (Outcome, error) {
+	v, err := w.verify(ctx, up, doc)
+	if err != nil {
+		return "", err
+	}
+	defer w.lock(up.Actor)()
+	known, err := w.store.MirroredNotice(ctx, v.mirrored.ID)
+	switch {
+	case err == nil:
+		return w.update(ctx, known, v)
+	case !errors.Is(err, store.ErrNotFound):
+		return "", err
+	}
+	history, err := w.history(ctx, up)
+	if err != nil {
+		return "", err
+	}
+	if v.hasStmt {
+		if err := notice.Admit(up.Genesis, history.signed, v.signed, history.stewardsAt(w.now()), w.policy); err != nil {
+			return "", refuse(http.StatusUnprocessableEntity, "%s does not pass this instance's trust policy: %v", v.mirrored.ID, err)
+		}
+	}
+	announcements, err := w.announcements(ctx, up, v.mirrored.ID)
+	if err != nil {
+		return "", err
+	}
+	added, queued, err := w.store.MirrorNotice(ctx, v.mirrored, announcements)
+	if err != nil {
+		return "", err
+	}
+	if !added {
+		return Unchanged, nil
+	}
+	if queued > 0 {
+		w.queued()
+	}
+	w.log.Info("upstream notice mirrored", "upstream", up.Actor, "notice", v.mirrored.ID, "kind", v.mirrored.Kind, "announced", queued)
+	return Mirrored, nil
+}
+
+// update keeps a known notice's newer copy when it carries every proof the kept one had and more:
+// endorsements are added over time, never taken away, and the statement itself never changes.
+func (w *Watcher) update(ctx context.Context, known store.MirroredNotice, v verified) (Outcome, error) {
+	if len(v.mirrored.Proofs) <= len(known.Proofs) {
+		return Unchanged, nil
+	}
+	for _, p := range known.Proofs {
+		if !hasProof(v.mirrored.Proofs, p) {
+			return "", refuse(http.StatusUnprocessableEntity, "the update of %s drops the proof of %s", known.ID, p.Person)
+		}
+	}
+	if sameStatement(known.Document, v.mirrored.Document) != nil {
+		return "", refuse(http.StatusUnprocessableEntity, "the update of %s changes what its statement says", known.ID)
+	}
+	if err := w.store.UpdateMirrored(ctx, known.ID, v.mirrored.Document, v.mirrored.Proofs); err != nil {
+		return "", err
+	}
+	return Updated, nil
+}
+
+func hasProof(proofs []notice.Proof, p notice.Proof) bool {
+	for _, q := range proofs {
+		if q.Person == p.Person && q.Key == p.Key && q.Created.Equal(p.Created) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameStatement checks that two copies of a Note carry the same statement, proofs aside.
+func sameStatement(a, b []byte) error {
+	sa, err := statementWithoutProof(a)
+	if err != nil {
+		return err
+	}
+	sb, err := statementWithoutProof(b)
+	if err != nil {
+		return err
+	}
+	if string(sa) != string(sb) {
+		return errors.New("the statements differ")
+	}
+	return nil
+}
+
+func statementWithoutProof(doc []byte) ([]byte, error) {
+	var n struct {
+		Statement map[string]json.RawMessage `json:"statement"`
+	}
+	if err := json.Unmarshal(doc, &n); err != nil {
+		return nil, err
+	}
+	delete(n.Statement, "proof")
+	return json.Marshal(n.Statement) // map keys are sorted: the same statement gives the same bytes
+}
+
+// announcements are the Announce of a notice by every package that comes from its upstream.
+func (w *Watcher) announcements(ctx context.Context, up store.Upstream, noteID string) ([]store.Announcement, error) {
+	watches, err := w.store.WatchesOf(ctx, up.Actor)
+	if err != nil {
+		return nil, err
+	}
+	now := w.now()
+	out := make([]store.Announcement, 0, len(watches))
+	for _, wt := range watches {
+		id := w.AnnounceID(wt.Package, noteID)
+		body, err := w.urls.AnnounceDocument(wt.Package, id, noteID, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, store.Announcement{Package: wt.Package, Activity: store.Activity{ID: id, Signer: wt.Package, Body: body}})
+	}
+	return out, nil
+}
+
+// AnnounceID is the id of a package's Announce of a notice: one per pair, the same wherever it is
+// listed (the delivery, the package's outbox).
+func (w *Watcher) AnnounceID(pkg, noteID string) string {
+	sum := sha256.Sum256([]byte(noteID))
+	return w.urls.Actor(pkg) + "#announces/" + hex.EncodeToString(sum[:12])
+}
+
+// history is an upstream's mirrored notices as the trust policy reads them, and its stewards.
+type history struct {
+	signed   []notice.Signed
+	stewards []store.Steward
+}
+
+func (w *Watcher) history(ctx context.Context, up store.Upstream) (history, error) {
+	mirrored, err := w.store.MirroredNotices(ctx, up.Actor)
+	if err != nil {
+		return history{}, err
+	}
+	h := history{stewards: up.Stewards}
+	for _, m := range mirrored {
+		if len(m.Proofs) == 0 {
+			continue // no statement: says nothing about who holds what
+		}
+		st, err := statementOf(m.Document)
+		if err != nil {
+			return history{}, fmt.Errorf("mirrored notice %s: %w", m.ID, err)
+		}
+		st.Notice.Project = up.Name
+		h.signed = append(h.signed, notice.Signed{ID: m.ID, Published: m.Published, Notice: st.Notice, Proofs: m.Proofs})
+	}
+	return h, nil
+}
+
+func statementOf(doc []byte) (federation.Statement, error) {
+	var n struct {
+		Statement json.RawMessage `json:"statement"`
+	}
+	if err := json.Unmarshal(doc, &n); err != nil {
+		return federation.Statement{}, err
+	}
+	return federation.ParseStatement(n.Statement)
+}
+
+// stewardsAt is who were stewards of the upstream's instance at a time.
+func (h history) stewardsAt(at time.Time) []string {
+	var out []string
+	for _, s := range h.stewards {
+		if !s.Since.After(at) {
+			out = append(out, s.ID)
+		}
+	}
+	return out
+}

@@ -1,0 +1,104 @@
+// Package upstream is what a distro instance keeps of the projects it packages. It follows their
+// project actors on other instances (as the instance actor, once per upstream however many packages
+// come from it), verifies every notice they send down to each proof with keys fetched from their origin,
+// judges each by this instance's own trust policy, mirrors those that pass, and has each package's
+// actor re-announce them to the packagers who follow it. It reads an upstream's outbox to fill the gaps
+// when deliveries were missed, and folds the mirrored notices into the state build tooling asks about.
+package upstream
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"baton/federation"
+	"baton/notice"
+	"baton/outbox"
+	"baton/store"
+)
+
+// Watcher follows upstreams and mirrors their notices.
+type Watcher struct {
+	store    store.Store
+	urls     federation.URLs
+	resolver *federation.Resolver
+	outbox   *outbox.Outbox
+	policy   notice.Policy
+	now      func() time.Time
+	log      *slog.Logger
+	metrics  *Metrics
+	queued   func()
+
+	// One upstream's notices are judged one at a time, each against those mirrored before it, so two
+	// deliveries arriving together cannot both pass a check that only one of them could.
+	locks      sync.Map // upstream actor id -> *sync.Mutex
+	catchingUp sync.Map // upstream actor id -> true while a first catch-up runs
+}
+
+// Options are what a Watcher is made of.
+type Options struct {
+	Store    store.Store
+	URLs     federation.URLs
+	Resolver *federation.Resolver
+	Outbox   *outbox.Outbox // signs package actors' documents; its policy is the one notices are judged by
+	Now      func() time.Time
+	Log      *slog.Logger
+	Metrics  *Metrics
+	Queued   func() // called after something was queued for delivery
+}
+
+// New makes a Watcher.
+func New(o Options) *Watcher {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(prometheus.NewRegistry())
+	}
+	if o.Queued == nil {
+		o.Queued = func() {}
+	}
+	return &Watcher{store: o.Store, urls: o.URLs, resolver: o.Resolver, outbox: o.Outbox, policy: o.Outbox.Policy(),
+		now: o.Now, log: o.Log, metrics: o.Metrics, queued: o.Queued}
+}
+
+// Error is a refusal with the HTTP status that says why.
+type Error struct {
+	Status int
+	Err    error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+func refuse(status int, format string, args ...any) error {
+	return &Error{Status: status, Err: fmt.Errorf(format, args...)}
+}
+
+// lock serializes the judging of one upstream's notices.
+func (w *Watcher) lock(upstream string) func() {
+	m, _ := w.locks.LoadOrStore(upstream, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
+
+// ErrNotWatched is what Receive returns for an actor this instance does not follow as an upstream.
+var ErrNotWatched = errors.New("not an upstream this instance watches")
+
+// statusOf is the HTTP status for an error from this package.
+func statusOf(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return http.StatusInternalServerError
+}

@@ -1,0 +1,273 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"baton/federation"
+	"baton/notice"
+	"baton/store"
+	"baton/upstream"
+)
+
+// WatchView is a watched package as the API shows it.
+type WatchView struct {
+	Package        string `json:"package"`
+	Actor          string `json:"actor"`  // the package's actor, which packagers follow
+	Handle         string `json:"handle"` // its acct address
+	Upstream       string `json:"upstream"`
+	UpstreamHandle string `json:"upstream_handle"`
+	Purl           string `json:"purl,omitempty"`
+	Following      string `json:"following"` // the instance's follow of the upstream: pending, accepted, rejected
+	Notices        int    `json:"notices"`   // upstream notices mirrored
+	Synced         string `json:"synced"`    // when the upstream's outbox was last read to the end
+}
+
+// watchRequest is the body of POST /api/v1/watches.
+type watchRequest struct {
+	Package  string `json:"package"`
+	Upstream string `json:"upstream"` // a handle (name@host) or an actor URL
+	Purl     string `json:"purl"`
+}
+
+// postWatch answers POST /api/v1/watches: watch an upstream for a package.
+func (s *Server) postWatch(w http.ResponseWriter, r *http.Request) {
+	if !s.watching(w) {
+		return
+	}
+	var req watchRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if req.Package == "" || req.Upstream == "" {
+		writeError(w, http.StatusBadRequest, "package and upstream are required")
+		return
+	}
+	wt, err := s.upstreams.Watch(r.Context(), req.Package, strings.TrimSpace(req.Upstream), req.Purl)
+	if err != nil {
+		s.upstreamError(w, err, "watch "+req.Package)
+		return
+	}
+	view, err := s.watchView(r.Context(), wt, map[string]int{})
+	if err != nil {
+		s.storeError(w, err, "watch")
+		return
+	}
+	writeJSON(w, http.StatusCreated, "application/json", view)
+}
+
+// listWatches answers GET /api/v1/watches.
+func (s *Server) listWatches(w http.ResponseWriter, r *http.Request) {
+	watches, err := s.store.ListWatches(r.Context())
+	if err != nil {
+		s.storeError(w, err, "watches")
+		return
+	}
+	counts := map[string]int{} // one count per upstream, however many packages come from it
+	views := make([]WatchView, 0, len(watches))
+	for _, wt := range watches {
+		v, err := s.watchView(r.Context(), wt, counts)
+		if err != nil {
+			s.storeError(w, err, "watch "+wt.Package)
+			return
+		}
+		views = append(views, v)
+	}
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"watches": views})
+}
+
+// deleteWatch answers DELETE /api/v1/watches/{name}.
+func (s *Server) deleteWatch(w http.ResponseWriter, r *http.Request) {
+	if !s.watching(w) {
+		return
+	}
+	if err := s.upstreams.Unwatch(r.Context(), r.PathValue("name")); err != nil {
+		s.upstreamError(w, err, "unwatch")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) watchView(ctx context.Context, wt store.Watch, counts map[string]int) (WatchView, error) {
+	up, err := s.store.Upstream(ctx, wt.Upstream)
+	if err != nil {
+		return WatchView{}, err
+	}
+	n, ok := counts[up.Actor]
+	if !ok {
+		mirrored, err := s.store.MirroredNotices(ctx, up.Actor)
+		if err != nil {
+			return WatchView{}, err
+		}
+		n = len(mirrored)
+		counts[up.Actor] = n
+	}
+	v := WatchView{Package: wt.Package, Actor: s.urls.Actor(wt.Package), Handle: wt.Package + "@" + s.urls.AcctHost(),
+		Upstream: up.Actor, UpstreamHandle: up.Name + "@" + hostOf(up.Actor), Purl: wt.Purl, Following: up.Follow, Notices: n}
+	if !up.Synced.IsZero() {
+		v.Synced = up.Synced.UTC().Format(time.RFC3339)
+	}
+	return v, nil
+}
+
+// PackageStateView is how a package's upstream stands, as this instance judges it: a StateView, with
+// the package, its upstream and, when asked, what the instance knows of a release-signing key.
+type PackageStateView struct {
+	StateView
+	Package  string `json:"package"`
+	Upstream string `json:"upstream"`
+}
+
+// getPackageState answers GET /api/v1/packages/{name}/state[?at=DATE][&signer=FINGERPRINT], as
+// getState answers for a local project.
+func (s *Server) getPackageState(w http.ResponseWriter, r *http.Request) {
+	if !s.watching(w) {
+		return
+	}
+	at, ok := s.stateTime(w, r)
+	if !ok {
+		return
+	}
+	ps, err := s.upstreams.State(r.Context(), r.PathValue("name"), at)
+	if err != nil {
+		s.upstreamError(w, err, "package")
+		return
+	}
+	view := PackageStateView{
+		StateView: StateView{Project: ps.Upstream.Name, At: at.Format(time.RFC3339), Code: ps.Verdict.Code,
+			Reasons: append([]string{}, ps.Verdict.Reasons...), State: ps.State, Policy: s.outbox.Policy(), Notices: ps.Notices},
+		Package: ps.Watch.Package, Upstream: ps.Upstream.Actor,
+	}
+	view.answerSigner(ps.State, r.URL.Query().Get("signer"))
+	writeJSON(w, http.StatusOK, "application/json", view)
+}
+
+// packageOutbox serves a package's Announces of its upstream's notices, newest first, paged by ?page=N.
+func (s *Server) packageOutbox(w http.ResponseWriter, r *http.Request, name string) {
+	id := s.urls.Outbox(name)
+	q := r.URL.Query()
+	n, _ := strconv.Atoi(q.Get("page"))
+	items, total, err := s.upstreams.Outbox(r.Context(), name, max(n-1, 0)*pageSize, pageSize)
+	if errors.Is(err, store.ErrNotFound) {
+		items, total, err = nil, 0, nil // no longer watched: nothing to list
+	}
+	if err != nil {
+		s.storeError(w, err, "package outbox")
+		return
+	}
+	if q.Get("page") == "" {
+		first := ""
+		if total > 0 {
+			first = id + "?page=1"
+		}
+		doc, err := federation.OrderedCollection(id, total, first)
+		s.writeDoc(w, doc, err)
+		return
+	}
+	next := ""
+	if max(n, 1)*pageSize < total {
+		next = id + "?page=" + strconv.Itoa(max(n, 1)+1)
+	}
+	doc, err := federation.OrderedCollectionPage(id+"?"+r.URL.RawQuery, id, next, items)
+	s.writeDoc(w, doc, err)
+}
+
+// watching answers 404 on an instance that watches no upstreams (no watcher configured).
+func (s *Server) watching(w http.ResponseWriter) bool {
+	if s.upstreams == nil {
+		writeError(w, http.StatusNotFound, "this instance does not watch upstreams")
+		return false
+	}
+	return true
+}
+
+// upstreamError answers with the status an upstream.Error carries, or as storeError does.
+func (s *Server) upstreamError(w http.ResponseWriter, err error, what string) {
+	var e *upstream.Error
+	if errors.As(err, &e) {
+		writeError(w, e.Status, e.Error())
+		return
+	}
+	s.storeError(w, err, what)
+}
+
+func hostOf(rawURL string) string {
+	_, rest, _ := strings.Cut(rawURL, "://")
+	host, _, _ := strings.Cut(rest, "/")
+	return host
+}
+
+// packageActor serves a package's actor document, or its page to a browser.
+func (s *Server) packageActor(w http.ResponseWriter, r *http.Request, a store.Actor) {
+	if s.upstreams == nil {
+		writeError(w, http.StatusNotFound, "this instance does not watch upstreams")
+		return
+	}
+	if !federation.WantsActivityJSON(r) {
+		s.packagePage(w, r, a)
+		return
+	}
+	doc, err := s.upstreams.ActorDocument(r.Context(), a)
+	s.writeDoc(w, doc, err)
+}
+
+// mirroredItem is an upstream notice as the package page lists it: the words its author signed, as
+// plain text (the upstream's HTML is not this instance's to vouch for), and a link to its origin.
+type mirroredItem struct {
+	URL       string
+	KindTitle string
+	Published time.Time
+	Text      string
+}
+
+// packagePage shows how a package's upstream stands and the notices mirrored from it, newest first.
+func (s *Server) packagePage(w http.ResponseWriter, r *http.Request, a store.Actor) {
+	ctx := r.Context()
+	ps, err := s.upstreams.State(ctx, a.Name, s.now())
+	if err != nil {
+		s.upstreamError(w, err, "package")
+		return
+	}
+	mirrored, err := s.store.MirroredNotices(ctx, ps.Upstream.Actor)
+	if err != nil {
+		s.storeError(w, err, "notices")
+		return
+	}
+	followers, err := s.store.CountFollowers(ctx, a.Name)
+	if err != nil {
+		s.storeError(w, err, "followers")
+		return
+	}
+	items := make([]mirroredItem, 0, len(mirrored))
+	for i := len(mirrored) - 1; i >= 0; i-- {
+		m := mirrored[i]
+		item := mirroredItem{URL: m.ID, KindTitle: notice.Kind(m.Kind).Title(), Published: m.Published}
+		if st, err := statementText(m.Document); err == nil {
+			item.Text = st
+		}
+		items = append(items, item)
+	}
+	p := s.page(a.Name + " — Baton notices")
+	p.Alternates = []alternate{{federation.ContentType, s.urls.Actor(a.Name)}}
+	s.render(w, "package.html", struct {
+		page
+		Package   string
+		State     upstream.PackageState
+		Followers int
+		Notices   []mirroredItem
+	}{p, a.Name, ps, followers, items})
+}
+
+// statementText is the text a notice's author signed.
+func statementText(note []byte) (string, error) {
+	v, err := federation.ParseNote(note)
+	if err != nil || v.Statement == nil {
+		return "", errors.New("no statement")
+	}
+	st, err := federation.ParseStatement(v.Statement)
+	return st.Notice.Text, err
+}
