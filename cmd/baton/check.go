@@ -2,30 +2,50 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"baton/notice"
+	"baton/upstream"
 	"baton/web"
 )
 
 // checkUsage documents the exit codes pipelines gate on.
-const checkUsage = `baton check PROJECT [--at DATE] [--json]
+const checkUsage = `baton check NAME... [--at DATE] [--json] [--server URL]
+baton check NAME --signer FINGERPRINT [--at DATE] [--json] [--server URL]
+baton check --watched [--at DATE] [--json] [--server URL]
 
-Prints how a project stands (now, or at the end of DATE, as known then) and exits:
+Prints how each NAME stands, now or at the end of DATE as known then. A NAME is a package the
+instance watches (a distro's instance judges it by its upstream's mirrored notices), or else a
+project the instance hosts (a foundation's). --watched checks every package the instance watches.
+--signer also asks whether FINGERPRINT (OpenPGP hex, or SSH SHA256:…) is a release-signing key the
+project announced and still holds. --server URL (env BATON_SERVER) is the instance to ask.
+
+Exits with:
   0  normal
-  1  the check itself failed (unknown project, instance unreachable)
+  1  a check failed (unknown name, instance unreachable); with several names, 1 wins over the rest
   2  in a scrutiny window: review new commits and releases with extra care
   3  a handover, signer change or security-contact move is not endorsed as the policy asks
+     (with --signer, this includes the change that announced the key)
   4  a maintainer is on hiatus, or the project is orphaned
-When several apply, 3 wins over 2, and 2 over 4.
+  5  with --signer: the key was never announced, or was removed or revoked since: do not take
+     releases signed with it as the project's
+When several apply, to one name or over several, 3 wins, then 5, then 2, then 4.
+
+With --json, one NAME prints its state; several (or --watched) print {"results":[...],"code":N},
+each result a state or {"name":…,"error":…}.
 `
 
-// checkCommand asks the instance for a project's state and returns the exit code to end with.
+// checkConcurrency is how many names are checked at once: --watched may name thousands.
+const checkConcurrency = 8
+
+// checkCommand asks the instance how names stand and returns the exit code to end with.
 func checkCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -33,40 +53,207 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	c := clientFlags(fs)
 	at := fs.String("at", "", "answer as of this date (YYYY-MM-DD, the end of that day) or time (RFC 3339)")
 	asJSON := fs.Bool("json", false, "print the whole state as JSON")
-	rest, err := parseFlags(fs, args)
+	watched := fs.Bool("watched", false, "check every package the instance watches")
+	signer := fs.String("signer", "", "also ask whether this release-signing key was announced (one NAME only)")
+	names, err := parseFlags(fs, args)
 	if err != nil {
 		return notice.ExitError
 	}
-	if len(rest) != 1 {
+	if len(names) == 0 && !*watched {
 		fmt.Fprint(stderr, checkUsage)
 		return notice.ExitError
 	}
-	path := "/api/v1/projects/" + url.PathEscape(rest[0]) + "/state"
-	if *at != "" {
-		path += "?at=" + url.QueryEscape(*at)
-	}
-	var raw json.RawMessage
-	if err := c.call(http.MethodGet, path, nil, &raw); err != nil {
+	if names, err = checkNames(c, names, *watched, *signer != ""); err != nil {
 		fmt.Fprintln(stderr, "baton check:", err)
 		return notice.ExitError
 	}
-	var view web.StateView
-	if err := json.Unmarshal(raw, &view); err != nil {
-		fmt.Fprintln(stderr, "baton check:", err)
-		return notice.ExitError
-	}
-	if *asJSON {
-		stdout.Write(append(raw, '\n'))
+	results := c.checkAll(names, stateRequest{at: *at, signer: normalFingerprint(*signer)})
+	code := combineCodes(results)
+	if *watched || len(names) > 1 {
+		printResults(stdout, stderr, results, code, *asJSON)
 	} else {
-		printState(stdout, view)
+		printResult(stdout, stderr, results[0], *asJSON)
 	}
-	return view.Code
+	return code
 }
 
-func printState(w io.Writer, v web.StateView) {
+// checkNames is the names to check: those given, or with --watched every package the instance watches.
+func checkNames(c *apiClient, names []string, watched, signer bool) ([]string, error) {
+	switch {
+	case watched && len(names) > 0:
+		return nil, errors.New("give NAMEs or --watched, not both")
+	case signer && len(names) != 1:
+		return nil, errors.New("--signer asks about one project's key: give exactly one NAME")
+	case !watched:
+		return names, nil
+	}
+	var list watchListAnswer
+	if err := c.call(http.MethodGet, "/api/v1/watches", nil, &list); err != nil {
+		return nil, fmt.Errorf("--watched: %w", err)
+	}
+	names = make([]string, 0, len(list.Watches))
+	for _, w := range list.Watches {
+		names = append(names, w.Package)
+	}
+	return names, nil
+}
+
+// stateRequest is what each name's state is asked with.
+type stateRequest struct {
+	at, signer string
+}
+
+func (q stateRequest) query() string {
+	v := url.Values{}
+	if q.at != "" {
+		v.Set("at", q.at)
+	}
+	if q.signer != "" {
+		v.Set("signer", q.signer)
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
+}
+
+// normalFingerprint drops the spaces gpg prints between the groups of an OpenPGP fingerprint, so
+// that it can be pasted as gpg shows it.
+func normalFingerprint(fp string) string {
+	if strings.HasPrefix(fp, "SHA256:") {
+		return fp
+	}
+	return strings.ReplaceAll(fp, " ", "")
+}
+
+// stateAnswer is a name's state: a project's, or a watched package's with its package and upstream.
+type stateAnswer = web.PackageStateView
+
+// checked is one name's answer: as the instance sent it, which --json prints, and decoded.
+type checked struct {
+	name string
+	raw  json.RawMessage
+	view stateAnswer
+	err  error
+}
+
+// checkAll checks names a few at a time, and answers in their order.
+func (c *apiClient) checkAll(names []string, q stateRequest) []checked {
+	if len(names) > 1 {
+		keepConnections(c, checkConcurrency)
+	}
+	results := make([]checked, len(names))
+	slots := make(chan struct{}, checkConcurrency)
+	var wg sync.WaitGroup
+	for i, name := range names {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			results[i] = c.checkOne(name, q)
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+// checkOne asks for a watched package's state and, when the instance watches no such package, for
+// a project's: one command serves a distro's instance and a foundation's.
+func (c *apiClient) checkOne(name string, q stateRequest) checked {
+	r := checked{name: name}
+	query := q.query()
+	err := c.call(http.MethodGet, "/api/v1/packages/"+url.PathEscape(name)+"/state"+query, nil, &r.raw)
+	if statusOf(err) == http.StatusNotFound {
+		err = c.call(http.MethodGet, "/api/v1/projects/"+url.PathEscape(name)+"/state"+query, nil, &r.raw)
+		if statusOf(err) == http.StatusNotFound {
+			err = errors.New("neither a watched package nor a project on this instance")
+		}
+	}
+	if err == nil {
+		err = json.Unmarshal(r.raw, &r.view)
+	}
+	r.err = err
+	return r
+}
+
+// combineCodes is the exit code over all names: 1 if any could not be checked, since a pipeline must
+// not pass what nobody looked at; else the most urgent code, 5 > 3 > 2 > 4 > 0.
+func combineCodes(results []checked) int {
+	code := notice.ExitNormal
+	for i, r := range results {
+		if r.err != nil {
+			return notice.ExitError
+		}
+		if i == 0 {
+			code = r.view.Code // as the instance said, even a code this client does not rank
+		} else {
+			code = upstream.MostUrgent(code, r.view.Code)
+		}
+	}
+	return code
+}
+
+// printResult prints one name's answer as check always has.
+func printResult(stdout, stderr io.Writer, r checked, asJSON bool) {
+	switch {
+	case r.err != nil:
+		fmt.Fprintf(stderr, "baton check: %s: %v\n", r.name, r.err)
+	case asJSON:
+		stdout.Write(append(r.raw, '\n'))
+	default:
+		printAnswer(stdout, r.view)
+	}
+}
+
+// printResults prints several names' answers: a block each, a blank line apart, or one JSON object.
+func printResults(stdout, stderr io.Writer, results []checked, code int, asJSON bool) {
+	if asJSON {
+		out := struct {
+			Results []any `json:"results"`
+			Code    int   `json:"code"`
+		}{Results: make([]any, 0, len(results)), Code: code}
+		for _, r := range results {
+			if r.err != nil {
+				out.Results = append(out.Results, map[string]string{"name": r.name, "error": r.err.Error()})
+			} else {
+				out.Results = append(out.Results, r.raw)
+			}
+		}
+		json.NewEncoder(stdout).Encode(out)
+		return
+	}
+	if len(results) == 0 {
+		fmt.Fprintln(stderr, "baton check: the instance watches no packages")
+	}
+	for i, r := range results {
+		if r.err != nil {
+			fmt.Fprintf(stderr, "baton check: %s: %v\n", r.name, r.err)
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		printAnswer(stdout, r.view)
+	}
+}
+
+// printAnswer prints a state; a package's names its upstream, as watch add does.
+func printAnswer(w io.Writer, v stateAnswer) {
+	title := v.Project
+	if v.Package != "" {
+		title = fmt.Sprintf("%s ← %s (%s)", v.Package, v.Project, v.Upstream)
+	}
+	printState(w, title, v.StateView)
+	if v.Signer != nil {
+		printSigner(w, *v.Signer)
+	}
+}
+
+// printState prints a state under a title: the project, or a package and its upstream.
+func printState(w io.Writer, title string, v web.StateView) {
 	verdict := map[int]string{notice.ExitNormal: "normal", notice.ExitScrutiny: "IN A SCRUTINY WINDOW",
-		notice.ExitUnendorsed: "UNENDORSED CHANGE OF RIGHTS", notice.ExitAway: "maintainer away"}[v.Code]
-	fmt.Fprintf(w, "%s at %s: %s\n", v.Project, v.At, verdict)
+		notice.ExitUnendorsed: "UNENDORSED CHANGE OF RIGHTS", notice.ExitAway: "maintainer away",
+		upstream.ExitUnannouncedSigner: "RELEASE-SIGNING KEY NOT ANNOUNCED OR NO LONGER VALID"}[v.Code]
+	fmt.Fprintf(w, "%s at %s: %s\n", title, v.At, verdict)
 	for _, r := range v.Reasons {
 		fmt.Fprintf(w, "  - %s\n", r)
 	}
@@ -84,4 +271,18 @@ func printState(w io.Writer, v web.StateView) {
 		}
 		fmt.Fprintf(w, "release-signing key %s (%s) since %s: %s\n", s.Key.Fingerprint, s.Key.Type, s.Since.Format(notice.Date), state)
 	}
+}
+
+// printSigner answers --signer: first what a release manager acts on, then why.
+func printSigner(w io.Writer, s upstream.SignerAnswer) {
+	verdict := "announced and valid"
+	switch {
+	case !s.Announced:
+		verdict = "NEVER ANNOUNCED: do not take releases signed with it as the project's"
+	case !s.Valid:
+		verdict = "NO LONGER VALID: do not take releases signed with it as the project's"
+	case !s.Endorsed:
+		verdict = "announced, but NOT ENDORSED as the policy asks"
+	}
+	fmt.Fprintf(w, "signer %s: %s\n  %s\n", s.Fingerprint, verdict, s.Reason)
 }

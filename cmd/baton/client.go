@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,8 +28,30 @@ func clientFlags(fs *flag.FlagSet) *apiClient {
 	return c
 }
 
-// call sends a JSON request and decodes a JSON answer into out; an error answer becomes an error
-// carrying the server's message.
+// maxAnswer bounds an answer: a distro's list of watches runs to thousands of packages.
+const maxAnswer = 64 << 20
+
+// apiError is an error answer from the instance. It keeps the status, which some commands take as an
+// answer: 409 to an import is a package already watched, and 404 to a package's state sends check on
+// to the projects.
+type apiError struct {
+	status int
+	text   string
+}
+
+func (e *apiError) Error() string { return e.text }
+
+// statusOf is the HTTP status of an error answer; 0 for nil and for errors that are not answers.
+func statusOf(err error) int {
+	var e *apiError
+	if errors.As(err, &e) {
+		return e.status
+	}
+	return 0
+}
+
+// call sends a JSON request and decodes a JSON answer into out; an error answer becomes an *apiError
+// carrying the server's message and status.
 func (c *apiClient) call(method, path string, body, out any) error {
 	var reader io.Reader
 	if body != nil {
@@ -52,7 +75,7 @@ func (c *apiClient) call(method, path string, body, out any) error {
 		return err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
 		return err
 	}
@@ -61,27 +84,14 @@ func (c *apiClient) call(method, path string, body, out any) error {
 			Error string `json:"error"`
 		}
 		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s (%d)", e.Error, resp.StatusCode)
+			return &apiError{resp.StatusCode, fmt.Sprintf("%s (%d)", e.Error, resp.StatusCode)}
 		}
-		return fmt.Errorf("%s %s: %s", method, path, resp.Status)
+		return &apiError{resp.StatusCode, fmt.Sprintf("%s %s: %s", method, path, resp.Status)}
 	}
 	if out != nil {
 		return json.Unmarshal(data, out)
 	}
 	return nil
-}
-
-func project(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return fmt.Errorf("project: want 'add NAME' or 'list'")
-	}
-	switch args[0] {
-	case "add":
-		return projectAdd(args[1:], stdout, stderr)
-	case "list":
-		return projectList(args[1:], stdout, stderr)
-	}
-	return fmt.Errorf("project: unknown subcommand %q (add, list)", args[0])
 }
 
 func projectAdd(args []string, stdout, stderr io.Writer) error {

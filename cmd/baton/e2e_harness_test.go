@@ -222,7 +222,12 @@ func (in *instance) kill() { in.signal(syscall.SIGKILL, 10*time.Second) }
 
 // cli runs a client command against the instance with BATON_SERVER and BATON_TOKEN.
 func (in *instance) cli(args ...string) (stdout, stderr string, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	return in.cliWithin(60*time.Second, args...)
+}
+
+// cliWithin runs a client command that may take longer than most.
+func (in *instance) cliWithin(limit time.Duration, args ...string) (stdout, stderr string, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, batonBin, args...)
 	cmd.Env = env("BATON_SERVER="+in.base, "BATON_TOKEN="+in.token)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; "dev" otherwise.
@@ -36,8 +37,17 @@ Usage:
   baton notice endorse ID --as NAME (--key FILE | --agent)
                                             add your proof to a published notice
   baton notice verify URL                   fetch a notice from any instance and check every proof on it
-  baton check PROJECT [--at DATE] [--json]  how a project stands; exit code 2 scrutiny,
-                                            3 unendorsed change, 4 maintainer away
+  baton watch add PACKAGE HANDLE-OR-ACTOR-URL [--purl PURL]
+                                            watch an upstream project's actor for a package
+                                            (a distro's instance); packagers follow @PACKAGE@HOST
+  baton watch list [--json]                 list the watched packages
+  baton watch remove PACKAGE                stop watching a package's upstream
+  baton watch import FILE [--concurrency N] add the watches of PACKAGE UPSTREAM [PURL] lines
+                                            (whitespace or CSV; - reads standard input)
+  baton check NAME... [--at DATE] [--signer FINGERPRINT] [--watched] [--json]
+                                            how watched packages or projects stand; exit code
+                                            2 scrutiny, 3 unendorsed change, 4 maintainer away,
+                                            5 release-signing key not announced or not valid
   baton version                             print the version
 
 Client commands take --server URL and --token TOKEN (or BATON_SERVER, BATON_TOKEN).
@@ -58,18 +68,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
 		err = serve(rest, stderr)
-	case "project":
-		err = project(rest, stdout, stderr)
-	case "notice":
-		err = noticeCommand(rest, stdout, stderr)
-	case "person":
-		err = personCommand(rest, stdout, stderr)
+	case "project", "notice", "person", "key", "watch":
+		err = groups[cmd].run(cmd, rest, stdout, stderr)
 	case "maintainer":
 		err = maintainerCommand(rest, stdout, stderr)
 	case "steward":
 		err = stewardCommand(rest, stdout, stderr)
-	case "key":
-		err = keyCommand(rest, stdout, stderr)
 	case "check":
 		return checkCommand(rest, stdout, stderr)
 	case "version":
@@ -85,4 +89,41 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// subcommand is one verb of a command with several (`baton watch add`).
+type subcommand struct {
+	name string
+	run  func(args []string, stdout, stderr io.Writer) error
+}
+
+// group is a command made of subcommands, in the order its usage lists them.
+type group struct {
+	want string // what the command wants, for the error when none is given
+	subs []subcommand
+}
+
+// groups are the commands with subcommands.
+var groups = map[string]group{
+	"project": {"'add NAME' or 'list'", []subcommand{{"add", projectAdd}, {"list", projectList}}},
+	"notice":  {"'post', 'endorse' or 'verify'", []subcommand{{"post", noticePost}, {"endorse", noticeEndorse}, {"verify", noticeVerify}}},
+	"person":  {"'add NAME --key FILE.pub' or 'show NAME'", []subcommand{{"add", personAdd}, {"show", personShow}}},
+	"key":     {"'add NAME --key FILE.pub' or 'revoke NAME FINGERPRINT'", []subcommand{{"add", keyAdd}, {"revoke", keyRevoke}}},
+	"watch": {"'add PACKAGE HANDLE-OR-ACTOR-URL', 'list', 'remove PACKAGE' or 'import FILE'",
+		[]subcommand{{"add", watchAdd}, {"list", watchList}, {"remove", watchRemove}, {"import", watchImport}}},
+}
+
+// run runs the subcommand args[0] names.
+func (g group) run(cmd string, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%s: want %s", cmd, g.want)
+	}
+	var names []string
+	for _, s := range g.subs {
+		if s.name == args[0] {
+			return s.run(args[1:], stdout, stderr)
+		}
+		names = append(names, s.name)
+	}
+	return fmt.Errorf("%s: unknown subcommand %q (%s)", cmd, args[0], strings.Join(names, ", "))
 }

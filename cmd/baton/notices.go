@@ -15,21 +15,6 @@ import (
 	"baton/web"
 )
 
-func noticeCommand(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return errors.New("notice: want 'post', 'endorse' or 'verify'")
-	}
-	switch args[0] {
-	case "post":
-		return noticePost(args[1:], stdout, stderr)
-	case "endorse":
-		return noticeEndorse(args[1:], stdout, stderr)
-	case "verify":
-		return noticeVerify(args[1:], stdout, stderr)
-	}
-	return fmt.Errorf("notice: unknown subcommand %q (post, endorse, verify)", args[0])
-}
-
 // listFlag collects a repeatable flag, each value possibly a comma-separated list.
 type listFlag []string
 

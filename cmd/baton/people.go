@@ -121,19 +121,6 @@ func keyLines(keys []publicKey) []string {
 	return lines
 }
 
-func personCommand(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return errors.New("person: want 'add NAME --key FILE.pub' or 'show NAME'")
-	}
-	switch args[0] {
-	case "add":
-		return personAdd(args[1:], stdout, stderr)
-	case "show":
-		return personShow(args[1:], stdout, stderr)
-	}
-	return fmt.Errorf("person: unknown subcommand %q (add, show)", args[0])
-}
-
 // oneName parses a command's flags and wants exactly one NAME.
 func oneName(fs *flag.FlagSet, args []string) (string, error) {
 	rest, err := parseFlags(fs, args)
@@ -339,19 +326,6 @@ func stewardCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s is a steward since %s\n", role.Person, role.Since)
 	return nil
-}
-
-func keyCommand(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return errors.New("key: want 'add NAME --key FILE.pub' or 'revoke NAME FINGERPRINT'")
-	}
-	switch args[0] {
-	case "add":
-		return keyAdd(args[1:], stdout, stderr)
-	case "revoke":
-		return keyRevoke(args[1:], stdout, stderr)
-	}
-	return fmt.Errorf("key: unknown subcommand %q (add, revoke)", args[0])
 }
 
 func keyAdd(args []string, stdout, stderr io.Writer) error {
