@@ -31,19 +31,12 @@ func NewMetrics(reg prometheus.Registerer, st store.Store) *Metrics {
 	}, []string{"type", "verdict"})}
 }
 
+// countFollowers counts every follow on the instance, with one query however many actors it has (a
+// distro has one per package).
 func countFollowers(st store.Store) int {
-	ctx := context.Background()
-	actors, err := st.ListActors(ctx)
+	n, err := st.CountFollowers(context.Background(), "")
 	if err != nil {
 		return -1
 	}
-	total := 0
-	for _, a := range actors {
-		n, err := st.CountFollowers(ctx, a.Name)
-		if err != nil {
-			return -1
-		}
-		total += n
-	}
-	return total
+	return n
 }

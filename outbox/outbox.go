@@ -117,9 +117,10 @@ type Published struct {
 	Queued int // deliveries queued: one per distinct inbox
 }
 
-// PublishNotice signs n as its project actor and queues it for every follower: the admin's way to
-// speak for a project that has no maintainers on this instance yet. The notice is stored
-// and its deliveries queued in one transaction: once this returns, a crash loses nothing.
+// PublishNotice signs n as its actor and queues it for every follower: the admin's way to speak for a
+// project that has no maintainers on this instance yet, and a distro's way to tell its packagers about
+// its own packaging of a watched package (n.Project is then the package). The notice is stored and its
+// deliveries queued in one transaction: once this returns, a crash loses nothing.
 func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published, error) {
 	if err := n.Validate(); err != nil {
 		return Published{}, err
@@ -127,9 +128,15 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 	if !n.Kind.Public() {
 		return Published{}, ErrNoStewards
 	}
-	actor, err := store.Project(ctx, o.store, n.Project)
+	actor, err := o.store.Actor(ctx, n.Project)
+	if err == nil && actor.Kind != store.KindProject && actor.Kind != store.KindPackage {
+		err = fmt.Errorf("%s is a %s, which publishes no notices: %w", n.Project, actor.Kind, store.ErrNotFound)
+	}
 	if err != nil {
 		return Published{}, fmt.Errorf("project %q: %w", n.Project, err)
+	}
+	if actor.Kind == store.KindPackage {
+		return o.publishAdminNotice(ctx, actor, n, "")
 	}
 	// Once a project has maintainers, only they speak for it: nobody, the admin included, publishes
 	// in its name without a maintainer's signature.
@@ -141,6 +148,15 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 	statusBefore, err := o.Status(ctx, actor.Name)
 	if err != nil {
 		return Published{}, err
+	}
+	return o.publishAdminNotice(ctx, actor, n, statusBefore)
+}
+
+// publishAdminNotice signs and queues a notice the admin publishes for an actor; statusBefore is a
+// project's status before it ("" for a package, whose status is its upstream's).
+func (o *Outbox) publishAdminNotice(ctx context.Context, actor store.Actor, n notice.Notice, statusBefore string) (Published, error) {
+	if len(actor.Ed25519Seed) != ed25519.SeedSize {
+		return Published{}, refuse(409, "%s has no key to sign notices with (a package watched before packages could publish: watch it again)", actor.Name)
 	}
 	id, err := o.store.NextNoticeID(ctx)
 	if err != nil {
@@ -162,9 +178,11 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 	}
 	o.metrics.published.Inc()
 	o.log.Info("notice published", "id", id, "project", actor.Name, "kind", n.Kind, "queued", queued)
-	if err := o.updateProfileIfChanged(ctx, actor, statusBefore, published); err != nil {
-		// The notice is out; a stale Status field is refreshed when servers next fetch the actor.
-		o.log.Error("send profile update", "project", actor.Name, "err", err)
+	if actor.Kind == store.KindProject {
+		if err := o.updateProfileIfChanged(ctx, actor, statusBefore, published); err != nil {
+			// The notice is out; a stale Status field is refreshed when servers next fetch the actor.
+			o.log.Error("send profile update", "project", actor.Name, "err", err)
+		}
 	}
 	o.Nudge()
 	return Published{Notice: stored, URL: o.urls.Notice(id), Queued: queued}, nil

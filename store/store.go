@@ -162,7 +162,8 @@ type Followers interface {
 	RemoveActorEverywhere(ctx context.Context, actor string) (int, error)
 	// Follower returns one follow, or ErrNotFound.
 	Follower(ctx context.Context, local, actor string) (Follower, error)
-	// CountFollowers counts the followers of a local actor.
+	// CountFollowers counts the followers of a local actor; an empty local counts every follow on the
+	// instance (a follower of two actors counts twice).
 	CountFollowers(ctx context.Context, local string) (int, error)
 	// ListFollowers pages through the followers of a local actor, in the order they followed: those
 	// after the cursor (0 to start), at most limit, and the cursor for the next page.

@@ -2,9 +2,12 @@ package upstream
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"html"
 	"slices"
+	"time"
 
 	vocab "github.com/go-ap/activitypub"
 
@@ -24,11 +27,15 @@ func (w *Watcher) ActorDocument(ctx context.Context, a store.Actor) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	return w.urls.ActorDocument(federation.ActorProfile{
+	profile := federation.ActorProfile{
 		Name: a.Name, Username: a.Name, Type: vocab.ServiceType, DisplayName: a.ShownName(),
 		SummaryHTML: "<p>" + html.EscapeString(a.Summary) + "</p>", Fields: w.packageFields(ctx, a.Name),
 		RSAPublicPEM: pub, Published: a.Created,
-	})
+	}
+	if len(a.Ed25519Seed) == ed25519.SeedSize {
+		profile.ProofKey = ed25519.NewKeyFromSeed(a.Ed25519Seed).Public().(ed25519.PublicKey)
+	}
+	return w.urls.ActorDocument(profile)
 }
 
 // packageFields are the profile fields of a package: its upstream and status, or that it is no longer
@@ -66,27 +73,62 @@ func statusLine(ps PackageState) string {
 	return "maintainer away"
 }
 
-// Outbox lists a package's Announces of its upstream's mirrored notices, newest first: before is an
-// offset into that list (0 for the newest), and the total is returned with the page.
+// Outbox lists what a package's actor sent, newest first: its Announces of the upstream's notices and
+// the distro's own notices about the package (as the Creates that delivered them). offset and limit
+// page through the list; its length is returned with the page.
 func (w *Watcher) Outbox(ctx context.Context, pkg string, offset, limit int) ([]json.RawMessage, int, error) {
-	wt, err := w.store.Watch(ctx, pkg)
+	items, err := w.announced(ctx, pkg)
 	if err != nil {
 		return nil, 0, err
 	}
-	mirrored, err := w.store.MirroredNotices(ctx, wt.Upstream)
+	own, err := w.store.ListNotices(ctx, pkg, 0, maxOwnNotices, true)
 	if err != nil {
 		return nil, 0, err
 	}
-	slices.Reverse(mirrored)
-	total := len(mirrored)
-	mirrored = mirrored[min(offset, total):min(offset+limit, total)]
-	items := make([]json.RawMessage, 0, len(mirrored))
-	for _, m := range mirrored {
-		doc, err := w.urls.AnnounceDocument(pkg, w.AnnounceID(pkg, m.ID), m.ID, m.Received)
+	for _, n := range own {
+		create, err := w.urls.CreateDocument(n.ID, pkg, true, nil, n.Document, n.Published)
 		if err != nil {
 			return nil, 0, err
 		}
-		items = append(items, doc)
+		items = append(items, outboxItem{n.Published, create})
 	}
-	return items, total, nil
+	slices.SortStableFunc(items, func(a, b outboxItem) int { return b.at.Compare(a.at) })
+	total := len(items)
+	page := make([]json.RawMessage, 0, limit)
+	for _, it := range items[min(offset, total):min(offset+limit, total)] {
+		page = append(page, it.doc)
+	}
+	return page, total, nil
+}
+
+// maxOwnNotices bounds the distro's own notices a package's outbox lists: a handful in practice.
+const maxOwnNotices = 1000
+
+// outboxItem is an activity in a package's outbox, with when it was sent.
+type outboxItem struct {
+	at  time.Time
+	doc json.RawMessage
+}
+
+// announced is a package's Announces of its upstream's mirrored notices; none once it is unwatched.
+func (w *Watcher) announced(ctx context.Context, pkg string) ([]outboxItem, error) {
+	wt, err := w.store.Watch(ctx, pkg)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	mirrored, err := w.store.MirroredNotices(ctx, wt.Upstream)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]outboxItem, 0, len(mirrored))
+	for _, m := range mirrored {
+		doc, err := w.urls.AnnounceDocument(pkg, w.AnnounceID(pkg, m.ID), m.ID, m.Received)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, outboxItem{m.Received, doc})
+	}
+	return items, nil
 }

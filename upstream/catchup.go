@@ -161,6 +161,9 @@ func (w *Watcher) CatchUpAll(ctx context.Context, interval time.Duration) {
 			if up.Follow == store.FollowNone || ctx.Err() != nil {
 				continue
 			}
+			if up.Follow == store.FollowPending {
+				w.followAgain(ctx, up)
+			}
 			if n, err := w.CatchUp(ctx, up.Actor); err != nil {
 				w.log.Warn("catch-up failed", "upstream", up.Actor, "err", err)
 			} else if n > 0 {
@@ -179,4 +182,19 @@ func (w *Watcher) CatchUpAll(ctx context.Context, interval time.Duration) {
 func sameDocument(kept []byte, object json.RawMessage) bool {
 	var a, b bytes.Buffer
 	return json.Compact(&a, kept) == nil && json.Compact(&b, object) == nil && bytes.Equal(a.Bytes(), b.Bytes())
+}
+
+// followAgain sends a pending Follow again: its delivery may have been given up, or the process may
+// have died between recording the upstream and queueing the Follow. Receivers take a repeated Follow
+// as the same follow.
+func (w *Watcher) followAgain(ctx context.Context, up store.Upstream) {
+	body, err := w.urls.FollowDocument("", up.FollowID, up.Actor)
+	if err == nil {
+		err = w.store.Enqueue(ctx, store.Activity{ID: up.FollowID, Body: body}, []string{up.Inbox})
+	}
+	if err != nil {
+		w.log.Error("follow upstream again", "upstream", up.Actor, "err", err)
+		return
+	}
+	w.queued()
 }

@@ -2,6 +2,8 @@ package upstream
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -127,9 +129,13 @@ func (w *Watcher) follow(ctx context.Context, up *store.Upstream) error {
 
 // packageActor makes the local actor of a package, or reuses the one a removed watch left.
 func (w *Watcher) packageActor(ctx context.Context, pkg string, up store.Upstream) error {
+	// The Ed25519 key signs the distro's own notices about the package; unlike the RSA key it is
+	// cheap to make now.
+	seed := make([]byte, ed25519.SeedSize)
+	rand.Read(seed)
 	a := store.Actor{Name: pkg, Kind: store.KindPackage, DisplayName: pkg,
-		Summary: fmt.Sprintf("Notices about %s, the upstream of %s, verified and re-announced by this instance.", up.Name, pkg),
-		Created: w.now().UTC()}
+		Summary:     fmt.Sprintf("Notices about %s, the upstream of %s, verified and re-announced by this instance, and this distro's own notices about its packaging.", up.Name, pkg),
+		Ed25519Seed: seed, Created: w.now().UTC()}
 	if err := w.store.CreateActor(ctx, a); !errors.Is(err, store.ErrExists) {
 		return err
 	}

@@ -152,9 +152,6 @@ func (s *Server) packageOutbox(w http.ResponseWriter, r *http.Request, name stri
 	q := r.URL.Query()
 	n, _ := strconv.Atoi(q.Get("page"))
 	items, total, err := s.upstreams.Outbox(r.Context(), name, max(n-1, 0)*pageSize, pageSize)
-	if errors.Is(err, store.ErrNotFound) {
-		items, total, err = nil, 0, nil // no longer watched: nothing to list
-	}
 	if err != nil {
 		s.storeError(w, err, "package outbox")
 		return
@@ -242,6 +239,16 @@ func (s *Server) packagePage(w http.ResponseWriter, r *http.Request, a store.Act
 		s.storeError(w, err, "followers")
 		return
 	}
+	own, err := s.store.ListNotices(ctx, a.Name, 0, pageSize, true)
+	if err != nil {
+		s.storeError(w, err, "notices")
+		return
+	}
+	ownItems, err := s.noticeItems(own)
+	if err != nil {
+		s.storeError(w, err, "notices")
+		return
+	}
 	items := make([]mirroredItem, 0, len(mirrored))
 	for i := len(mirrored) - 1; i >= 0; i-- {
 		m := mirrored[i]
@@ -258,8 +265,9 @@ func (s *Server) packagePage(w http.ResponseWriter, r *http.Request, a store.Act
 		Package   string
 		State     upstream.PackageState
 		Followers int
+		Own       []noticeItem
 		Notices   []mirroredItem
-	}{p, a.Name, ps, followers, items})
+	}{p, a.Name, ps, followers, ownItems, items})
 }
 
 // statementText is the text a notice's author signed.

@@ -200,9 +200,27 @@ func TestE2EDistroMirrorsAndGates(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &all); err != nil || len(all.Results) != 2 || all.Code != 3 {
 		t.Fatalf("check --watched --json printed %s (%v)", out, err)
 	}
+	// The distro's own notice about its packaging reaches the packager from the package actor, signed
+	// by the package's key (verified by the peer itself).
+	hold, _ := d.distro.postNotice("xz-utils", "scrutiny", "Debian holds xz-utils at 5.4.5 while the handover is reviewed.", "--until", "2099-01-01")
+	if !testpeer.Wait(20*time.Second, func() bool { return len(creates(d.packager, hold)) == 1 }) {
+		t.Fatalf("the packager did not get the distro's own notice %s", hold)
+	}
+	own := creates(d.packager, hold)[0]
+	if own.Signer != d.distro.base+"/users/xz-utils" {
+		t.Errorf("the distro's notice was signed by %s, want the package actor", own.Signer)
+	}
+	if proofs, err := d.packager.VerifyNote(context.Background(), own.Object); err != nil || len(proofs) != 1 || proofs[0].Controller != own.Signer {
+		t.Errorf("the distro's notice's proof: %+v, %v", proofs, err)
+	}
+	if status, _, body := d.distro.get("/users/xz-utils/outbox?page=1", "application/activity+json"); status != http.StatusOK ||
+		!strings.Contains(string(body), hold) || !strings.Contains(string(body), `"type":"Announce"`) {
+		t.Errorf("the package's outbox (%d) does not list its Announces and its own notice:\n%s", status, body)
+	}
+
 	// The package's page, for the packager who opens the profile link.
 	status, _, page := d.distro.get("/users/xz-utils", "text/html")
-	for _, want := range []string{"pkg:deb/debian/xz-utils", "baton check exits 3", hiatus, handover, "Jia Tan joins as co-maintainer."} {
+	for _, want := range []string{"pkg:deb/debian/xz-utils", "baton check exits 3", hiatus, handover, "Jia Tan joins as co-maintainer.", "Debian holds xz-utils"} {
 		if status != http.StatusOK || !strings.Contains(string(page), want) {
 			t.Errorf("the package page (%d) does not show %q", status, want)
 		}

@@ -39,7 +39,7 @@ type postFlags struct {
 }
 
 func (f *postFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.project, "project", "", "the project's name")
+	fs.StringVar(&f.project, "project", "", "the project's name (on a distro's instance, a watched package's: the admin speaks for it)")
 	fs.StringVar(&f.kind, "kind", "", strings.Join(kindNames(), ", "))
 	fs.StringVar(&f.text, "text", "", "what changes, in the maintainer's words")
 	fs.StringVar(&f.since, "since", "", "when it took effect (YYYY-MM-DD; default now; may lie in the past)")

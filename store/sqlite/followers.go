@@ -60,7 +60,7 @@ func (s *Store) Follower(ctx context.Context, local, actor string) (store.Follow
 // CountFollowers implements store.Followers.
 func (s *Store) CountFollowers(ctx context.Context, local string) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM followers WHERE local = ?`, local).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM followers WHERE ? = '' OR local = ?`, local, local).Scan(&n)
 	return n, err
 }
 

@@ -203,6 +203,7 @@ func testFollowers(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 		wantFollowerCount(t, s, "xz", 5)
 		wantFollowerCount(t, s, "curl", 5)
+		wantFollowerCount(t, s, "", 10) // every follow on the instance
 
 		for _, tc := range []struct {
 			limit int
