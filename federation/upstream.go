@@ -202,8 +202,13 @@ func (r *Resolver) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
 	return body, nil
 }
 
-// UpstreamActor fetches a project actor on another instance.
+// UpstreamActor fetches a project actor on another instance. Its keys are trusted from the first
+// fetch on, so it must come over HTTPS: plain HTTP only where private addresses are allowed (tests,
+// local setups).
 func (r *Resolver) UpstreamActor(ctx context.Context, id string) (UpstreamActor, error) {
+	if strings.HasPrefix(id, "http://") && !r.client.allowPrivate {
+		return UpstreamActor{}, fmt.Errorf("actor %s: an upstream is followed over https only", id)
+	}
 	body, err := r.Fetch(ctx, id)
 	if err != nil {
 		return UpstreamActor{}, fmt.Errorf("fetch actor %s: %w", id, err)

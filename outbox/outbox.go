@@ -156,7 +156,7 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 // project's status before it ("" for a package, whose status is its upstream's).
 func (o *Outbox) publishAdminNotice(ctx context.Context, actor store.Actor, n notice.Notice, statusBefore string) (Published, error) {
 	if len(actor.Ed25519Seed) != ed25519.SeedSize {
-		return Published{}, refuse(409, "%s has no key to sign notices with (a package watched before packages could publish: watch it again)", actor.Name)
+		return Published{}, refuse(409, "%s has no key to sign notices with", actor.Name)
 	}
 	id, err := o.store.NextNoticeID(ctx)
 	if err != nil {

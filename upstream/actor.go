@@ -124,11 +124,11 @@ func (w *Watcher) announced(ctx context.Context, pkg string) ([]outboxItem, erro
 	}
 	items := make([]outboxItem, 0, len(mirrored))
 	for _, m := range mirrored {
-		doc, err := w.urls.AnnounceDocument(pkg, w.AnnounceID(pkg, m.ID), m.ID, m.Received)
+		a, err := w.announce(pkg, m)
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, outboxItem{m.Received, doc})
+		items = append(items, outboxItem{m.Received, a.Body})
 	}
 	return items, nil
 }

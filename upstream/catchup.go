@@ -7,15 +7,22 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"baton/federation"
 	"baton/store"
 )
 
-// maxCatchUpPages bounds how far back one catch-up reads an outbox: far more than any project
-// publishes, and a hostile outbox cannot keep a catch-up going for ever.
-const maxCatchUpPages = 200
+// The bounds of one catch-up, so that a hostile or broken outbox cannot keep it going for ever: how
+// many pages it reads, how many items of a page it looks at, and how many notices it verifies (the
+// rest wait for the next catch-up). Far more than any project publishes.
+const (
+	maxCatchUpPages = 200
+	maxPageItems    = 100
+	maxCatchUpNotes = 1000
+)
 
 // CatchUp reads an upstream's outbox and mirrors, oldest first, the notices this instance missed:
 // at first follow, or after the upstream (or this instance) was unreachable. Each is verified like a
@@ -66,7 +73,7 @@ func (w *Watcher) refresh(ctx context.Context, up store.Upstream) (store.Upstrea
 	if err != nil {
 		return up, err
 	}
-	refreshed(&up, ua, len(mirrored) == 0)
+	refreshed(&up, ua, len(mirrored) == 0, w.now())
 	return up, w.store.PutUpstream(ctx, up)
 }
 
@@ -89,15 +96,17 @@ func (w *Watcher) missed(ctx context.Context, up store.Upstream) ([][]byte, erro
 	}
 	var notes [][]byte
 	next, items := head.First, head.Items
+	read := map[string]bool{up.Outbox: true}
 	for pages := 0; ; pages++ {
-		fresh, err := w.unknownNotes(ctx, up, items)
+		fresh, err := w.unknownNotes(ctx, up, items[:min(len(items), maxPageItems)])
 		if err != nil {
 			return nil, err
 		}
 		notes = append(notes, fresh...)
-		if next == "" || (len(fresh) == 0 && len(items) > 0) || pages == maxCatchUpPages {
+		if next == "" || read[next] || (len(fresh) == 0 && len(items) > 0) || pages == maxCatchUpPages || len(notes) >= maxCatchUpNotes {
 			break
 		}
+		read[next] = true
 		page, err := w.fetchPage(ctx, up, next)
 		if err != nil {
 			return nil, err
@@ -133,10 +142,13 @@ func (w *Watcher) unknownNotes(ctx context.Context, up store.Upstream, items []j
 			continue
 		}
 		id := federation.ReferenceID(a.Object)
-		if known, err := w.store.MirroredNotice(ctx, id); err == nil && sameDocument(known.Document, a.Object) {
-			continue
+		if known, err := w.store.MirroredNotice(ctx, id); err == nil && (isReference(a.Object) || sameDocument(known.Document, a.Object)) {
+			continue // known, and the outbox shows no other version of it
 		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, err
+		}
+		if w.rejectedBefore(a.Object) {
+			continue
 		}
 		doc, err := w.objectDocument(ctx, up, a.Object)
 		if err != nil {
@@ -162,13 +174,9 @@ func (w *Watcher) CatchUpAll(ctx context.Context, interval time.Duration) {
 				continue
 			}
 			if up.Follow == store.FollowPending {
-				w.followAgain(ctx, up)
+				w.followAgain(ctx, up.Actor)
 			}
-			if n, err := w.CatchUp(ctx, up.Actor); err != nil {
-				w.log.Warn("catch-up failed", "upstream", up.Actor, "err", err)
-			} else if n > 0 {
-				w.log.Info("caught up", "upstream", up.Actor, "notices", n)
-			}
+			w.catchUpOne(ctx, up.Actor)
 		}
 		select {
 		case <-ctx.Done():
@@ -178,23 +186,53 @@ func (w *Watcher) CatchUpAll(ctx context.Context, interval time.Duration) {
 	}
 }
 
+// isReference reports whether an activity's object is only an id.
+func isReference(object json.RawMessage) bool {
+	var id string
+	return json.Unmarshal(object, &id) == nil
+}
+
 // sameDocument reports whether an outbox item's object is the document kept, whitespace aside.
 func sameDocument(kept []byte, object json.RawMessage) bool {
 	var a, b bytes.Buffer
 	return json.Compact(&a, kept) == nil && json.Compact(&b, object) == nil && bytes.Equal(a.Bytes(), b.Bytes())
 }
 
-// followAgain sends a pending Follow again: its delivery may have been given up, or the process may
-// have died between recording the upstream and queueing the Follow. Receivers take a repeated Follow
-// as the same follow.
-func (w *Watcher) followAgain(ctx context.Context, up store.Upstream) {
-	body, err := w.urls.FollowDocument("", up.FollowID, up.Actor)
-	if err == nil {
-		err = w.store.Enqueue(ctx, store.Activity{ID: up.FollowID, Body: body}, []string{up.Inbox})
-	}
-	if err != nil {
-		w.log.Error("follow upstream again", "upstream", up.Actor, "err", err)
+// followAgainAfter is how long a Follow may stay unanswered before it is sent again.
+const followAgainAfter = time.Hour
+
+// followAgain sends a new Follow of an upstream whose follow has been pending for long: its delivery
+// may have been given up, or the process may have died between recording the upstream and queueing
+// the Follow. It has a new id, since receivers take a repeated id for a repeat and answer nothing.
+func (w *Watcher) followAgain(ctx context.Context, actor string) {
+	defer w.lock(actor)()
+	up, err := w.store.Upstream(ctx, actor)
+	if err != nil || up.Follow != store.FollowPending || w.now().Sub(followSent(up.FollowID)) < followAgainAfter {
 		return
 	}
-	w.queued()
+	if err := w.follow(ctx, &up); err != nil {
+		w.log.Error("follow upstream again", "upstream", up.Actor, "err", err)
+	}
+}
+
+// followSent is when a Follow was made, from its id (…#follows/UNIXNANO); the zero time if unreadable.
+func followSent(followID string) time.Time {
+	_, n, _ := strings.Cut(followID, "#follows/")
+	ns, err := strconv.ParseInt(n, 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}
+
+// catchUpOne catches up with one upstream within catchUpTimeout: a slow upstream must not hold up
+// the others.
+func (w *Watcher) catchUpOne(ctx context.Context, actor string) {
+	ctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
+	defer cancel()
+	if n, err := w.CatchUp(ctx, actor); err != nil {
+		w.log.Warn("catch-up failed", "upstream", actor, "err", err)
+	} else if n > 0 {
+		w.log.Info("caught up", "upstream", actor, "notices", n)
+	}
 }

@@ -17,7 +17,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return &Metrics{
 		notices: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "baton_upstream_notices_total",
-			Help: "Notices received from watched upstreams, by outcome (mirrored, updated, unchanged, rejected) and how they came (delivered, catch_up).",
+			Help: "Notices received from watched upstreams, by outcome (mirrored, updated, unchanged, rejected, unavailable) and how they came (delivered, catch_up).",
 		}, []string{"outcome", "via"}),
 		catchUp: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "baton_upstream_catch_ups_total",

@@ -69,11 +69,17 @@ func (w *Watcher) objectDocument(ctx context.Context, up store.Upstream, object 
 // changes nothing; it is counted and logged with the reason.
 func (w *Watcher) mirror(ctx context.Context, up store.Upstream, doc []byte, via string) (Outcome, error) {
 	outcome, err := w.mirrorOnce(ctx, up, doc)
-	if err != nil {
-		if statusOf(err) < 500 || statusOf(err) == http.StatusServiceUnavailable {
-			w.metrics.notices.WithLabelValues("rejected", via).Inc()
-			w.log.Warn("upstream notice rejected", "upstream", up.Actor, "via", via, "reason", err.Error())
-		}
+	switch status := statusOf(err); {
+	case err == nil:
+	case status == http.StatusServiceUnavailable: // a key or the notice could not be fetched: tried again later
+		w.metrics.notices.WithLabelValues("unavailable", via).Inc()
+		w.log.Warn("upstream notice not verifiable now", "upstream", up.Actor, "via", via, "reason", err.Error())
+		return "", err
+	case status < 500:
+		w.metrics.notices.WithLabelValues("rejected", via).Inc()
+		w.log.Warn("upstream notice rejected", "upstream", up.Actor, "via", via, "reason", err.Error())
+		return "", err
+	default:
 		return "", err
 	}
 	w.metrics.notices.WithLabelValues(string(outcome), via).Inc()
@@ -83,11 +89,21 @@ func (w *Watcher) mirror(ctx context.Context, up store.Upstream, doc []byte, via
 func (w *Watcher) mirrorOnce(ctx context.Context, up store.Upstream, doc []byte) (Outcome, error) {
 	v, err := w.verify(ctx, up, doc)
 	if err != nil {
+		if statusOf(err) < 500 {
+			// It will never verify. (A notice refused by the policy is not remembered: it may pass
+			// once the notices before it, missed so far, are caught up.)
+			w.rejected.add(doc)
+		}
 		return "", err
 	}
 	defer w.lock(up.Actor)()
+	if up, err = w.store.Upstream(ctx, up.Actor); err != nil { // as it is now, not as before the lock
+		return "", err
+	}
 	known, err := w.store.MirroredNotice(ctx, v.mirrored.ID)
 	switch {
+	case err == nil && known.Upstream != up.Actor:
+		return "", refuse(http.StatusUnprocessableEntity, "%s is kept as a notice of %s, not of %s", known.ID, known.Upstream, up.Actor)
 	case err == nil:
 		return w.update(ctx, known, v)
 	case !errors.Is(err, store.ErrNotFound):
@@ -102,7 +118,7 @@ func (w *Watcher) mirrorOnce(ctx context.Context, up store.Upstream, doc []byte)
 			return "", refuse(http.StatusUnprocessableEntity, "%s does not pass this instance's trust policy: %v", v.mirrored.ID, err)
 		}
 	}
-	announcements, err := w.announcements(ctx, up, v.mirrored.ID)
+	announcements, err := w.announcements(ctx, up, v.mirrored)
 	if err != nil {
 		return "", err
 	}
@@ -177,29 +193,29 @@ func statementWithoutProof(doc []byte) ([]byte, error) {
 }
 
 // announcements are the Announce of a notice by every package that comes from its upstream.
-func (w *Watcher) announcements(ctx context.Context, up store.Upstream, noteID string) ([]store.Announcement, error) {
+func (w *Watcher) announcements(ctx context.Context, up store.Upstream, m store.MirroredNotice) ([]store.Announcement, error) {
 	watches, err := w.store.WatchesOf(ctx, up.Actor)
 	if err != nil {
 		return nil, err
 	}
-	now := w.now()
 	out := make([]store.Announcement, 0, len(watches))
 	for _, wt := range watches {
-		id := w.AnnounceID(wt.Package, noteID)
-		body, err := w.urls.AnnounceDocument(wt.Package, id, noteID, now)
+		a, err := w.announce(wt.Package, m)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, store.Announcement{Package: wt.Package, Activity: store.Activity{ID: id, Signer: wt.Package, Body: body}})
+		out = append(out, store.Announcement{Package: wt.Package, Activity: a})
 	}
 	return out, nil
 }
 
-// AnnounceID is the id of a package's Announce of a notice: one per pair, the same wherever it is
-// listed (the delivery, the package's outbox).
-func (w *Watcher) AnnounceID(pkg, noteID string) string {
-	sum := sha256.Sum256([]byte(noteID))
-	return w.urls.Actor(pkg) + "#announces/" + hex.EncodeToString(sum[:12])
+// announce is a package's Announce of a mirrored notice: one per pair, with the same id and body
+// wherever it appears (the delivery, the package's outbox).
+func (w *Watcher) announce(pkg string, m store.MirroredNotice) (store.Activity, error) {
+	sum := sha256.Sum256([]byte(m.ID))
+	id := w.urls.Actor(pkg) + "#announces/" + hex.EncodeToString(sum[:12])
+	body, err := w.urls.AnnounceDocument(pkg, id, m.ID, m.Received)
+	return store.Activity{ID: id, Signer: pkg, Body: body}, err
 }
 
 // history is an upstream's mirrored notices as the trust policy reads them, and its stewards.
@@ -222,7 +238,7 @@ func (w *Watcher) history(ctx context.Context, up store.Upstream) (history, erro
 		if err != nil {
 			return history{}, fmt.Errorf("mirrored notice %s: %w", m.ID, err)
 		}
-		st.Notice.Project = up.Name
+		st.Notice.Project = up.Genesis.Project
 		h.signed = append(h.signed, notice.Signed{ID: m.ID, Published: m.Published, Notice: st.Notice, Proofs: m.Proofs})
 	}
 	return h, nil

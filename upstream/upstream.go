@@ -38,6 +38,7 @@ type Watcher struct {
 	// deliveries arriving together cannot both pass a check that only one of them could.
 	locks      sync.Map // upstream actor id -> *sync.Mutex
 	catchingUp sync.Map // upstream actor id -> true while a first catch-up runs
+	rejected   rejectedNotes
 }
 
 // Options are what a Watcher is made of.

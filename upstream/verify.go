@@ -54,9 +54,14 @@ func (w *Watcher) verify(ctx context.Context, up store.Upstream, doc []byte) (ve
 	v := verified{mirrored: store.MirroredNotice{ID: n.ID, Upstream: up.Actor, Kind: n.Kind, Document: doc,
 		Published: published, Received: w.now()}}
 	if n.Statement == nil {
-		return v, nil // published by the instance for a project without maintainers: changes no state
+		// Published by the upstream's admin for a project without maintainers: it changes no state.
+		// Once a project has maintainers, only their signed statements speak for it.
+		if len(up.Genesis.Maintainers) > 0 {
+			return verified{}, refuse(http.StatusUnprocessableEntity, "the notice %s carries no statement signed by a maintainer, and %s has maintainers", n.ID, up.Actor)
+		}
+		return v, nil
 	}
-	st, proofs, err := w.checkStatement(ctx, up, n.Statement)
+	st, proofs, err := w.checkStatement(ctx, up, n.Statement, published)
 	if err != nil {
 		return verified{}, err
 	}
@@ -114,7 +119,10 @@ func (w *Watcher) checkProjectProof(ctx context.Context, up store.Upstream, doc 
 				continue
 			}
 			if k.Multibase != up.ProofKey {
-				return nil, fmt.Errorf("the project's key %s changed without notice (it was %s when this instance first followed it)", vm, up.ProofKey)
+				return nil, fmt.Errorf("the project's key %s changed without notice (it was %s when this instance first followed it; if the project rotated it, remove every watch of it and watch it again to accept the new key)", vm, up.ProofKey)
+			}
+			if !k.Revoked.IsZero() {
+				return nil, fmt.Errorf("the project revoked its key %s on %s", vm, k.Revoked.Format(time.RFC3339))
 			}
 			return k.Key, nil
 		}
@@ -123,15 +131,15 @@ func (w *Watcher) checkProjectProof(ctx context.Context, up store.Upstream, doc 
 	if err != nil {
 		return refuse(http.StatusUnprocessableEntity, "the project's proof on the notice: %v", err)
 	}
-	if len(proofs) != 1 {
-		return refuse(http.StatusUnprocessableEntity, "the notice carries %d proofs; a project signs its Note once", len(proofs))
+	if len(proofs) != 1 || proofs[0].Purpose != "assertionMethod" {
+		return refuse(http.StatusUnprocessableEntity, "the notice carries %d proofs; a project signs its Note once, for assertionMethod", len(proofs))
 	}
 	return nil
 }
 
 // checkStatement verifies every proof on a statement with the keys its people publish at their origin,
 // and says who made each: the trust policy counts people, by their actor ids.
-func (w *Watcher) checkStatement(ctx context.Context, up store.Upstream, raw []byte) (federation.Statement, []notice.Proof, error) {
+func (w *Watcher) checkStatement(ctx context.Context, up store.Upstream, raw []byte, published time.Time) (federation.Statement, []notice.Proof, error) {
 	st, err := federation.ParseStatement(raw)
 	if err != nil {
 		return federation.Statement{}, nil, refuse(http.StatusUnprocessableEntity, "%v", err)
@@ -139,7 +147,7 @@ func (w *Watcher) checkStatement(ctx context.Context, up store.Upstream, raw []b
 	if st.Project != up.Actor {
 		return federation.Statement{}, nil, refuse(http.StatusUnprocessableEntity, "the statement is about %s, not %s", st.Project, up.Actor)
 	}
-	st.Notice.Project = up.Name
+	st.Notice.Project = up.Genesis.Project // the name the state is folded under, pinned at first follow
 	keys := personKeys{w: w, ctx: ctx, byActor: map[string][]federation.AssertionKey{}}
 	proofs, err := proof.Verify(raw, keys.resolve)
 	if err != nil {
@@ -148,6 +156,12 @@ func (w *Watcher) checkStatement(ctx context.Context, up store.Upstream, raw []b
 	out := make([]notice.Proof, len(proofs))
 	for i, p := range proofs {
 		k := keys.find(p.VerificationMethod)
+		if p.Purpose != "assertionMethod" {
+			return federation.Statement{}, nil, refuse(http.StatusUnprocessableEntity, "the proof by %s is for %q, not assertionMethod", p.VerificationMethod, p.Purpose)
+		}
+		if p.Created.IsZero() {
+			p.Created = published // undated: made no earlier than the Note, for the revocation check and the policy
+		}
 		if !k.Revoked.IsZero() && !p.Created.Before(k.Revoked) {
 			return federation.Statement{}, nil, refuse(http.StatusUnprocessableEntity, "%s was used on %s, after it was revoked on %s",
 				p.VerificationMethod, p.Created.Format(time.RFC3339), k.Revoked.Format(time.RFC3339))

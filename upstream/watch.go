@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"baton/federation"
@@ -19,33 +20,41 @@ import (
 // package gets a local actor that packagers follow; the instance follows the upstream unless it does
 // already (for another package), and reads the upstream's outbox to mirror what it published so far.
 // The catch-up runs in the background: an upstream that is down now is read again later.
-func (w *Watcher) Watch(ctx context.Context, pkg, upstream, purl string) (store.Watch, error) {
+func (w *Watcher) Watch(ctx context.Context, pkg, upstream, purl string) (wt store.Watch, added bool, err error) {
 	if err := notice.ValidName(pkg); err != nil {
-		return store.Watch{}, refuse(http.StatusBadRequest, "package: %v", err)
-	}
-	if _, err := w.store.Watch(ctx, pkg); err == nil {
-		return store.Watch{}, refuse(http.StatusConflict, "%s is watched already", pkg)
+		return store.Watch{}, false, refuse(http.StatusBadRequest, "package: %v", err)
 	}
 	if a, err := w.store.Actor(ctx, pkg); err == nil && a.Kind != store.KindPackage {
-		return store.Watch{}, refuse(http.StatusConflict, "%s is the name of a %s on this instance", pkg, a.Kind)
+		return store.Watch{}, false, refuse(http.StatusConflict, "%s is the name of a %s on this instance", pkg, a.Kind)
 	}
-	up, followed, err := w.followUpstream(ctx, upstream)
+	actorID, err := w.resolver.LookupHandle(ctx, upstream)
 	if err != nil {
-		return store.Watch{}, err
+		return store.Watch{}, false, refuse(http.StatusUnprocessableEntity, "upstream: %v", err)
+	}
+	// Under the upstream's lock, a watch and an unwatch of it (or two watches of a new upstream) do
+	// not interleave: it is followed once, and never left unfollowed with a package watching it.
+	defer w.lock(actorID)()
+	if known, err := w.store.Watch(ctx, pkg); err == nil {
+		if known.Upstream != actorID {
+			return store.Watch{}, false, refuse(http.StatusConflict, "%s watches %s already; remove that watch first", pkg, known.Upstream)
+		}
+		return known, false, nil // watched as asked: importing a list twice changes nothing
+	}
+	up, followed, err := w.followUpstream(ctx, actorID)
+	if err != nil {
+		return store.Watch{}, false, err
 	}
 	if err := w.packageActor(ctx, pkg, up); err != nil {
-		return store.Watch{}, err
+		return store.Watch{}, false, err
 	}
-	wt := store.Watch{Package: pkg, Upstream: up.Actor, Purl: purl, Created: w.now().UTC()}
-	if err := w.store.AddWatch(ctx, wt); errors.Is(err, store.ErrExists) {
-		return store.Watch{}, refuse(http.StatusConflict, "%s is watched already", pkg)
-	} else if err != nil {
-		return store.Watch{}, err
+	wt = store.Watch{Package: pkg, Upstream: up.Actor, Purl: purl, Created: w.now().UTC()}
+	if err := w.store.AddWatch(ctx, wt); err != nil {
+		return store.Watch{}, false, err
 	}
 	if followed {
 		w.catchUpSoon(up.Actor)
 	}
-	return wt, nil
+	return wt, true, nil
 }
 
 // catchUpTimeout bounds a catch-up started by a watch: an upstream that does not answer in time is
@@ -68,14 +77,9 @@ func (w *Watcher) catchUpSoon(actor string) {
 	}()
 }
 
-// followUpstream resolves an upstream, stores what it publishes, and queues the instance actor's
-// Follow unless the instance follows it already; it reports whether it did.
-func (w *Watcher) followUpstream(ctx context.Context, handle string) (store.Upstream, bool, error) {
-	actorID, err := w.resolver.LookupHandle(ctx, handle)
-	if err != nil {
-		return store.Upstream{}, false, refuse(http.StatusUnprocessableEntity, "upstream: %v", err)
-	}
-	defer w.lock(actorID)() // two packages of one new upstream, watched at once, follow it once
+// followUpstream stores what an upstream publishes and queues the instance actor's Follow, unless the
+// instance follows it already; it reports whether it did. The caller holds the upstream's lock.
+func (w *Watcher) followUpstream(ctx context.Context, actorID string) (store.Upstream, bool, error) {
 	known, err := w.store.Upstream(ctx, actorID)
 	if err == nil && known.Follow != store.FollowNone {
 		return known, false, nil
@@ -84,28 +88,48 @@ func (w *Watcher) followUpstream(ctx context.Context, handle string) (store.Upst
 		return store.Upstream{}, false, err
 	}
 	ua, err := w.resolver.UpstreamActor(ctx, actorID)
-	if err != nil {
+	var status *federation.StatusError
+	if err != nil && (errors.As(err, &status) || errors.Is(err, context.DeadlineExceeded)) {
+		return store.Upstream{}, false, refuse(http.StatusBadGateway, "upstream %s: %v", actorID, err)
+	} else if err != nil {
 		return store.Upstream{}, false, refuse(http.StatusUnprocessableEntity, "upstream %s: %v", actorID, err)
 	}
-	up := known
-	if up.Actor == "" {
-		key, _ := ua.ProofKey() // ParseUpstreamActor made sure there is one
-		up = store.Upstream{Actor: ua.ID, ProofKey: key.Multibase, Created: w.now().UTC()}
+	mirrored, err := w.store.MirroredNotices(ctx, actorID)
+	if err != nil {
+		return store.Upstream{}, false, err
 	}
-	refreshed(&up, ua, true)
+	// Following anew (first time, or after every watch of it was removed) is the admin's word: the
+	// project's key is taken as it is now. Its genesis is taken only while nothing is mirrored.
+	up := known
+	key, _ := ua.ProofKey() // ParseUpstreamActor made sure there is one
+	up.Actor, up.ProofKey = ua.ID, key.Multibase
+	if up.Created.IsZero() {
+		up.Created = w.now().UTC()
+	}
+	refreshed(&up, ua, len(mirrored) == 0, w.now())
+	w.rejected.forget()
 	return up, true, w.follow(ctx, &up)
 }
 
-// refreshed copies what an upstream's actor says into what is kept of it. The genesis is taken only
-// until notices are mirrored: after that, what they were judged by must not change under them.
-func refreshed(up *store.Upstream, ua federation.UpstreamActor, takeGenesis bool) {
-	up.Name, up.Inbox, up.SharedInbox, up.Outbox = ua.Username, ua.Inbox, ua.SharedInbox, ua.Outbox
+// refreshed copies what an upstream's actor says into what is kept of it. Its name and genesis are
+// taken only until notices are mirrored: after that, what they were judged by must not change under
+// them. Stewards are added as they appear, dated no earlier than now (a steward backdated by the
+// upstream must not make an old handover look endorsed), and never dropped: past endorsements stand.
+func refreshed(up *store.Upstream, ua federation.UpstreamActor, takeGenesis bool, now time.Time) {
+	up.Inbox, up.SharedInbox, up.Outbox = ua.Inbox, ua.SharedInbox, ua.Outbox
 	if takeGenesis {
-		up.Genesis = ua.Genesis
+		up.Name, up.Genesis = ua.Username, ua.Genesis
 	}
-	up.Stewards = up.Stewards[:0]
+	first := len(up.Stewards) == 0 && takeGenesis
 	for _, s := range ua.Stewards {
-		up.Stewards = append(up.Stewards, store.Steward{ID: s.ID, Since: s.Since})
+		if slices.ContainsFunc(up.Stewards, func(k store.Steward) bool { return k.ID == s.ID }) {
+			continue
+		}
+		since := s.Since
+		if !first && since.Before(now) {
+			since = now.UTC()
+		}
+		up.Stewards = append(up.Stewards, store.Steward{ID: s.ID, Since: since})
 	}
 }
 
@@ -156,7 +180,10 @@ func (w *Watcher) Unwatch(ctx context.Context, pkg string) error {
 	} else if err != nil {
 		return err
 	}
-	if err := w.store.RemoveWatch(ctx, pkg); err != nil {
+	defer w.lock(wt.Upstream)()
+	if err := w.store.RemoveWatch(ctx, pkg); errors.Is(err, store.ErrNotFound) {
+		return refuse(http.StatusNotFound, "%s is not watched", pkg)
+	} else if err != nil {
 		return err
 	}
 	rest, err := w.store.WatchesOf(ctx, wt.Upstream)
@@ -166,9 +193,8 @@ func (w *Watcher) Unwatch(ctx context.Context, pkg string) error {
 	return w.unfollow(ctx, wt.Upstream)
 }
 
-// unfollow queues an Undo of the instance's Follow of an upstream.
+// unfollow queues an Undo of the instance's Follow of an upstream. The caller holds its lock.
 func (w *Watcher) unfollow(ctx context.Context, actor string) error {
-	defer w.lock(actor)()
 	up, err := w.store.Upstream(ctx, actor)
 	if err != nil || up.FollowID == "" {
 		return err

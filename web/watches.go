@@ -25,6 +25,9 @@ type WatchView struct {
 	Following      string `json:"following"` // the instance's follow of the upstream: pending, accepted, rejected
 	Notices        int    `json:"notices"`   // upstream notices mirrored
 	Synced         string `json:"synced"`    // when the upstream's outbox was last read to the end
+	// Added answers a POST: true when the watch is new, false when the package watched that upstream
+	// already (the answer is then 200, not 201). Absent from lists.
+	Added *bool `json:"added,omitempty"`
 }
 
 // watchRequest is the body of POST /api/v1/watches.
@@ -47,7 +50,7 @@ func (s *Server) postWatch(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "package and upstream are required")
 		return
 	}
-	wt, err := s.upstreams.Watch(r.Context(), req.Package, strings.TrimSpace(req.Upstream), req.Purl)
+	wt, added, err := s.upstreams.Watch(r.Context(), req.Package, strings.TrimSpace(req.Upstream), req.Purl)
 	if err != nil {
 		s.upstreamError(w, err, "watch "+req.Package)
 		return
@@ -57,7 +60,12 @@ func (s *Server) postWatch(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err, "watch")
 		return
 	}
-	writeJSON(w, http.StatusCreated, "application/json", view)
+	view.Added = &added
+	status := http.StatusOK
+	if added {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, "application/json", view)
 }
 
 // listWatches answers GET /api/v1/watches.

@@ -36,7 +36,7 @@ Exits with:
   4  a maintainer is on hiatus, or the project is orphaned
   5  with --signer: the key was never announced, or was removed or revoked since: do not take
      releases signed with it as the project's
-When several apply, to one name or over several, 3 wins, then 5, then 2, then 4.
+When several apply, to one name or over several, 5 wins, then 3, then 2, then 4.
 
 With --json, one NAME prints its state; several (or --watched) print {"results":[...],"code":N},
 each result a state or {"name":…,"error":…}.

@@ -51,6 +51,9 @@ func watchAdd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("watch add %s: %w", rest[0], err)
 	}
+	if v.Added != nil && !*v.Added {
+		fmt.Fprint(stdout, "already watched: ")
+	}
 	fmt.Fprintf(stdout, "%s ← %s (%s): following %s; followers can follow @%s\n", v.Package, v.UpstreamHandle, v.Upstream, v.Following, v.Handle)
 	return nil
 }
@@ -310,8 +313,9 @@ func isImportHeader(fields []string) bool {
 
 // importResult is what became of one line.
 type importResult struct {
-	line importLine
-	err  error // the instance's refusal, or why it could not be asked
+	line    importLine
+	already bool  // the package watched that upstream already
+	err     error // the instance's refusal, or why it could not be asked
 }
 
 // importWatches sends the lines ir reads with workers requests at a time, and sums up the answers.
@@ -324,7 +328,9 @@ func (c *apiClient) importWatches(ir *importReader, workers int, prog *progress)
 		wg.Go(func() {
 			for l := range jobs {
 				req := watchRequest{Package: l.pkg, Upstream: l.upstream, Purl: l.purl}
-				results <- importResult{line: l, err: c.call(http.MethodPost, "/api/v1/watches", req, nil)}
+				var v web.WatchView
+				err := c.call(http.MethodPost, "/api/v1/watches", req, &v)
+				results <- importResult{line: l, already: err == nil && v.Added != nil && !*v.Added, err: err}
 			}
 		})
 	}
@@ -354,18 +360,19 @@ type importSummary struct {
 	failed, malformed []importResult
 }
 
-// add counts a line: 409 answers a package already watched, which an import run again meets for
-// every line it added before, so it is not a failure.
+// add counts a line. A package that watches the upstream asked for already is not a failure: an
+// import run again meets one for every line it added before. A package that watches another upstream
+// is (409).
 func (s *importSummary) add(r importResult) {
 	switch {
 	case r.line.problem != "":
 		s.malformed = append(s.malformed, r)
-	case r.err == nil:
-		s.added++
-	case statusOf(r.err) == http.StatusConflict:
+	case r.err != nil:
+		s.failed = append(s.failed, r)
+	case r.already:
 		s.already++
 	default:
-		s.failed = append(s.failed, r)
+		s.added++
 	}
 }
 

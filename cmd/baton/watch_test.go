@@ -115,7 +115,7 @@ func TestImportSummary(t *testing.T) {
 		{line: importLine{n: 40, pkg: "late"}, err: refused(http.StatusUnprocessableEntity, "@late@up.example is not a Baton project actor")},
 		{line: importLine{n: 3, pkg: "a"}},
 		{line: importLine{n: 9, problem: "want PACKAGE UPSTREAM [PURL], got 1 field(s)"}},
-		{line: importLine{n: 4, pkg: "b"}, err: refused(http.StatusConflict, "b is already watched")},
+		{line: importLine{n: 4, pkg: "b"}, already: true},
 		{line: importLine{n: 7, pkg: "early"}, err: errors.New("connection refused")},
 		{line: importLine{n: 5, problem: "a is already on line 3"}},
 		{line: importLine{n: 6, pkg: "c"}},
@@ -139,9 +139,14 @@ malformed, not sent:
 		t.Errorf("summary:\n%s\nwant:\n%s", out.String(), want)
 	}
 	already := importSummary{}
-	already.add(importResult{line: importLine{n: 1, pkg: "a"}, err: refused(http.StatusConflict, "a is already watched")})
+	already.add(importResult{line: importLine{n: 1, pkg: "a"}, already: true})
 	if !already.ok() {
 		t.Error("a package already watched counts as a failure")
+	}
+	other := importSummary{}
+	other.add(importResult{line: importLine{n: 1, pkg: "a"}, err: refused(http.StatusConflict, "a watches https://elsewhere/users/a already")})
+	if other.ok() {
+		t.Error("a package that watches another upstream does not count as a failure")
 	}
 }
 
@@ -186,8 +191,9 @@ func TestImportWatchesConcurrently(t *testing.T) {
 		time.Sleep(time.Millisecond)
 		switch {
 		case strings.HasPrefix(req.Package, "dup"):
-			w.WriteHeader(http.StatusConflict)
-			fmt.Fprintf(w, `{"error":"%s is already watched"}`, req.Package)
+			w.WriteHeader(http.StatusOK)
+			added := false
+			json.NewEncoder(w).Encode(web.WatchView{Package: req.Package, Added: &added})
 		case strings.HasPrefix(req.Package, "bad"):
 			w.WriteHeader(http.StatusUnprocessableEntity)
 			fmt.Fprintf(w, `{"error":"%s is not a Baton project actor"}`, req.Upstream)
