@@ -198,3 +198,17 @@ func signingKeys(keys []keyJSON) []notice.SigningKey {
 	}
 	return out
 }
+
+// NoteStatement reads the statement a notice's Note carries.
+func NoteStatement(note []byte) (Statement, error) {
+	var n struct {
+		Statement json.RawMessage `json:"statement"`
+	}
+	if err := json.Unmarshal(note, &n); err != nil {
+		return Statement{}, fmt.Errorf("note: %w", err)
+	}
+	if n.Statement == nil {
+		return Statement{}, errors.New("the note carries no statement")
+	}
+	return ParseStatement(n.Statement)
+}

@@ -234,7 +234,7 @@ func (w *Watcher) history(ctx context.Context, up store.Upstream) (history, erro
 		if len(m.Proofs) == 0 {
 			continue // no statement: says nothing about who holds what
 		}
-		st, err := statementOf(m.Document)
+		st, err := federation.NoteStatement(m.Document)
 		if err != nil {
 			return history{}, fmt.Errorf("mirrored notice %s: %w", m.ID, err)
 		}
@@ -242,16 +242,6 @@ func (w *Watcher) history(ctx context.Context, up store.Upstream) (history, erro
 		h.signed = append(h.signed, notice.Signed{ID: m.ID, Published: m.Published, Notice: st.Notice, Proofs: m.Proofs})
 	}
 	return h, nil
-}
-
-func statementOf(doc []byte) (federation.Statement, error) {
-	var n struct {
-		Statement json.RawMessage `json:"statement"`
-	}
-	if err := json.Unmarshal(doc, &n); err != nil {
-		return federation.Statement{}, err
-	}
-	return federation.ParseStatement(n.Statement)
 }
 
 // stewardsAt is who were stewards of the upstream's instance at a time.

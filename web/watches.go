@@ -261,8 +261,8 @@ func (s *Server) packagePage(w http.ResponseWriter, r *http.Request, a store.Act
 	for i := len(mirrored) - 1; i >= 0; i-- {
 		m := mirrored[i]
 		item := mirroredItem{URL: m.ID, KindTitle: notice.Kind(m.Kind).Title(), Published: m.Published}
-		if st, err := statementText(m.Document); err == nil {
-			item.Text = st
+		if st, err := federation.NoteStatement(m.Document); err == nil {
+			item.Text = st.Notice.Text
 		}
 		items = append(items, item)
 	}
@@ -276,14 +276,4 @@ func (s *Server) packagePage(w http.ResponseWriter, r *http.Request, a store.Act
 		Own       []noticeItem
 		Notices   []mirroredItem
 	}{p, a.Name, ps, followers, ownItems, items})
-}
-
-// statementText is the text a notice's author signed.
-func statementText(note []byte) (string, error) {
-	v, err := federation.ParseNote(note)
-	if err != nil || v.Statement == nil {
-		return "", errors.New("no statement")
-	}
-	st, err := federation.ParseStatement(v.Statement)
-	return st.Notice.Text, err
 }
