@@ -1,0 +1,221 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"baton/store"
+)
+
+// luaQueue queues deliveries. An activity is stored once, with the number of deliveries that still
+// need it (refs); each delivery is a hash of its activity and inbox (attempts, error, due and state
+// come with the first Claim, Retry or Fail), in queue:due scored AT_ONCE + its id: due at once,
+// whatever clock claims it, in the order queued. The scores go to ZADD 500 at a time. No
+// activity is stored for no inbox.
+const luaQueue = `
+local AT_ONCE = -9007199254740992
+-- activityAt reads an activity from ARGV[i] on: id, signer, body, when queued.
+local function activityAt(i)
+  return {id = ARGV[i], signer = ARGV[i + 1], body = ARGV[i + 2], created = ARGV[i + 3]}
+end
+-- queueTo stores activity a and queues it to each inbox, and counts the deliveries.
+local function queueTo(a, inboxes)
+  local n = #inboxes
+  if n == 0 then return 0 end
+  local seq = num(redis.call('INCR', K.seq('activities')))
+  redis.call('HSET', K.activity(seq), 'id', a.id, 'signer', a.signer, 'body', a.body, 'created', a.created, 'refs', n)
+  local first = redis.call('INCRBY', K.seq('deliveries'), n) - n
+  local due = {}
+  for i, inbox in ipairs(inboxes) do
+    local id = first + i
+    redis.call('HSET', K.delivery(num(id)), 'activity', seq, 'inbox', inbox)
+    due[#due + 1], due[#due + 2] = AT_ONCE + id, id
+    if #due == 1000 or i == n then
+      redis.call('ZADD', K.due, unpack(due))
+      due = {}
+    end
+  end
+  return n
+end
+-- queueFollowers queues activity a to each distinct delivery inbox of owner's followers.
+local function queueFollowers(owner, a)
+  return queueTo(a, redis.call('HKEYS', K.inboxes(owner)))
+end
+`
+
+// activityArgs are an activity's script arguments, read by activityAt, queued now.
+func activityArgs(a store.Activity) []any {
+	return []any{a.ID, a.Signer, a.Body, encTime(time.Now())}
+}
+
+// enqueue stores an activity and queues it to each inbox given.
+var enqueue = newScript(luaKeys, luaQueue, `
+local inboxes = {}
+for i = 6, #ARGV do inboxes[#inboxes + 1] = ARGV[i] end
+return queueTo(activityAt(2), inboxes)
+`)
+
+// Enqueue implements store.Queue.
+func (s *Store) Enqueue(ctx context.Context, a store.Activity, inboxes []string) error {
+	if len(inboxes) == 0 {
+		return nil // nothing to deliver
+	}
+	args := activityArgs(a)
+	for _, inbox := range inboxes {
+		args = append(args, inbox)
+	}
+	return s.run(ctx, enqueue, args...).Err()
+}
+
+// enqueueFollowers stores an activity and queues it to each distinct delivery inbox of a local's
+// followers, and counts the deliveries.
+var enqueueFollowers = newScript(luaKeys, luaQueue, `
+return queueFollowers(ARGV[2], activityAt(3))
+`)
+
+// EnqueueFollowers implements store.Queue.
+func (s *Store) EnqueueFollowers(ctx context.Context, local string, a store.Activity) (int, error) {
+	return s.run(ctx, enqueueFollowers, append([]any{local}, activityArgs(a)...)...).Int()
+}
+
+// expiredPerClaim bounds how many deliveries whose lease ran out one Claim moves back to the queue.
+const expiredPerClaim = 1000
+
+// claim first moves deliveries whose lease ran out at now (ARGV[2]) back to queue:due, with the due
+// score each had, then leases up to limit (ARGV[4]) due deliveries until ARGV[3]: out of queue:due,
+// into queue:leased, due score kept in the delivery. It answers with each, in the order due, as
+// {id, inbox, attempts, created, activity id, signer, body}. No two claims can take the same delivery:
+// a script runs alone.
+var claim = newScript(luaKeys, `
+local now, leaseEnd, limit, expiredMax = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.leased, '-inf', now, 'LIMIT', 0, expiredMax)) do
+  redis.call('ZADD', K.due, redis.call('HGET', K.delivery(id), 'due'), id)
+  redis.call('ZREM', K.leased, id)
+end
+local due = redis.call('ZRANGEBYSCORE', K.due, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
+local out = {}
+for i = 1, #due, 2 do
+  local id, delivery = due[i], K.delivery(due[i])
+  redis.call('ZREM', K.due, id)
+  redis.call('ZADD', K.leased, leaseEnd, id)
+  redis.call('HSET', delivery, 'due', due[i + 1])
+  local d = redis.call('HMGET', delivery, 'inbox', 'attempts', 'activity')
+  local a = redis.call('HMGET', K.activity(d[3]), 'id', 'signer', 'body', 'created')
+  out[#out + 1] = {id, d[1], d[2], a[4], a[1], a[2], a[3]}
+end
+return out
+`)
+
+// Claim implements store.Queue.
+func (s *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Delivery, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	claimed, err := rows(s.run(ctx, claim, micros(now), micros(now.Add(lease)), limit, expiredPerClaim).Result())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Delivery, 0, len(claimed))
+	for _, r := range claimed {
+		d, err := readDelivery(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func readDelivery(r row) (store.Delivery, error) {
+	id, err := r.int(0)
+	if err != nil {
+		return store.Delivery{}, fmt.Errorf("claimed delivery: id: %w", err)
+	}
+	attempts := 0 // a delivery gets its attempts field at its first failed attempt
+	if v := r.str(2); v != "" {
+		if attempts, err = strconv.Atoi(v); err != nil {
+			return store.Delivery{}, fmt.Errorf("delivery %d: attempts: %w", id, err)
+		}
+	}
+	created, err := decTime(r.str(3))
+	if err != nil {
+		return store.Delivery{}, fmt.Errorf("delivery %d: created: %w", id, err)
+	}
+	a := store.Activity{ID: r.str(4), Signer: r.str(5), Body: []byte(r.str(6))}
+	return store.Delivery{ID: id, Inbox: r.str(1), Activity: a, Attempts: attempts, Created: created}, nil
+}
+
+// complete deletes a delivery, wherever it is, and its activity when no other delivery needs it.
+var complete = newScript(luaKeys, `
+local id = ARGV[2]
+local activity = redis.call('HGET', K.delivery(id), 'activity')
+if not activity then return 0 end
+redis.call('DEL', K.delivery(id))
+redis.call('ZREM', K.due, id)
+redis.call('ZREM', K.leased, id)
+redis.call('ZREM', K.failed, id)
+if redis.call('HINCRBY', K.activity(activity), 'refs', -1) <= 0 then redis.call('DEL', K.activity(activity)) end
+return 1
+`)
+
+// Complete implements store.Queue. An unknown id is no error: the delivery may have been completed
+// by a worker whose lease had run out.
+func (s *Store) Complete(ctx context.Context, id int64) error {
+	return s.run(ctx, complete, id).Err()
+}
+
+// retry counts a failed attempt and, unless the delivery was given up, releases its lease and makes it
+// due at ARGV[3].
+var retry = newScript(luaKeys, `
+local id = ARGV[2]
+local delivery = K.delivery(id)
+if redis.call('EXISTS', delivery) == 0 then return 0 end
+redis.call('HINCRBY', delivery, 'attempts', 1)
+redis.call('HSET', delivery, 'error', ARGV[4], 'due', ARGV[3])
+if redis.call('HGET', delivery, 'state') == 'failed' then return 0 end
+redis.call('ZREM', K.leased, id)
+redis.call('ZADD', K.due, ARGV[3], id)
+return 1
+`)
+
+// Retry implements store.Queue.
+func (s *Store) Retry(ctx context.Context, id int64, next time.Time, reason string) error {
+	return s.run(ctx, retry, id, micros(next), reason).Err()
+}
+
+// fail counts a failed attempt and gives the delivery up: out of the queue, into queue:failed, kept
+// with its activity for operators.
+var fail = newScript(luaKeys, `
+local id = ARGV[2]
+local delivery = K.delivery(id)
+if redis.call('EXISTS', delivery) == 0 then return 0 end
+redis.call('HINCRBY', delivery, 'attempts', 1)
+redis.call('HSET', delivery, 'state', 'failed', 'error', ARGV[3])
+redis.call('ZREM', K.due, id)
+redis.call('ZREM', K.leased, id)
+redis.call('ZADD', K.failed, id, id)
+return 1
+`)
+
+// Fail implements store.Queue.
+func (s *Store) Fail(ctx context.Context, id int64, reason string) error {
+	return s.run(ctx, fail, id, reason).Err()
+}
+
+// QueueDepth implements store.Queue: the deliveries queued or leased, read together.
+func (s *Store) QueueDepth(ctx context.Context) (int, error) {
+	var due, leased *goredis.IntCmd
+	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		due = p.ZCard(ctx, s.k.queue("due"))
+		leased = p.ZCard(ctx, s.k.queue("leased"))
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return int(due.Val() + leased.Val()), nil
+}

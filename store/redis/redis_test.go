@@ -1,0 +1,337 @@
+package redis
+
+// The tests run against a redis-server that TestMain starts on a free loopback port, in a temporary
+// folder, keeping nothing on disk; each test empties its database first (FLUSHDB). Without
+// redis-server on PATH they skip, except under CI, where they fail: .ci/run installs it.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"baton/store"
+	"baton/store/storetest"
+)
+
+var (
+	testURL  string // the test redis-server's database, once it answers
+	startErr error  // why it did not start, when it is installed
+)
+
+func TestMain(m *testing.M) {
+	stop, err := startRedis()
+	if err == nil {
+		testURL = "redis://" + stop.addr + "/0"
+	} else if !errors.Is(err, exec.ErrNotFound) {
+		startErr = err
+	}
+	code := m.Run()
+	if stop != nil {
+		stop.kill()
+	}
+	os.Exit(code)
+}
+
+// server is the redis-server the tests started.
+type server struct {
+	addr string
+	cmd  *exec.Cmd
+	dir  string
+}
+
+func (s *server) kill() {
+	s.cmd.Process.Kill()
+	s.cmd.Wait()
+	os.RemoveAll(s.dir)
+}
+
+// startRedis starts redis-server on a free loopback port, with no persistence, and waits until it
+// answers PING.
+func startRedis() (*server, error) {
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "baton-redis-test-")
+	if err != nil {
+		return nil, err
+	}
+	log, err := os.Create(filepath.Join(dir, "redis.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	cmd := exec.Command(path, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("start %s: %w", path, err)
+	}
+	s := &server{addr: net.JoinHostPort("127.0.0.1", port), cmd: cmd, dir: dir}
+	if err := waitForPing(s.addr); err != nil {
+		out, _ := os.ReadFile(log.Name())
+		s.kill()
+		return nil, fmt.Errorf("redis-server on %s: %w\n%s", s.addr, err, out)
+	}
+	return s, nil
+}
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
+}
+
+func waitForPing(addr string) error {
+	c := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
+	defer c.Close()
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if err = c.Ping(context.Background()).Err(); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// needRedis returns the test server's URL, or ends the test: skipped without redis-server, failed
+// under CI or when it did not start.
+func needRedis(t testing.TB) string {
+	t.Helper()
+	switch {
+	case startErr != nil:
+		t.Fatalf("redis-server is installed but did not start: %v", startErr)
+	case testURL == "" && os.Getenv("CI") != "":
+		t.Fatal("redis-server not installed: CI must install it (.ci/run does), or the Redis store's conformance suite does not run")
+	case testURL == "":
+		t.Skip("redis-server not installed: the Redis store's conformance suite did not run")
+	}
+	return testURL
+}
+
+// openTest opens a store on the test server, closed when the test ends. With fresh set it first empties
+// the database; a second "replica" opens without.
+func openTest(t testing.TB, url string, fresh bool) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), url)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", url, err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	if fresh {
+		if err := s.c.FlushDB(context.Background()).Err(); err != nil {
+			t.Fatalf("FLUSHDB: %v", err)
+		}
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	url := needRedis(t)
+	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t, url, true) })
+}
+
+// TestReplicasShareState checks that two stores on one Redis, as two replicas have, see each other's
+// writes at once, and that the checks a write makes hold across them.
+func TestReplicasShareState(t *testing.T) {
+	url := needRedis(t)
+	a, b := openTest(t, url, true), openTest(t, url, false)
+	ctx := t.Context()
+	now := time.Now()
+
+	key, err := a.InitSetting(ctx, "instance-key", []byte("key-of-a"))
+	mustEqual(t, "InitSetting on a", string(key), "key-of-a", err)
+	key, err = b.InitSetting(ctx, "instance-key", []byte("key-of-b"))
+	mustEqual(t, "InitSetting on b", string(key), "key-of-a", err)
+
+	if err := a.CreateActor(ctx, store.Actor{Name: "xz", Kind: store.KindProject, Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.CreateActor(ctx, store.Actor{Name: "xz", Kind: store.KindProject, Created: now}); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("CreateActor on b of an actor a created: %v, want ErrExists", err)
+	}
+	pem, err := b.InitActorKey(ctx, "xz", "pem-of-b")
+	mustEqual(t, "InitActorKey on b", pem, "pem-of-b", err)
+	pem, err = a.InitActorKey(ctx, "xz", "pem-of-a")
+	mustEqual(t, "InitActorKey on a", pem, "pem-of-b", err)
+
+	f := store.Follower{Local: "xz", Actor: "https://social.example/u", Inbox: "https://social.example/u/inbox", Created: now}
+	if err := b.AddFollower(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	n, err := a.CountFollowers(ctx, "xz")
+	mustEqual(t, "CountFollowers on a after a follow on b", n, 1, err)
+
+	ida, err := a.NextNoticeID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idb, err := b.NextNoticeID(ctx)
+	if err != nil || idb <= ida {
+		t.Fatalf("NextNoticeID on b = %d, %v after %d on a: want a greater id", idb, err, ida)
+	}
+	act := store.Activity{ID: "https://baton.example/xz/notices/1/activity", Signer: "xz", Body: []byte(`{}`)}
+	queued, err := a.PublishNotice(ctx, store.Notice{ID: ida, Actor: "xz", Public: true, Document: []byte(`{}`), Published: now}, act)
+	mustEqual(t, "PublishNotice on a", queued, 1, err)
+	ds, err := b.Claim(ctx, time.Now(), 10, time.Minute)
+	if err != nil || len(ds) != 1 || ds[0].Inbox != f.Inbox || ds[0].Activity.ID != act.ID {
+		t.Fatalf("Claim on b after PublishNotice on a = %+v, %v", ds, err)
+	}
+	if err := a.Complete(ctx, ds[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	depth, err := b.QueueDepth(ctx)
+	mustEqual(t, "QueueDepth on b after Complete on a", depth, 0, err)
+}
+
+func mustEqual[T comparable](t *testing.T, what string, got, want T, err error) {
+	t.Helper()
+	if err != nil || got != want {
+		t.Fatalf("%s = %v, %v; want %v", what, got, err, want)
+	}
+}
+
+// TestConcurrentClaimAcrossReplicas has 8 workers on two replicas claim 1,000 deliveries at once:
+// each delivery is handed out exactly once.
+func TestConcurrentClaimAcrossReplicas(t *testing.T) {
+	url := needRedis(t)
+	replicas := []*Store{openTest(t, url, true), openTest(t, url, false)}
+	ctx := t.Context()
+	const activities, inboxes, workers = 10, 100, 8
+	for a := range activities {
+		to := make([]string, inboxes)
+		for i := range to {
+			to[i] = fmt.Sprintf("https://host%03d.example/inbox", i)
+		}
+		act := store.Activity{ID: fmt.Sprintf("https://baton.example/activities/%d", a), Body: []byte(`{}`)}
+		if err := replicas[a%2].Enqueue(ctx, act, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now()
+	claimed := make([][]store.Delivery, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for {
+				ds, err := replicas[w%2].Claim(ctx, now, 7, time.Hour)
+				if err != nil {
+					t.Errorf("worker %d: Claim: %v", w, err)
+					return
+				}
+				if len(ds) == 0 {
+					return
+				}
+				claimed[w] = append(claimed[w], ds...)
+			}
+		})
+	}
+	wg.Wait()
+
+	byID := map[int64]int{}
+	pairs := map[string]int{}
+	for _, ds := range claimed {
+		for _, d := range ds {
+			byID[d.ID]++
+			pairs[d.Activity.ID+" "+d.Inbox]++
+		}
+	}
+	for id, n := range byID {
+		if n != 1 {
+			t.Errorf("delivery %d handed out %d times", id, n)
+		}
+	}
+	if len(byID) != activities*inboxes || len(pairs) != activities*inboxes {
+		t.Fatalf("%d deliveries (%d activity-inbox pairs) handed out, want %d", len(byID), len(pairs), activities*inboxes)
+	}
+	depth, err := replicas[0].QueueDepth(ctx)
+	mustEqual(t, "QueueDepth", depth, activities*inboxes, err)
+}
+
+// TestPrefixesKeepApart checks that stores with other key prefixes share a Redis without seeing each
+// other.
+func TestPrefixesKeepApart(t *testing.T) {
+	url := needRedis(t)
+	a := openTest(t, url, true)
+	b := openTest(t, url+"?prefix=other-baton:", false)
+	ctx := t.Context()
+	if err := a.CreateActor(ctx, store.Actor{Name: "xz", Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Actor(ctx, "xz"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Actor under another prefix: %v, want ErrNotFound", err)
+	}
+	if err := b.CreateActor(ctx, store.Actor{Name: "xz", Created: time.Now()}); err != nil {
+		t.Fatalf("CreateActor under another prefix: %v", err)
+	}
+	keys, err := a.c.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, DefaultPrefix) && !strings.HasPrefix(k, "other-baton:") {
+			t.Errorf("key %q has neither prefix", k)
+		}
+	}
+}
+
+func TestOpenRefusesBadURLs(t *testing.T) {
+	for _, url := range []string{"http://localhost:6379/0", "redis://localhost:6379/zero", "redis://localhost:6379/0?unknown=1", "::"} {
+		if s, err := Open(t.Context(), url); err == nil {
+			s.Close()
+			t.Errorf("Open(%q) succeeded", url)
+		}
+	}
+}
+
+// TestLuaKeysMatchGo checks that the scripts name the keys as the Go code does, escaping included.
+func TestLuaKeysMatchGo(t *testing.T) {
+	url := needRedis(t)
+	s := openTest(t, url, true)
+	const person, fpr, actor = "odd:na%me", "SHA256:ab:c", "https://social.example:8443/users/a"
+	names := newScript(luaKeys, `return {K.actor(ARGV[2]), K.personKey(ARGV[2], ARGV[3]), K.personKeys(ARGV[2]),
+		K.roles(ARGV[2]), K.roleSince(ARGV[2]), K.follower(ARGV[2], ARGV[4]), K.followers(ARGV[2]),
+		K.inboxes(ARGV[2]), K.followsBy(ARGV[4]), K.notice(ARGV[5]), K.notices(ARGV[2]), K.publicNotices(ARGV[2]),
+		K.statements, K.count('follows'), K.seq('notices'), K.activity(ARGV[5]), K.delivery(ARGV[5]),
+		K.due, K.leased, K.failed, K.seen, K.upstream(ARGV[4]), K.upstreams, K.watch(ARGV[2]), K.watches,
+		K.watchesOf(ARGV[4]), K.mirrored(ARGV[4]), K.mirroredOf(ARGV[4]), K.actors}`)
+	got, err := s.run(t.Context(), names, person, fpr, actor, "42").StringSlice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := s.k
+	want := []string{k.actor(person), k.personKey(person, fpr), k.personKeys(person),
+		k.roles(person), k.roleSince(person), k.follower(person, actor), k.followers(person),
+		k.inboxes(person), k.followsBy(actor), k.notice(42), k.notices(person), k.publicNotices(person),
+		k.statements(), k.count("follows"), k.seq("notices"), k.activity("42"), k.delivery("42"),
+		k.queue("due"), k.queue("leased"), k.queue("failed"), k.seen(), k.upstream(actor), k.upstreams(), k.watch(person), k.watches(),
+		k.watchesOf(actor), k.mirrored(actor), k.mirroredOf(actor), k.actors()}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("Lua keys\n%q\nGo keys\n%q", got, want)
+	}
+	if k.follower("a:b", "c") == k.follower("a", "b:c") {
+		t.Fatalf("two follows share the key %q", k.follower("a", "b:c"))
+	}
+}
