@@ -3,10 +3,8 @@ package redis
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -14,78 +12,12 @@ import (
 	"baton/store"
 )
 
-// The JSON kept for genesis, stewards and proofs has its own names (the reference backend's), so
-// renaming a Go field never makes stored values unreadable. Times are RFC 3339 with nanoseconds.
-type genesisJSON struct {
-	Project     string              `json:"project"`
-	Maintainers []string            `json:"maintainers"`
-	Keys        []notice.SigningKey `json:"keys"`
-	Since       time.Time           `json:"since"`
-}
-
-type stewardJSON struct {
-	ID    string    `json:"id"`
-	Since time.Time `json:"since"`
-}
-
-type proofJSON struct {
-	Person  string    `json:"person"`
-	Key     string    `json:"key"`
-	Created time.Time `json:"created"`
-}
-
 func encodeUpstreamJSON(u store.Upstream) (genesis, stewards []byte, err error) {
-	g := u.Genesis
-	genesis, err = json.Marshal(genesisJSON{Project: g.Project, Maintainers: g.Maintainers, Keys: g.Keys, Since: g.Since})
-	if err != nil {
+	if genesis, err = store.EncodeGenesis(u.Genesis); err != nil {
 		return nil, nil, err
 	}
-	ss := make([]stewardJSON, len(u.Stewards))
-	for i, s := range u.Stewards {
-		ss[i] = stewardJSON(s)
-	}
-	stewards, err = json.Marshal(ss)
+	stewards, err = store.EncodeStewards(u.Stewards)
 	return genesis, stewards, err
-}
-
-func decodeGenesis(b string) (notice.Genesis, error) {
-	var g genesisJSON
-	if err := json.Unmarshal([]byte(b), &g); err != nil {
-		return notice.Genesis{}, fmt.Errorf("stored genesis: %w", err)
-	}
-	return notice.Genesis{Project: g.Project, Maintainers: g.Maintainers, Keys: g.Keys, Since: g.Since}, nil
-}
-
-func decodeStewards(b string) ([]store.Steward, error) {
-	var in []stewardJSON
-	if err := json.Unmarshal([]byte(b), &in); err != nil {
-		return nil, fmt.Errorf("stored stewards: %w", err)
-	}
-	var out []store.Steward
-	for _, s := range in {
-		out = append(out, store.Steward(s))
-	}
-	return out, nil
-}
-
-func encodeProofs(ps []notice.Proof) ([]byte, error) {
-	out := make([]proofJSON, len(ps))
-	for i, p := range ps {
-		out[i] = proofJSON(p)
-	}
-	return json.Marshal(out)
-}
-
-func decodeProofs(b string) ([]notice.Proof, error) {
-	var in []proofJSON
-	if err := json.Unmarshal([]byte(b), &in); err != nil {
-		return nil, fmt.Errorf("stored proofs: %w", err)
-	}
-	var out []notice.Proof
-	for _, p := range in {
-		out = append(out, notice.Proof(p))
-	}
-	return out, nil
 }
 
 // PutUpstream implements store.Watches: one transaction writes every field (replacing the older copy
@@ -114,10 +46,10 @@ func readUpstream(actor string, m map[string]string) (store.Upstream, error) {
 		return store.Upstream{}, r.err
 	}
 	var err error
-	if u.Genesis, err = decodeGenesis(r.str("genesis")); err != nil {
+	if u.Genesis, err = store.DecodeGenesis([]byte(r.str("genesis"))); err != nil {
 		return store.Upstream{}, fmt.Errorf("upstream %s: %w", actor, err)
 	}
-	if u.Stewards, err = decodeStewards(r.str("stewards")); err != nil {
+	if u.Stewards, err = store.DecodeStewards([]byte(r.str("stewards"))); err != nil {
 		return store.Upstream{}, fmt.Errorf("upstream %s: %w", actor, err)
 	}
 	return u, nil
@@ -278,7 +210,7 @@ return {1, queued}
 
 // MirrorNotice implements store.Mirror.
 func (s *Store) MirrorNotice(ctx context.Context, n store.MirroredNotice, announcements []store.Announcement) (bool, int, error) {
-	proofs, err := encodeProofs(n.Proofs)
+	proofs, err := store.EncodeProofs(n.Proofs)
 	if err != nil {
 		return false, 0, err
 	}
@@ -307,7 +239,7 @@ return 1
 
 // UpdateMirrored implements store.Mirror.
 func (s *Store) UpdateMirrored(ctx context.Context, id string, document []byte, proofs []notice.Proof) error {
-	encoded, err := encodeProofs(proofs)
+	encoded, err := store.EncodeProofs(proofs)
 	if err != nil {
 		return err
 	}
@@ -333,7 +265,7 @@ func readMirrored(id string, m map[string]string) (mirrored, error) {
 		return mirrored{}, r.err
 	}
 	var err error
-	if n.Proofs, err = decodeProofs(r.str("proofs")); err != nil {
+	if n.Proofs, err = store.DecodeProofs([]byte(r.str("proofs"))); err != nil {
 		return mirrored{}, fmt.Errorf("mirrored notice %s: %w", id, err)
 	}
 	return mirrored{n, seq}, nil

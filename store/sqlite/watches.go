@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -50,78 +49,6 @@ CREATE TABLE mirrored (
 CREATE INDEX mirrored_upstream ON mirrored(upstream, published, seq);
 `
 
-// The JSON kept in the genesis, stewards and proofs columns has its own names, so renaming a Go field
-// never makes stored rows unreadable. Times are RFC 3339 with nanoseconds.
-type genesisJSON struct {
-	Project     string              `json:"project"`
-	Maintainers []string            `json:"maintainers"`
-	Keys        []notice.SigningKey `json:"keys"`
-	Since       time.Time           `json:"since"`
-}
-
-type stewardJSON struct {
-	ID    string    `json:"id"`
-	Since time.Time `json:"since"`
-}
-
-type proofJSON struct {
-	Person  string    `json:"person"`
-	Key     string    `json:"key"`
-	Created time.Time `json:"created"`
-}
-
-func encodeGenesis(g notice.Genesis) ([]byte, error) {
-	return json.Marshal(genesisJSON{Project: g.Project, Maintainers: g.Maintainers, Keys: g.Keys, Since: g.Since})
-}
-
-func decodeGenesis(b []byte) (notice.Genesis, error) {
-	var g genesisJSON
-	if err := json.Unmarshal(b, &g); err != nil {
-		return notice.Genesis{}, fmt.Errorf("stored genesis: %w", err)
-	}
-	return notice.Genesis{Project: g.Project, Maintainers: g.Maintainers, Keys: g.Keys, Since: g.Since}, nil
-}
-
-func encodeStewards(ss []store.Steward) ([]byte, error) {
-	out := make([]stewardJSON, len(ss))
-	for i, s := range ss {
-		out[i] = stewardJSON(s)
-	}
-	return json.Marshal(out)
-}
-
-func decodeStewards(b []byte) ([]store.Steward, error) {
-	var in []stewardJSON
-	if err := json.Unmarshal(b, &in); err != nil {
-		return nil, fmt.Errorf("stored stewards: %w", err)
-	}
-	var out []store.Steward
-	for _, s := range in {
-		out = append(out, store.Steward(s))
-	}
-	return out, nil
-}
-
-func encodeProofs(ps []notice.Proof) ([]byte, error) {
-	out := make([]proofJSON, len(ps))
-	for i, p := range ps {
-		out[i] = proofJSON(p)
-	}
-	return json.Marshal(out)
-}
-
-func decodeProofs(b []byte) ([]notice.Proof, error) {
-	var in []proofJSON
-	if err := json.Unmarshal(b, &in); err != nil {
-		return nil, fmt.Errorf("stored proofs: %w", err)
-	}
-	var out []notice.Proof
-	for _, p := range in {
-		out = append(out, notice.Proof(p))
-	}
-	return out, nil
-}
-
 // fromUnixOrZero reads back what unixOrZero stored.
 func fromUnixOrZero(n int64) time.Time {
 	if n == 0 {
@@ -133,11 +60,11 @@ func fromUnixOrZero(n int64) time.Time {
 // PutUpstream implements store.Watches. It updates the row in place rather than replacing it, so the
 // watches that refer to the upstream stay.
 func (s *Store) PutUpstream(ctx context.Context, u store.Upstream) error {
-	genesis, err := encodeGenesis(u.Genesis)
+	genesis, err := store.EncodeGenesis(u.Genesis)
 	if err != nil {
 		return err
 	}
-	stewards, err := encodeStewards(u.Stewards)
+	stewards, err := store.EncodeStewards(u.Stewards)
 	if err != nil {
 		return err
 	}
@@ -162,10 +89,10 @@ func scanUpstream(row scanner) (store.Upstream, error) {
 		return store.Upstream{}, err
 	}
 	u.Synced, u.Created = fromUnixOrZero(synced), fromUnixOrZero(created)
-	if u.Genesis, err = decodeGenesis(genesis); err != nil {
+	if u.Genesis, err = store.DecodeGenesis(genesis); err != nil {
 		return store.Upstream{}, fmt.Errorf("upstream %s: %w", u.Actor, err)
 	}
-	if u.Stewards, err = decodeStewards(stewards); err != nil {
+	if u.Stewards, err = store.DecodeStewards(stewards); err != nil {
 		return store.Upstream{}, fmt.Errorf("upstream %s: %w", u.Actor, err)
 	}
 	return u, nil
@@ -283,7 +210,7 @@ func (s *Store) RemoveWatch(ctx context.Context, pkg string) error {
 // MirrorNotice implements store.Mirror. The announcements are queued the way PublishNotice queues a
 // notice's activity (queueForFollowers), in the transaction that stores the notice.
 func (s *Store) MirrorNotice(ctx context.Context, n store.MirroredNotice, announcements []store.Announcement) (bool, int, error) {
-	proofs, err := encodeProofs(n.Proofs)
+	proofs, err := store.EncodeProofs(n.Proofs)
 	if err != nil {
 		return false, 0, err
 	}
@@ -321,7 +248,7 @@ func (s *Store) MirrorNotice(ctx context.Context, n store.MirroredNotice, announ
 
 // UpdateMirrored implements store.Mirror.
 func (s *Store) UpdateMirrored(ctx context.Context, id string, document []byte, proofs []notice.Proof) error {
-	encoded, err := encodeProofs(proofs)
+	encoded, err := store.EncodeProofs(proofs)
 	if err != nil {
 		return err
 	}
@@ -352,7 +279,7 @@ func scanMirrored(row scanner) (store.MirroredNotice, error) {
 	}
 	n.Published, n.Received = fromUnixOrZero(published), fromUnixOrZero(received)
 	var err error
-	if n.Proofs, err = decodeProofs(proofs); err != nil {
+	if n.Proofs, err = store.DecodeProofs(proofs); err != nil {
 		return store.MirroredNotice{}, fmt.Errorf("mirrored notice %s: %w", n.ID, err)
 	}
 	return n, nil
