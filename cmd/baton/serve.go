@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"baton/notice"
 	"baton/outbox"
 	"baton/store"
+	"baton/store/redis"
 	"baton/store/sqlite"
 	"baton/upstream"
 	"baton/web"
@@ -36,6 +38,7 @@ type serveConfig struct {
 	listen       string
 	baseURL      string
 	data         string
+	redis        string
 	allowPrivate bool
 	adminToken   string
 	logLevel     string
@@ -50,7 +53,8 @@ func serve(args []string, stderr io.Writer) error {
 	var c serveConfig
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "address to listen on (env BATON_LISTEN)")
 	fs.StringVar(&c.baseURL, "base-url", "", "the public URL, e.g. https://notices.example.org (env BATON_BASE_URL; default http://LISTEN)")
-	fs.StringVar(&c.data, "data", "data", "folder for the database and keys (env BATON_DATA)")
+	fs.StringVar(&c.data, "data", "data", "folder for the SQLite database (env BATON_DATA)")
+	fs.StringVar(&c.redis, "redis", "", "keep all state in this Redis, shared by every replica, instead of SQLite: redis://[USER:PASSWORD@]HOST:6379/DB[?prefix=baton:] (env BATON_REDIS)")
 	fs.BoolVar(&c.allowPrivate, "allow-private-addresses", false, "allow fetching from and delivering to loopback and private addresses (env BATON_ALLOW_PRIVATE_ADDRESSES)")
 	fs.StringVar(&c.adminToken, "admin-token", "", "the admin token; prefer env BATON_ADMIN_TOKEN (without one, the first start makes one and prints it once)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error (env BATON_LOG_LEVEL)")
@@ -87,15 +91,13 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(c.data, 0o700); err != nil {
-		return fmt.Errorf("data folder: %w", err)
-	}
-	st, err := sqlite.Open(c.data)
+	ctx := context.Background()
+	st, err := openStore(ctx, c.data, c.redis)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ctx := context.Background()
+	logStore(log, c)
 	instanceKey, err := instanceKey(ctx, st)
 	if err != nil {
 		return err
@@ -130,6 +132,32 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	background := []func(context.Context){out.Run, in.ForgetOldActivities,
 		func(ctx context.Context) { watcher.CatchUpAll(ctx, c.catchUp) }}
 	return serveUntilSignal(listener, srv.Handler(), background, log, urls)
+}
+
+// openStore opens the Redis store when a URL is given, else the SQLite database in dataDir.
+func openStore(ctx context.Context, dataDir, redisURL string) (store.Store, error) {
+	if redisURL != "" {
+		openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		return redis.Open(openCtx, redisURL)
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	return sqlite.Open(dataDir)
+}
+
+// logStore says where the state is kept, without the Redis URL's password.
+func logStore(log *slog.Logger, c serveConfig) {
+	if c.redis == "" {
+		log.Info("store", "backend", "sqlite", "data", c.data)
+		return
+	}
+	where := "?"
+	if u, err := url.Parse(c.redis); err == nil {
+		where = u.Redacted()
+	}
+	log.Info("store", "backend", "redis", "url", where)
 }
 
 // serveUntilSignal serves and runs the background work (delivery first) until SIGINT or SIGTERM, then

@@ -8,123 +8,36 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
+	"baton/internal/redistest"
 	"baton/store"
 	"baton/store/storetest"
 )
 
 var (
-	testURL  string // the test redis-server's database, once it answers
-	startErr error  // why it did not start, when it is installed
+	testServer *redistest.Server // the redis-server TestMain started
+	startErr   error             // why it did not
 )
 
 func TestMain(m *testing.M) {
-	stop, err := startRedis()
-	if err == nil {
-		testURL = "redis://" + stop.addr + "/0"
-	} else if !errors.Is(err, exec.ErrNotFound) {
-		startErr = err
-	}
+	testServer, startErr = redistest.Start(false)
 	code := m.Run()
-	if stop != nil {
-		stop.kill()
+	if testServer != nil {
+		testServer.Stop()
 	}
 	os.Exit(code)
-}
-
-// server is the redis-server the tests started.
-type server struct {
-	addr string
-	cmd  *exec.Cmd
-	dir  string
-}
-
-func (s *server) kill() {
-	s.cmd.Process.Kill()
-	s.cmd.Wait()
-	os.RemoveAll(s.dir)
-}
-
-// startRedis starts redis-server on a free loopback port, with no persistence, and waits until it
-// answers PING.
-func startRedis() (*server, error) {
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		return nil, err
-	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	dir, err := os.MkdirTemp("", "baton-redis-test-")
-	if err != nil {
-		return nil, err
-	}
-	log, err := os.Create(filepath.Join(dir, "redis.log"))
-	if err != nil {
-		return nil, err
-	}
-	defer log.Close()
-	cmd := exec.Command(path, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("start %s: %w", path, err)
-	}
-	s := &server{addr: net.JoinHostPort("127.0.0.1", port), cmd: cmd, dir: dir}
-	if err := waitForPing(s.addr); err != nil {
-		out, _ := os.ReadFile(log.Name())
-		s.kill()
-		return nil, fmt.Errorf("redis-server on %s: %w\n%s", s.addr, err, out)
-	}
-	return s, nil
-}
-
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
-}
-
-func waitForPing(addr string) error {
-	c := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
-	defer c.Close()
-	var err error
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if err = c.Ping(context.Background()).Err(); err == nil {
-			return nil
-		}
-	}
-	return err
 }
 
 // needRedis returns the test server's URL, or ends the test: skipped without redis-server, failed
 // under CI or when it did not start.
 func needRedis(t testing.TB) string {
 	t.Helper()
-	switch {
-	case startErr != nil:
-		t.Fatalf("redis-server is installed but did not start: %v", startErr)
-	case testURL == "" && os.Getenv("CI") != "":
-		t.Fatal("redis-server not installed: CI must install it (.ci/run does), or the Redis store's conformance suite does not run")
-	case testURL == "":
-		t.Skip("redis-server not installed: the Redis store's conformance suite did not run")
-	}
-	return testURL
+	return redistest.Require(t, testServer, startErr).URL(0)
 }
 
 // openTest opens a store on the test server, closed when the test ends. With fresh set it first empties
