@@ -362,3 +362,31 @@ type Mirror interface {
 	// received).
 	MirroredNotices(ctx context.Context, upstream string) ([]MirroredNotice, error)
 }
+
+// QueuedDelivery is a delivery as the queue holds it, for moving it to another backend as it was.
+type QueuedDelivery struct {
+	Delivery
+	Due    time.Time // when it is due; zero when due at once (never tried, or its lease ran out)
+	Failed bool      // given up, kept for operators
+	Error  string    // why the last attempt failed
+}
+
+// Transfer is what `baton migrate` needs of a backend beyond the interfaces above: reading what no
+// request lists (settings, the queue, the seen activity ids) and writing notices and deliveries back
+// as they were, with their ids, times and attempts, rather than as new.
+type Transfer interface {
+	// SettingKeys returns the key of every setting, sorted.
+	SettingKeys(ctx context.Context) ([]string, error)
+	// EachDelivery calls fn with every delivery not delivered (queued, leased or given up), in the
+	// order of their ids. A leased one comes as due at once: nothing may be delivering while a store
+	// is read for a move.
+	EachDelivery(ctx context.Context, fn func(QueuedDelivery) error) error
+	// EachSeen calls fn with every incoming activity id seen, and when.
+	EachSeen(ctx context.Context, fn func(activityID string, at time.Time) error) error
+	// RestoreNotice stores n with its id, queueing nothing; NextNoticeID hands out ids above it from
+	// then on. ErrExists if the id or the statement is taken.
+	RestoreNotice(ctx context.Context, n Notice) error
+	// RestoreDeliveries queues a to each delivery's inbox, atomically, with its due time, attempts,
+	// error and state (ids are new).
+	RestoreDeliveries(ctx context.Context, a Activity, ds []QueuedDelivery) error
+}

@@ -1,5 +1,6 @@
-// Command baton is Baton's one binary: `baton serve` runs an instance, and the other commands are the
-// clients admins and maintainers use against a running instance's API.
+// Command baton is Baton's one binary: `baton serve` runs an instance, `baton migrate` moves a stopped
+// one between stores, and the other commands are the clients admins and maintainers use against a
+// running instance's API.
 package main
 
 import (
@@ -48,6 +49,8 @@ Usage:
                                             how watched packages or projects stand; exit code
                                             2 scrutiny, 3 unendorsed change, 4 maintainer away,
                                             5 release-signing key not announced or not valid
+  baton migrate --from STORE --to STORE     move a stopped instance into an empty store; a store is
+                                            sqlite:DIR or redis://HOST:PORT/DB[?prefix=P]
   baton version                             print the version
 
 Client commands take --server URL and --token TOKEN (or BATON_SERVER, BATON_TOKEN).
@@ -76,6 +79,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = stewardCommand(rest, stdout, stderr)
 	case "check":
 		return checkCommand(rest, stdout, stderr)
+	case "migrate":
+		err = migrate(rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "baton", version)
 	case "help", "-h", "--help":

@@ -16,24 +16,53 @@ func (s *Store) NextNoticeID(ctx context.Context) (int64, error) {
 	return s.c.Incr(ctx, s.k.seq("notices")).Result()
 }
 
-// publishNotice stores a notice, lists it under its actor (and among the public ones when it is
-// public), indexes its statement and, when it is public, queues the activity to each distinct delivery
-// inbox of the actor's followers: all of it or, when the id or the statement is taken (-1) or there is
-// no such actor (-2), none of it. It answers with the deliveries queued.
-var publishNotice = newScript(luaKeys, luaQueue, `
-local id, actor, statement, public = ARGV[2], ARGV[3], ARGV[4], ARGV[6] == '1'
-if redis.call('EXISTS', K.notice(id)) == 1 then return -1 end
-if statement ~= '' and redis.call('HEXISTS', K.statements, statement) == 1 then return -1 end
-if redis.call('EXISTS', K.actor(actor)) == 0 then return -2 end
-redis.call('HSET', K.notice(id), 'actor', actor, 'statement_id', statement, 'kind', ARGV[5], 'public', ARGV[6],
-  'document', ARGV[7], 'published', ARGV[8])
-redis.call('ZADD', K.notices(actor), id, id)
-redis.call('INCR', K.count('notices'))
-if statement ~= '' then redis.call('HSET', K.statements, statement, id) end
-if not public then return 0 end -- stewards only: never to followers
-redis.call('ZADD', K.publicNotices(actor), id, id)
-redis.call('INCR', K.count('public-notices'))
-return queueFollowers(actor, activityAt(9))
+// luaNotice stores a notice from ARGV[2] to ARGV[8] (id, actor, statement, kind, public, document,
+// published): lists it under its actor (and among the public ones when it is public) and indexes its
+// statement. It answers 0, or, changing nothing, -1 when the id or the statement is taken and -2 when
+// there is no such actor.
+const luaNotice = `
+local function storeNotice()
+  local id, actor, statement, public = ARGV[2], ARGV[3], ARGV[4], ARGV[6] == '1'
+  if redis.call('EXISTS', K.notice(id)) == 1 then return -1 end
+  if statement ~= '' and redis.call('HEXISTS', K.statements, statement) == 1 then return -1 end
+  if redis.call('EXISTS', K.actor(actor)) == 0 then return -2 end
+  redis.call('HSET', K.notice(id), 'actor', actor, 'statement_id', statement, 'kind', ARGV[5], 'public', ARGV[6],
+    'document', ARGV[7], 'published', ARGV[8])
+  redis.call('ZADD', K.notices(actor), id, id)
+  redis.call('INCR', K.count('notices'))
+  if statement ~= '' then redis.call('HSET', K.statements, statement, id) end
+  if public then
+    redis.call('ZADD', K.publicNotices(actor), id, id)
+    redis.call('INCR', K.count('public-notices'))
+  end
+  return 0
+end
+`
+
+// noticeArgs are a notice's script arguments, read by storeNotice.
+func noticeArgs(n store.Notice) []any {
+	return []any{n.ID, n.Actor, n.StatementID, n.Kind, flag(n.Public), n.Document, encTime(n.Published)}
+}
+
+// noticeError turns storeNotice's answer into the error the store promises.
+func noticeError(n store.Notice, code int) error {
+	switch code {
+	case -1:
+		return fmt.Errorf("notice %d or statement %q: %w", n.ID, n.StatementID, store.ErrExists)
+	case -2:
+		return fmt.Errorf("notice %d: actor %q: %w", n.ID, n.Actor, store.ErrNotFound)
+	}
+	return nil
+}
+
+// publishNotice stores a notice and, when it is public, queues the activity (from ARGV[9]) to each
+// distinct delivery inbox of the actor's followers: all of it or none of it. It answers with the
+// deliveries queued, or storeNotice's refusal.
+var publishNotice = newScript(luaKeys, luaQueue, luaNotice, `
+local stored = storeNotice()
+if stored ~= 0 then return stored end
+if ARGV[6] ~= '1' then return 0 end -- stewards only: never to followers
+return queueFollowers(ARGV[3], activityAt(9))
 `)
 
 func flag(b bool) string {
@@ -45,16 +74,12 @@ func flag(b bool) string {
 
 // PublishNotice implements store.Notices. The actor must exist, as in the reference backend.
 func (s *Store) PublishNotice(ctx context.Context, n store.Notice, a store.Activity) (int, error) {
-	args := append([]any{n.ID, n.Actor, n.StatementID, n.Kind, flag(n.Public), n.Document, encTime(n.Published)},
-		activityArgs(a)...)
-	queued, err := s.run(ctx, publishNotice, args...).Int()
-	switch {
-	case err != nil:
+	queued, err := s.run(ctx, publishNotice, append(noticeArgs(n), activityArgs(a)...)...).Int()
+	if err != nil {
 		return 0, err
-	case queued == -1:
-		return 0, fmt.Errorf("notice %d or statement %q: %w", n.ID, n.StatementID, store.ErrExists)
-	case queued == -2:
-		return 0, fmt.Errorf("notice %d: actor %q: %w", n.ID, n.Actor, store.ErrNotFound)
+	}
+	if err := noticeError(n, queued); err != nil {
+		return 0, err
 	}
 	return queued, nil
 }

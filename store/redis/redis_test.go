@@ -16,6 +16,7 @@ import (
 
 	"baton/internal/redistest"
 	"baton/store"
+	"baton/store/sqlite"
 	"baton/store/storetest"
 )
 
@@ -64,6 +65,22 @@ func openTest(t testing.TB, url string, fresh bool) *Store {
 func TestConformance(t *testing.T) {
 	url := needRedis(t)
 	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t, url, true) })
+}
+
+// TestMove moves an instance from SQLite into Redis and back.
+func TestMove(t *testing.T) {
+	url := needRedis(t)
+	openRedis := func(t *testing.T) store.Movable { return openTest(t, url, true) }
+	openSQLite := func(t *testing.T) store.Movable {
+		s, err := sqlite.Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	t.Run("FromSQLite", func(t *testing.T) { storetest.RunMove(t, openSQLite, openRedis) })
+	t.Run("ToSQLite", func(t *testing.T) { storetest.RunMove(t, openRedis, openSQLite) })
 }
 
 // TestReplicasShareState checks that two stores on one Redis, as two replicas have, see each other's

@@ -32,6 +32,17 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestMove moves an instance from one SQLite database into another.
+func TestMove(t *testing.T) {
+	storetest.RunMove(t, openMovable, openMovable)
+}
+
+func openMovable(t *testing.T) store.Movable {
+	s := open(t, t.TempDir())
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // TestReopen checks that nothing accepted is lost when the process stops: everything written before
 // Close is there after Open of the same folder, a lease included.
 func TestReopen(t *testing.T) {
