@@ -63,9 +63,12 @@ func NewClient(opts ClientOptions) *Client {
 		DialContext:           dialer.DialContext,
 		TLSHandshakeTimeout:   ConnectTimeout,
 		ResponseHeaderTimeout: ResponseTimeout,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
-		ForceAttemptHTTP2:     true,
+		// As many as the outbox's default workers: a burst of deliveries to one host (personal inboxes
+		// queued together) then reuses its connections instead of opening and closing them.
+		MaxIdleConnsPerHost: 16,
+		MaxIdleConns:        1024, // in all: the file descriptors kept open stay bounded however many hosts
+		IdleConnTimeout:     90 * time.Second,
+		ForceAttemptHTTP2:   true,
 	}
 	now := opts.Now
 	if now == nil {

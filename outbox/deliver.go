@@ -17,22 +17,56 @@ import (
 // Run delivers the queue until ctx ends, then waits for deliveries in flight to finish. A dispatcher
 // claims only as many deliveries as there are idle workers, so nothing claimed sits waiting on a
 // shutdown: what is not finished is still leased in the store and taken again after a restart.
+// Workers hand what they delivered to one recorder, which removes it from the queue in batches.
 func (o *Outbox) Run(ctx context.Context) {
 	idle := make(chan struct{}, o.cfg.Workers)
 	jobs := make(chan store.Delivery, o.cfg.Workers)
-	var wg sync.WaitGroup
+	delivered := make(chan int64, o.cfg.Workers)
+	var recorder, workers sync.WaitGroup
+	recorder.Go(func() { o.recordDelivered(delivered) })
 	for range o.cfg.Workers {
 		idle <- struct{}{}
-		wg.Go(func() {
+		workers.Go(func() {
 			for d := range jobs {
-				o.deliver(d)
+				if o.deliver(d) {
+					delivered <- d.ID
+				}
 				idle <- struct{}{}
 			}
 		})
 	}
 	o.dispatch(ctx, idle, jobs)
 	close(jobs)
-	wg.Wait()
+	workers.Wait()
+	close(delivered)
+	recorder.Wait()
+}
+
+// maxCompleteBatch bounds how many deliveries one store.Complete removes.
+const maxCompleteBatch = 256
+
+// recordDelivered removes delivered deliveries from the queue: all that arrived while the previous
+// batch was being recorded, in one store call. On SQLite that is one commit, one fsync, for what a
+// whole set of workers delivered, rather than one each. A crash before the batch is recorded leaves
+// its deliveries leased, to be made again when the lease ends: at least once, as ever.
+func (o *Outbox) recordDelivered(delivered <-chan int64) {
+	for id := range delivered {
+		ids := append(make([]int64, 0, 16), id)
+		for open := true; open && len(ids) < maxCompleteBatch; {
+			select {
+			case id, ok := <-delivered:
+				if ok {
+					ids = append(ids, id)
+				}
+				open = ok
+			default:
+				open = false
+			}
+		}
+		if err := o.store.Complete(context.Background(), ids...); err != nil {
+			o.log.Error("record deliveries", "deliveries", len(ids), "err", err)
+		}
+	}
 }
 
 func (o *Outbox) dispatch(ctx context.Context, idle chan struct{}, jobs chan<- store.Delivery) {
@@ -83,20 +117,21 @@ func (o *Outbox) takeIdle(ctx context.Context, idle chan struct{}) int {
 	}
 }
 
-// deliver makes one attempt at one delivery and records the outcome in the store. It does not use the
-// Run context: a delivery in flight at shutdown finishes (bounded by the client's timeouts).
-func (o *Outbox) deliver(d store.Delivery) {
+// deliver makes one attempt at one delivery and reports whether it was delivered; a retry or a
+// failure it records in the store itself. It does not use the Run context: a delivery in flight at
+// shutdown finishes (bounded by the client's timeouts).
+func (o *Outbox) deliver(d store.Delivery) bool {
 	ctx := context.Background()
 	host := hostOf(d.Inbox)
 	if !o.hosts.allow(host) {
 		// The host's breaker is open: leave the delivery leased; it comes back when the lease ends,
 		// without counting as an attempt.
-		return
+		return false
 	}
 	signer, err := o.signer(ctx, d.Activity.Signer)
 	if err != nil {
 		o.giveUp(ctx, d, "signer: "+err.Error())
-		return
+		return false
 	}
 	start := time.Now()
 	err = o.client.Post(ctx, d.Inbox, d.Activity.Body, signer)
@@ -104,15 +139,14 @@ func (o *Outbox) deliver(d store.Delivery) {
 	o.hosts.record(host, err == nil || !retryable(err))
 	switch {
 	case err == nil:
-		if err := o.store.Complete(ctx, d.ID); err != nil {
-			o.log.Error("record delivery", "inbox", d.Inbox, "err", err)
-		}
 		o.metrics.deliveries.WithLabelValues("delivered").Inc()
+		return true
 	case !retryable(err) || d.Attempts+1 >= o.cfg.MaxAttempts:
 		o.giveUp(ctx, d, err.Error())
 	default:
 		o.retry(ctx, d, err)
 	}
+	return false
 }
 
 func (o *Outbox) giveUp(ctx context.Context, d store.Delivery, reason string) {

@@ -232,8 +232,9 @@ type Queue interface {
 	EnqueueFollowers(ctx context.Context, local string, a Activity) (int, error)
 	// Claim leases up to limit deliveries that are due at now and not leased, until now+lease.
 	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Delivery, error)
-	// Complete removes a delivered delivery.
-	Complete(ctx context.Context, id int64) error
+	// Complete removes delivered deliveries, all in one write: workers hand in what they delivered
+	// together. An unknown id is no error (a worker whose lease ran out may complete it late).
+	Complete(ctx context.Context, ids ...int64) error
 	// Retry releases a delivery to be tried again at next, counting the failed attempt.
 	Retry(ctx context.Context, id int64, next time.Time, reason string) error
 	// Fail gives a delivery up for good; it is kept, for operators, as failed.

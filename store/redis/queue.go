@@ -149,23 +149,34 @@ func readDelivery(r row) (store.Delivery, error) {
 	return store.Delivery{ID: id, Inbox: r.str(1), Activity: a, Attempts: attempts, Created: created}, nil
 }
 
-// complete deletes a delivery, wherever it is, and its activity when no other delivery needs it.
+// complete deletes each delivery named (ARGV[2] on), wherever it is, and its activity when no other
+// delivery needs it.
 var complete = newScript(luaKeys, `
-local id = ARGV[2]
-local activity = redis.call('HGET', K.delivery(id), 'activity')
-if not activity then return 0 end
-redis.call('DEL', K.delivery(id))
-redis.call('ZREM', K.due, id)
-redis.call('ZREM', K.leased, id)
-redis.call('ZREM', K.failed, id)
-if redis.call('HINCRBY', K.activity(activity), 'refs', -1) <= 0 then redis.call('DEL', K.activity(activity)) end
-return 1
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  local activity = redis.call('HGET', K.delivery(id), 'activity')
+  if activity then
+    redis.call('DEL', K.delivery(id))
+    redis.call('ZREM', K.due, id)
+    redis.call('ZREM', K.leased, id)
+    redis.call('ZREM', K.failed, id)
+    if redis.call('HINCRBY', K.activity(activity), 'refs', -1) <= 0 then redis.call('DEL', K.activity(activity)) end
+  end
+end
+return 0
 `)
 
-// Complete implements store.Queue. An unknown id is no error: the delivery may have been completed
-// by a worker whose lease had run out.
-func (s *Store) Complete(ctx context.Context, id int64) error {
-	return s.run(ctx, complete, id).Err()
+// Complete implements store.Queue, in one script. An unknown id is no error: the delivery may have
+// been completed by a worker whose lease had run out.
+func (s *Store) Complete(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return s.run(ctx, complete, args...).Err()
 }
 
 // retry counts a failed attempt and, unless the delivery was given up, releases its lease and makes it

@@ -58,9 +58,14 @@ func queueForFollowers(ctx context.Context, tx *sql.Tx, local string, a store.Ac
 	if err != nil {
 		return 0, err
 	}
+	// Each inbox once, in the order its first follower followed rather than by URL: followers come
+	// from everywhere, so consecutive deliveries go to different hosts, and none gets a burst of
+	// parallel requests (nor needs a dozen new connections) while the others wait.
 	res, err := tx.ExecContext(ctx, `INSERT INTO deliveries(activity, inbox, next_at, created)
-		SELECT DISTINCT ?, CASE WHEN shared_inbox != '' THEN shared_inbox ELSE inbox END, ?, ?
-		FROM followers WHERE local = ?`, seq, due, unix(time.Now()), local)
+		SELECT ?, inbox, ?, ? FROM (
+			SELECT CASE WHEN shared_inbox != '' THEN shared_inbox ELSE inbox END AS inbox, MIN(seq) AS first
+			FROM followers WHERE local = ? GROUP BY 1)
+		ORDER BY first`, seq, due, unix(time.Now()), local)
 	if err != nil {
 		return 0, err
 	}

@@ -84,21 +84,33 @@ func loadDeliveries(ctx context.Context, tx *sql.Tx, ids []any) ([]store.Deliver
 	return out, rows.Err()
 }
 
-// Complete implements store.Queue. The activity's body stays while other deliveries still need it; the
-// last one to finish takes it along.
-func (s *Store) Complete(ctx context.Context, id int64) error {
+// Complete implements store.Queue, in one transaction: one commit (one fsync) for every delivery a
+// batch of workers finished. An activity's body stays while other deliveries still need it; the last
+// one to finish takes it along.
+func (s *Store) Complete(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var activity int64
-		err := tx.QueryRowContext(ctx, `DELETE FROM deliveries WHERE id = ? RETURNING activity`, id).Scan(&activity)
-		if err == sql.ErrNoRows {
-			return nil
+		activities := map[int64]bool{}
+		for _, id := range ids {
+			var activity int64
+			err := tx.QueryRowContext(ctx, `DELETE FROM deliveries WHERE id = ? RETURNING activity`, id).Scan(&activity)
+			if err == sql.ErrNoRows {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			activities[activity] = true
 		}
-		if err != nil {
-			return err
+		for activity := range activities {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM activities WHERE seq = ?
+				AND NOT EXISTS (SELECT 1 FROM deliveries WHERE activity = ?)`, activity, activity); err != nil {
+				return err
+			}
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM activities WHERE seq = ?
-			AND NOT EXISTS (SELECT 1 FROM deliveries WHERE activity = ?)`, activity, activity)
-		return err
+		return nil
 	})
 }
 

@@ -168,8 +168,18 @@ func testQueue(t *testing.T, open func(t *testing.T) store.Store) {
 			if !sameActivity(d.Activity, activity("a")) {
 				t.Fatalf("delivery left after a sibling's Complete carries %+v", d.Activity)
 			}
-			noErr(t, "Complete", s.Complete(ctx(t), d.ID))
 		}
+		// Several at once, one of them twice, with one of another activity that stays.
+		enqueue(t, s, activity("b"), inboxes(2)...)
+		others := claimAll(t, s, t0.Add(time.Hour+time.Second), time.Minute, 2)
+		noErr(t, "Complete of several", s.Complete(ctx(t), rest[0].ID, others[0].ID, rest[1].ID, rest[0].ID))
+		noErr(t, "Complete of none", s.Complete(ctx(t)))
+		wantDepth(t, s, 1)
+		last := claimAll(t, s, t0.Add(3*time.Hour), time.Minute, 1)
+		if last[0].ID != others[1].ID || !sameActivity(last[0].Activity, activity("b")) {
+			t.Fatalf("left after completing several: %+v, want delivery %d of activity b", last[0], others[1].ID)
+		}
+		noErr(t, "Complete", s.Complete(ctx(t), last[0].ID))
 		wantDepth(t, s, 0)
 		wantNoClaim(t, s, "after completing all", t0.Add(24*time.Hour))
 	})
