@@ -1,6 +1,6 @@
-// Package redis is the store that several Baton replicas share: every value lives in one Redis
-// (standalone or behind Sentinel; 7.0 or later), under a key prefix ("baton:" unless the URL says
-// otherwise), so one Redis can serve other applications too.
+// Package redis is the store that several Baton replicas share: every value lives in one standalone
+// Redis (7.0 or later; with Sentinel, reach the primary through an address that follows it), under a
+// key prefix ("baton:" unless the URL says otherwise), so one Redis can serve other applications too.
 //
 // # Atomicity
 //
