@@ -49,7 +49,7 @@ type Options struct {
 	URLs                 federation.URLs
 	Outbox               *outbox.Outbox
 	Inbox                http.Handler
-	Gatherer             prometheus.Gatherer
+	Gatherer             prometheus.Gatherer // served at /metrics; nil when metrics have a listener of their own
 	Now                  func() time.Time
 	Log                  *slog.Logger
 	Version              string
@@ -126,7 +126,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /api/v1/watches/{name}", s.admin(s.deleteWatch))
 	mux.HandleFunc("GET /api/v1/packages/{name}/state", s.getPackageState)
 	mux.HandleFunc("POST /api/v1/stewards", s.admin(s.addSteward))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}))
+	if s.gatherer != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	return s.logRequests(mux)
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"baton/federation"
 	"baton/inbox"
@@ -36,6 +37,7 @@ import (
 // serveConfig is what `baton serve` is told.
 type serveConfig struct {
 	listen       string
+	metrics      string
 	baseURL      string
 	data         string
 	redis        string
@@ -52,6 +54,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var c serveConfig
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "address to listen on (env BATON_LISTEN)")
+	fs.StringVar(&c.metrics, "metrics-listen", "", "serve /metrics on this address only (e.g. 127.0.0.1:9100), not on --listen, so the public port does not show them (env BATON_METRICS_LISTEN)")
 	fs.StringVar(&c.baseURL, "base-url", "", "the public URL, e.g. https://notices.example.org (env BATON_BASE_URL; default http://LISTEN)")
 	fs.StringVar(&c.data, "data", "data", "folder for the SQLite database (env BATON_DATA)")
 	fs.StringVar(&c.redis, "redis", "", "keep all state in this Redis, shared by every replica, instead of SQLite: redis://[USER:PASSWORD@]HOST:6379/DB[?prefix=baton:] (env BATON_REDIS)")
@@ -122,7 +125,11 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := web.New(web.Options{Store: st, URLs: urls, Outbox: out, Inbox: in.Handler(), Gatherer: reg, Log: log,
+	var publicMetrics prometheus.Gatherer = reg
+	if c.metrics != "" {
+		publicMetrics = nil
+	}
+	srv := web.New(web.Options{Store: st, URLs: urls, Outbox: out, Inbox: in.Handler(), Gatherer: publicMetrics, Log: log,
 		Version: version, AdminTokenHash: tokenHash, InstancePublicKeyPEM: pub, Upstreams: watcher})
 
 	listener, err := net.Listen("tcp", c.listen)
@@ -131,6 +138,15 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	}
 	background := []func(context.Context){out.Run, in.ForgetOldActivities,
 		func(ctx context.Context) { watcher.CatchUpAll(ctx, c.catchUp) }}
+	if c.metrics != "" {
+		metricsListener, err := net.Listen("tcp", c.metrics)
+		if err != nil {
+			listener.Close()
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		log.Info("metrics", "listen", metricsListener.Addr().String())
+		background = append(background, func(ctx context.Context) { serveMetrics(ctx, metricsListener, reg, log) })
+	}
 	return serveUntilSignal(listener, srv.Handler(), background, log, urls)
 }
 
@@ -158,6 +174,22 @@ func logStore(log *slog.Logger, c serveConfig) {
 		where = u.Redacted()
 	}
 	log.Info("store", "backend", "redis", "url", where)
+}
+
+// serveMetrics serves /metrics (and /healthz, for probes on the same port) on a listener of its own
+// until ctx ends.
+func serveMetrics(ctx context.Context, l net.Listener, reg prometheus.Gatherer, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("metrics listener", "err", err)
+	}
 }
 
 // serveUntilSignal serves and runs the background work (delivery first) until SIGINT or SIGTERM, then
