@@ -160,17 +160,20 @@ func (w *Watcher) unknownNotes(ctx context.Context, up store.Upstream, items []j
 }
 
 // CatchUpAll catches up with every followed upstream, then again every interval until ctx ends: the
-// safety net for deliveries an upstream gave up on while this instance was down.
+// safety net for deliveries an upstream gave up on while this instance was down. After the first
+// round, an upstream read to the end less than half an interval ago is left alone: replicas sharing a
+// store then read each upstream's outbox about once an interval between them, not once each.
 func (w *Watcher) CatchUpAll(ctx context.Context, interval time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	for {
+	for first := true; ; first = false {
 		ups, err := w.store.ListUpstreams(ctx)
 		if err != nil && ctx.Err() == nil {
 			w.log.Error("list upstreams", "err", err)
 		}
 		for _, up := range ups {
-			if up.Follow == store.FollowNone || ctx.Err() != nil {
+			recent := !first && w.now().Sub(up.Synced) < interval/2
+			if up.Follow == store.FollowNone || ctx.Err() != nil || recent {
 				continue
 			}
 			if up.Follow == store.FollowPending {
