@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"baton/internal/testpeer"
 )
 
 // batonBin is the binary TestMain built.
@@ -380,4 +382,24 @@ func sameJSON(a, b []byte) bool {
 	xb, _ := json.Marshal(x)
 	yb, _ := json.Marshal(y)
 	return bytes.Equal(xb, yb)
+}
+
+// followProject has the peer's actor `who` look up @project@ the instance and follow it, and waits for
+// the Accept. It returns the project as the peer resolved it.
+func (in *instance) followProject(peer *testpeer.Peer, who, project string) *testpeer.RemoteActor {
+	in.t.Helper()
+	ctx := context.Background()
+	actor, err := peer.Lookup(ctx, "@"+project+"@"+in.addr)
+	if err != nil {
+		in.t.Fatalf("look up @%s@%s: %v", project, in.addr, err)
+	}
+	f, err := peer.Follow(ctx, who, actor)
+	if err != nil {
+		in.t.Fatalf("%s follows %s: %v", who, actor.ID, err)
+	}
+	if !testpeer.Wait(15*time.Second, func() bool { _, ok := peer.Accepted(f); return ok }) {
+		noFailures(in.t, peer)
+		in.t.Fatalf("no Accept of %s's follow from %s", who, in.base)
+	}
+	return actor
 }

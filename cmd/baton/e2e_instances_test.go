@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 // Two instances on loopback, each with its own keys, followed from one Mastodon account: each notice
 // arrives signed by its own instance's project actor, and one instance's keys never verify the other's.
 func TestE2ETwoInstances(t *testing.T) {
-	ctx := context.Background()
 	foundation, distro := startBaton(t), startBaton(t)
 	foundation.addProject("xz", "XZ Utils")
 	distro.addProject("xz", "XZ Utils")
@@ -19,19 +17,7 @@ func TestE2ETwoInstances(t *testing.T) {
 
 	var projects []*testpeer.RemoteActor
 	for _, in := range []*instance{foundation, distro} {
-		project, err := peer.Lookup(ctx, "@xz@"+in.addr)
-		if err != nil {
-			t.Fatalf("lookup on %s: %v", in.base, err)
-		}
-		f, err := peer.Follow(ctx, "alice", project)
-		if err != nil {
-			t.Fatalf("follow on %s: %v", in.base, err)
-		}
-		if !testpeer.Wait(15*time.Second, func() bool { _, ok := peer.Accepted(f); return ok }) {
-			noFailures(t, peer)
-			t.Fatalf("no Accept from %s", in.base)
-		}
-		projects = append(projects, project)
+		projects = append(projects, in.followProject(peer, "alice", "xz"))
 	}
 	if projects[0].KeyID == projects[1].KeyID || projects[0].PublicKey.Equal(projects[1].PublicKey) {
 		t.Fatalf("two instances share a project key: %s", projects[0].KeyID)

@@ -91,17 +91,7 @@ func TestE2EMaintainersSignAndStewardsEndorse(t *testing.T) {
 	in.mustCLI("steward", "add", "steward2", "--key", s2+".pub")
 
 	peer := testpeer.New(t, testpeer.Mastodon, "packager")
-	project, err := peer.Lookup(ctx, "@xz@"+in.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	follow, err := peer.Follow(ctx, "packager", project)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !testpeer.Wait(15*time.Second, func() bool { _, ok := peer.Accepted(follow); return ok }) {
-		t.Fatal("no Accept")
-	}
+	in.followProject(peer, "packager", "xz")
 	if code, out := in.checkCode("xz"); code != 0 {
 		t.Fatalf("check before any notice: exit %d\n%s", code, out)
 	}

@@ -22,22 +22,11 @@ func TestE2EMigrate(t *testing.T) {
 	redistest.Require(t, srv, err)
 	t.Cleanup(srv.Stop)
 	redisURL := srv.URL(0)
-	ctx := context.Background()
 
 	in := startBaton(t)
 	in.addProject("xz", "XZ Utils")
 	peer := testpeer.New(t, testpeer.Mastodon, "alice")
-	project, err := peer.Lookup(ctx, "@xz@"+in.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := peer.Follow(ctx, "alice", project)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !testpeer.Wait(15*time.Second, func() (ok bool) { _, ok = peer.Accepted(f); return ok }) {
-		t.Fatal("no Accept")
-	}
+	project := in.followProject(peer, "alice", "xz")
 	url1, _ := in.postNotice("xz", "hiatus", hiatusText)
 	if !testpeer.Wait(15*time.Second, func() bool { return len(creates(peer, url1)) == 1 }) {
 		t.Fatal("the first notice was not delivered")

@@ -306,17 +306,7 @@ func TestE2EHostileInbox(t *testing.T) {
 	in := startBaton(t)
 	projectID := in.addProject("xz", "XZ Utils")
 	peer := testpeer.New(t, testpeer.Mastodon, "alice", "mallory")
-	project, err := peer.Lookup(ctx, "@xz@"+in.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := peer.Follow(ctx, "alice", project)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !testpeer.Wait(15*time.Second, func() (ok bool) { _, ok = peer.Accepted(f); return ok }) {
-		t.Fatal("no Accept")
-	}
+	in.followProject(peer, "alice", "xz")
 	in.waitFollowers("xz", 1)
 	in.waitQueueEmpty(10 * time.Second)
 
@@ -402,17 +392,7 @@ func TestE2ERestart(t *testing.T) {
 	in := startBaton(t)
 	in.addProject("xz", "XZ Utils")
 	peer := testpeer.New(t, testpeer.Mastodon, "alice")
-	project, err := peer.Lookup(ctx, "@xz@"+in.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := peer.Follow(ctx, "alice", project)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !testpeer.Wait(15*time.Second, func() (ok bool) { _, ok = peer.Accepted(f); return ok }) {
-		t.Fatal("no Accept")
-	}
+	project := in.followProject(peer, "alice", "xz")
 	url1, _ := in.postNotice("xz", "hiatus", hiatusText)
 	if !testpeer.Wait(15*time.Second, func() bool { return len(creates(peer, url1)) == 1 }) {
 		t.Fatal("the first notice was not delivered")
