@@ -23,17 +23,13 @@ func (s *Store) NextNoticeID(ctx context.Context) (int64, error) {
 func (s *Store) PublishNotice(ctx context.Context, n store.Notice, a store.Activity) (int, error) {
 	var queued int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO notices(id, actor, statement_id, kind, public, document, published)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, n.ID, n.Actor, n.StatementID, n.Kind, n.Public, n.Document, unix(n.Published))
-		if isUniqueViolation(err) {
-			return fmt.Errorf("notice %d or statement %q: %w", n.ID, n.StatementID, store.ErrExists)
-		}
-		if err != nil {
+		if err := insertNotice(ctx, tx, n); err != nil {
 			return err
 		}
 		if !n.Public {
 			return nil // stewards only: never to followers
 		}
+		var err error
 		queued, err = queueForFollowers(ctx, tx, n.Actor, a, dueAtOnce)
 		return err
 	})
@@ -76,6 +72,16 @@ func queueForFollowers(ctx context.Context, tx *sql.Tx, local string, a store.Ac
 	// No follower: no delivery will ever complete and take the activity along, so drop it now.
 	_, err = tx.ExecContext(ctx, `DELETE FROM activities WHERE seq = ?`, seq)
 	return 0, err
+}
+
+// insertNotice stores a notice, or answers ErrExists when its id or its statement is taken.
+func insertNotice(ctx context.Context, tx *sql.Tx, n store.Notice) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO notices(id, actor, statement_id, kind, public, document, published)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, n.ID, n.Actor, n.StatementID, n.Kind, n.Public, n.Document, unix(n.Published))
+	if isUniqueViolation(err) {
+		return fmt.Errorf("notice %d or statement %q: %w", n.ID, n.StatementID, store.ErrExists)
+	}
+	return err
 }
 
 func insertActivity(ctx context.Context, tx *sql.Tx, a store.Activity) (int64, error) {

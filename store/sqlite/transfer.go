@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"baton/store"
@@ -113,15 +112,10 @@ func (s *Store) EachSeen(ctx context.Context, fn func(string, time.Time) error) 
 // past it, so NextNoticeID never hands it out again.
 func (s *Store) RestoreNotice(ctx context.Context, n store.Notice) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO notices(id, actor, statement_id, kind, public, document, published)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, n.ID, n.Actor, n.StatementID, n.Kind, n.Public, n.Document, unix(n.Published))
-		if isUniqueViolation(err) {
-			return fmt.Errorf("notice %d or statement %q: %w", n.ID, n.StatementID, store.ErrExists)
-		}
-		if err != nil {
+		if err := insertNotice(ctx, tx, n); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO notice_ids(id) VALUES (?)`, n.ID)
+		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notice_ids(id) VALUES (?)`, n.ID)
 		return err
 	})
 }
