@@ -93,8 +93,14 @@ type instance struct {
 // output goes to the test log if the test failed.
 func startBaton(t *testing.T, flags ...string) *instance {
 	t.Helper()
-	in := &instance{t: t, dir: t.TempDir(), addr: freeAddr(t), token: "e2e-admin-" + strconv.FormatInt(time.Now().UnixNano(), 36),
-		flags: flags, log: &lockedBuffer{}}
+	return startWithToken(t, "e2e-admin-"+strconv.FormatInt(time.Now().UnixNano(), 36), flags...)
+}
+
+// startWithToken runs an instance with an admin token of the test's choosing ("" lets the instance
+// make one, or use the one stored already: replicas on one Redis).
+func startWithToken(t *testing.T, token string, flags ...string) *instance {
+	t.Helper()
+	in := &instance{t: t, dir: t.TempDir(), addr: freeAddr(t), token: token, flags: flags, log: &lockedBuffer{}}
 	in.base = "http://" + in.addr
 	t.Cleanup(func() {
 		in.kill()

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"baton/internal/redistest"
 	"baton/internal/testpeer"
 )
 
@@ -18,10 +17,7 @@ import (
 // retry, which arrives from the new store.
 func TestE2EMigrate(t *testing.T) {
 	t.Parallel()
-	srv, err := redistest.Start(false)
-	redistest.Require(t, srv, err)
-	t.Cleanup(srv.Stop)
-	redisURL := srv.URL(0)
+	redisURL := startRedis(t, false).URL(0)
 
 	in := startBaton(t)
 	in.addProject("xz", "XZ Utils")
