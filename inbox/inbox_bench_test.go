@@ -2,7 +2,9 @@ package inbox_test
 
 // Benchmarks of the inbox: signed activities from remote actors whose keys are already cached (the
 // store is the key cache), handed to the Inbox's http.Handler one after another or from 16 goroutines
-// at once. Requests are signed before the timer starts: signing is the sender's work. They run only
+// at once. Requests are signed before the timer starts: signing is the sender's work. The store is
+// SQLite in a temporary directory, or Redis (a redis-server of its own, started by internal/redistest
+// with appendfsync everysec): the first level of the name, store=sqlite or store=redis. They run only
 // with -bench; BENCHMARKS.md at the repository root has the commands and the results.
 //
 // Besides ns/op they report activities/s and the median and 99th percentile of the time the handler
@@ -29,7 +31,9 @@ import (
 	"baton/federation"
 	"baton/federation/httpsign"
 	"baton/inbox"
+	"baton/internal/redistest"
 	"baton/store"
+	redisstore "baton/store/redis"
 	"baton/store/sqlite"
 )
 
@@ -41,16 +45,20 @@ const remoteActors = 16
 // project alternating with their Undos (a Follow also fetches the follower's actor document, stores the
 // follower and queues an Accept; an Undo removes the follower).
 func BenchmarkInbox(b *testing.B) {
-	for _, kind := range []string{"create", "follow-undo"} {
-		b.Run(kind, func(b *testing.B) {
-			b.Run("serial", func(b *testing.B) { benchInbox(b, kind, 0) })
-			b.Run("parallel-16", func(b *testing.B) { benchInbox(b, kind, 16) })
+	for _, backend := range []string{"sqlite", "redis"} {
+		b.Run("store="+backend, func(b *testing.B) {
+			for _, kind := range []string{"create", "follow-undo"} {
+				b.Run(kind, func(b *testing.B) {
+					b.Run("serial", func(b *testing.B) { benchInbox(b, backend, kind, 0) })
+					b.Run("parallel-16", func(b *testing.B) { benchInbox(b, backend, kind, 16) })
+				})
+			}
 		})
 	}
 }
 
-func benchInbox(b *testing.B, kind string, goroutines int) {
-	env := newInboxEnv(b)
+func benchInbox(b *testing.B, backend, kind string, goroutines int) {
+	env := newInboxEnv(b, backend)
 	reqs := env.signAll(b, kind, b.N)
 	handler := env.inbox.Handler()
 	took := make([]time.Duration, b.N)
@@ -100,24 +108,20 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p))]
 }
 
-// inboxEnv is an Inbox over a real SQLite store with a project "xz", a resolver with a real client,
-// and a remote server on loopback publishing the remote actors and their key.
+// inboxEnv is an Inbox over a real store with a project "xz", a resolver with a real client, and a
+// remote server on loopback publishing the remote actors and their key.
 type inboxEnv struct {
-	store  *sqlite.Store
+	store  store.Store
 	urls   federation.URLs
 	inbox  *inbox.Inbox
 	remote string          // http://127.0.0.1:PORT
 	key    *rsa.PrivateKey // every remote actor's key
 }
 
-func newInboxEnv(b *testing.B) *inboxEnv {
+func newInboxEnv(b *testing.B, backend string) *inboxEnv {
 	b.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
+	st := openBenchStore(b, backend)
 	urls, err := federation.NewURLs("https://notices.example.org")
 	if err != nil {
 		b.Fatal(err)
@@ -182,6 +186,32 @@ func newInboxEnv(b *testing.B) *inboxEnv {
 		}
 	}
 	return env
+}
+
+// openBenchStore opens an empty store of the kind named, closed when the benchmark ends.
+func openBenchStore(b *testing.B, backend string) store.Store {
+	b.Helper()
+	var st interface {
+		store.Store
+		Close() error
+	}
+	var err error
+	switch backend {
+	case "sqlite":
+		st, err = sqlite.Open(b.TempDir())
+	case "redis":
+		srv, startErr := redistest.StartWith(redistest.EverySec...)
+		srv = redistest.Require(b, srv, startErr)
+		b.Cleanup(srv.Stop)
+		st, err = redisstore.Open(context.Background(), srv.URL(0))
+	default:
+		b.Fatalf("no backend %q", backend)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
 }
 
 func (e *inboxEnv) actor(a int) string { return fmt.Sprintf("%s/users/a%d", e.remote, a) }

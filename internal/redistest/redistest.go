@@ -1,6 +1,7 @@
-// Package redistest runs real redis-server processes for tests: each on a free loopback port in a
-// temporary folder, either keeping nothing on disk or with the append-only file fsynced on every write,
-// so that a test can kill Redis and start it again without losing what it acknowledged.
+// Package redistest runs real redis-server processes for tests and benchmarks: each on a free loopback
+// port in a temporary folder, keeping nothing on disk, or with the append-only file fsynced on every
+// write (so that a test can kill Redis and start it again without losing what it acknowledged), or as
+// configured.
 //
 // A test without redis-server on PATH is skipped with a message saying what did not run, except under
 // CI (the CI environment variable set), where it fails: .ci/run installs redis-server.
@@ -23,20 +24,36 @@ import (
 
 // Server is a redis-server a test started.
 type Server struct {
-	Addr    string // host:port on loopback
-	path    string // the redis-server binary
-	dir     string
-	durable bool
-	cmd     *exec.Cmd
+	Addr string   // host:port on loopback
+	path string   // the redis-server binary
+	dir  string   // its folder: the append-only file, the log
+	args []string // its configuration, beyond port, address and folder
+	cmd  *exec.Cmd
 }
 
 // ErrNotInstalled is returned by Start when there is no redis-server on PATH.
 var ErrNotInstalled = errors.New("redis-server not installed")
 
-// Start starts a redis-server and waits until it answers PING. With durable set it writes every
-// command to its append-only file before answering (appendfsync always), so Kill then Restart loses
-// nothing that was acknowledged; without, it keeps nothing on disk.
+// Durable is the configuration that loses nothing acknowledged: the append-only file, fsynced on
+// every write before Redis answers, so Kill then Restart comes back with everything.
+var Durable = []string{"--appendonly", "yes", "--appendfsync", "always"}
+
+// EverySec is the configuration recommended for production, which benchmarks use: the append-only
+// file, fsynced once a second by a background thread, so a crash loses at most the last second.
+var EverySec = []string{"--appendonly", "yes", "--appendfsync", "everysec"}
+
+// Start starts a redis-server with the Durable configuration, or keeping nothing on disk, and waits
+// until it answers PING.
 func Start(durable bool) (*Server, error) {
+	if durable {
+		return StartWith(Durable...)
+	}
+	return StartWith("--appendonly", "no")
+}
+
+// StartWith starts a redis-server configured with args (no snapshots unless they say so) and waits
+// until it answers PING.
+func StartWith(args ...string) (*Server, error) {
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, ErrNotInstalled
@@ -49,7 +66,7 @@ func Start(durable bool) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Addr: net.JoinHostPort("127.0.0.1", port), path: path, dir: dir, durable: durable}
+	s := &Server{Addr: net.JoinHostPort("127.0.0.1", port), path: path, dir: dir, args: args}
 	if err := s.start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -90,12 +107,7 @@ func (s *Server) start() error {
 	}
 	defer log.Close()
 	_, port, _ := net.SplitHostPort(s.Addr)
-	args := []string{"--port", port, "--bind", "127.0.0.1", "--dir", s.dir, "--save", ""}
-	if s.durable {
-		args = append(args, "--appendonly", "yes", "--appendfsync", "always")
-	} else {
-		args = append(args, "--appendonly", "no")
-	}
+	args := append([]string{"--port", port, "--bind", "127.0.0.1", "--dir", s.dir, "--save", ""}, s.args...)
 	cmd := exec.Command(s.path, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
