@@ -90,15 +90,19 @@
 // UpdateNotice, EnqueueFollowers and MirrorNotice queue one delivery per field of that hash, inside the
 // script that stores the notice: so each inbox once, and nothing stored unless all of it is. The work is
 // proportional to the distinct inboxes, not to the followers (followers on one Mastodon instance share
-// its inbox). But Redis serves nobody else while a script runs, and a fan-out costs about 5 µs per
-// inbox on the 2-vCPU machine BenchmarkPublishFanOut ran on: ten thousand inboxes hold every replica's
-// Redis for some 55 ms, a hundred thousand for half a second. That is the limit of this design. Past
-// it, the way on is to store one fan-out job with the notice, atomically, and let Claim expand it into
-// deliveries in batches, its cursor kept in the job; nothing outside this package would change.
+// its inbox). But Redis serves nobody else while a script runs, and a fan-out costs 6–10 µs per inbox
+// on the 2-vCPU machine of BENCHMARKS.md: ten thousand inboxes (a notice followed from ten thousand
+// servers: about a third of the fediverse) hold every replica's Redis for 60–100 ms, a million for
+// over eight seconds, during which other clients get BUSY after Redis's busy-reply threshold (5 s by
+// default). That is the limit of this design. Past it, the way on is to store one fan-out job with the
+// notice, atomically, and let Claim expand it into deliveries in batches, its cursor kept in the job;
+// nothing outside this package would change.
 //
-// go-redis runs a command again when its connection broke before the answer came (max_retries, 3 by
-// default). A script that ran before the break then runs twice: PublishNotice answers ErrExists for
-// the notice it stored, Enqueue queues twice (the queue promises at least once, not exactly once).
+// go-redis runs a command again when its connection broke, or no answer came within the read timeout,
+// before the answer came (max_retries, 3 by default). A script that ran before the break then runs
+// twice: PublishNotice answers ErrExists for the notice it stored, Enqueue queues twice (the queue
+// promises at least once, not exactly once). So that a long fan-out script is not taken for a broken
+// connection, the read timeout is 30 s unless the URL sets read_timeout (go-redis's default is 3 s).
 // max_retries=-1 in the URL turns retries off, and hands every broken connection to the caller.
 //
 // Other limits: ForgetSeen compares microseconds, so an id seen within the same microsecond as before
@@ -119,6 +123,10 @@ import (
 
 	"baton/store"
 )
+
+// scriptReadTimeout is how long an answer may take unless the URL says otherwise: longer than the
+// longest fan-out script, so that one is never run twice (see Fan-out, and its limits).
+const scriptReadTimeout = 30 * time.Second
 
 // DefaultPrefix is put before every key unless the URL names another prefix.
 const DefaultPrefix = "baton:"
@@ -144,6 +152,9 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		return nil, fmt.Errorf("redis store URL: %w", err)
 	}
 	opt.ContextTimeoutEnabled = true // without it, context deadlines are not honoured
+	if u, _ := url.Parse(redisURL); !u.Query().Has("read_timeout") {
+		opt.ReadTimeout = scriptReadTimeout
+	}
 	c := goredis.NewClient(opt)
 	if err := c.Ping(ctx).Err(); err != nil {
 		c.Close()

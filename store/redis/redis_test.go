@@ -265,3 +265,15 @@ func TestLuaKeysMatchGo(t *testing.T) {
 		t.Fatalf("two follows share the key %q", k.follower("a", "b:c"))
 	}
 }
+
+// TestReadTimeout checks that a long fan-out script is not taken for a dead connection (and run
+// again) unless the URL asks for a shorter read timeout.
+func TestReadTimeout(t *testing.T) {
+	url := needRedis(t)
+	if got := openTest(t, url, false).c.Options().ReadTimeout; got != scriptReadTimeout {
+		t.Errorf("read timeout %s, want %s", got, scriptReadTimeout)
+	}
+	if got := openTest(t, url+"?read_timeout=2s", false).c.Options().ReadTimeout; got != 2*time.Second {
+		t.Errorf("read timeout with read_timeout=2s: %s", got)
+	}
+}
