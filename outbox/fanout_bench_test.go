@@ -65,14 +65,14 @@ const benchHosts = 500
 const benchFollowers = 10_000
 
 // memoryFollowers are the follower counts BenchmarkFanOutMemory compares. Adding a follower to SQLite
-// is one durable transaction (about 0.16 ms here), so 1,000,000 take about three minutes to set up (on
+// is one durable transaction (about 0.19 ms here), so 1,000,000 take about three minutes to set up (on
 // Redis, with 16 calls at once, well under one); run `-args -baton.memory-followers=100000,1000000` for
 // the full-size comparison.
 var memoryFollowers = flag.String("baton.memory-followers", "20000,200000",
 	"comma-separated follower counts for BenchmarkFanOutMemory")
 
 // memoryHosts is how many hosts BenchmarkFanOutMemory spreads its followers over: few, so that the
-// connections kept open to them (up to 4 idle ones per host, on both ends, since the test inboxes live
+// connections kept open to them (up to 16 idle ones per host, on both ends, since the test inboxes live
 // in this process) weigh next to nothing and what is measured is what the follower list costs.
 const memoryHosts = 10
 
@@ -80,9 +80,8 @@ const memoryHosts = 10
 // number at every size, so that what grows with the follower list shows, and nothing else.
 const memoryDeliveries = 20_000
 
-// redisQuery is added to the Redis URL of BenchmarkFanOutMemory: go-redis's options. Publishing to a
-// million inboxes runs one Lua script for longer than go-redis's default read timeout (3 s); see
-// BENCHMARKS.md.
+// redisQuery is added to the Redis URL of BenchmarkFanOutMemory: go-redis's options, e.g. a longer
+// read_timeout than the store's 30 s for a fan-out to several million inboxes (see BENCHMARKS.md).
 var redisQuery = flag.String("baton.redis-query", "",
 	"query added to the Redis URL in BenchmarkFanOutMemory, e.g. read_timeout=1m")
 

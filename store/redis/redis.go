@@ -90,10 +90,9 @@
 // UpdateNotice, EnqueueFollowers and MirrorNotice queue one delivery per field of that hash, inside the
 // script that stores the notice: so each inbox once, and nothing stored unless all of it is. The work is
 // proportional to the distinct inboxes, not to the followers (followers on one Mastodon instance share
-// its inbox). But Redis serves nobody else while a script runs, and a fan-out costs 6–10 µs per inbox
+// its inbox). But Redis serves nobody else while a script runs, and a fan-out costs 6–12 µs per inbox
 // on the 2-vCPU machine of BENCHMARKS.md: ten thousand inboxes (a notice followed from ten thousand
-// servers: about a third of the fediverse) hold every replica's Redis for 60–100 ms, a million for
-// over eight seconds, during which other clients get BUSY after Redis's busy-reply threshold (5 s by
+// servers) hold every replica's Redis for 60–120 ms, a million for 8–12 seconds, during which other clients get BUSY after Redis's busy-reply threshold (5 s by
 // default). That is the limit of this design. Past it, the way on is to store one fan-out job with the
 // notice, atomically, and let Claim expand it into deliveries in batches, its cursor kept in the job;
 // nothing outside this package would change.
