@@ -144,13 +144,13 @@ func moveRoles(ctx context.Context, from, to Movable, m *Moved) error {
 	return nil
 }
 
-// noticePage is how many notices or followers are read at a time.
-const noticePage = 500
+// movePage is how many notices, follows or deliveries are read or written at a time.
+const movePage = 500
 
 func moveNotices(ctx context.Context, from, to Movable, m *Moved) error {
 	return eachActor(ctx, from, func(a Actor) error {
 		for before := int64(0); ; {
-			page, err := from.ListNotices(ctx, a.Name, before, noticePage, false)
+			page, err := from.ListNotices(ctx, a.Name, before, movePage, false)
 			if err != nil || len(page) == 0 {
 				return err
 			}
@@ -168,7 +168,7 @@ func moveNotices(ctx context.Context, from, to Movable, m *Moved) error {
 func moveFollowers(ctx context.Context, from, to Movable, m *Moved) error {
 	return eachActor(ctx, from, func(a Actor) error {
 		for after := int64(0); ; {
-			page, next, err := from.ListFollowers(ctx, a.Name, after, noticePage)
+			page, next, err := from.ListFollowers(ctx, a.Name, after, movePage)
 			if err != nil || len(page) == 0 {
 				return err
 			}
@@ -243,7 +243,7 @@ func moveDeliveries(ctx context.Context, from, to Movable, m *Moved) error {
 		return err
 	}
 	err := from.EachDelivery(ctx, func(d QueuedDelivery) error {
-		if len(run) > 0 && (!sameActivity(run[0].Activity, d.Activity) || len(run) == noticePage) {
+		if len(run) > 0 && (!sameActivity(run[0].Activity, d.Activity) || len(run) == movePage) {
 			if err := flush(); err != nil {
 				return err
 			}

@@ -67,6 +67,16 @@ func fanOutSetup(t *testing.T, durable bool, replicas int, flags ...string) (*re
 	return rs, pool, project
 }
 
+// checkCreates checks each Create that arrived, with the peer that received it.
+func checkCreates(t *testing.T, creates map[inboxRef][]testpeer.Delivery, project *testpeer.RemoteActor, url string) {
+	t.Helper()
+	for r, ds := range creates {
+		for _, d := range ds {
+			checkCreate(t, r.peer, d, project, url)
+		}
+	}
+}
+
 // isCreateOf matches a Create of the notice at url.
 func isCreateOf(url string) func(testpeer.Delivery) bool {
 	return func(d testpeer.Delivery) bool { return d.ObjectField("id") == url }
@@ -121,12 +131,10 @@ func TestE2ERedisTwoReplicasExactlyOnce(t *testing.T) {
 		}
 	}
 	total := 0
-	for r, ds := range creates {
+	for _, ds := range creates {
 		total += len(ds)
-		for _, d := range ds {
-			checkCreate(t, r.peer, d, project, url)
-		}
 	}
+	checkCreates(t, creates, project, url)
 	// A hiatus changes the project's status: its followers get an Update of the actor too, each
 	// inbox once.
 	if len(updates) > 0 {
@@ -213,11 +221,7 @@ func TestE2ERedisReplicaKilledMidFanOut(t *testing.T) {
 
 	creates, _ := pool.received(project, "Create", isCreateOf(url))
 	_, _, dups := pool.tally(creates)
-	for r, ds := range creates {
-		for _, d := range ds {
-			checkCreate(t, r.peer, d, project, url)
-		}
-	}
+	checkCreates(t, creates, project, url)
 	updates, _ := pool.received(project, "Update", nil)
 	updateDups := 0
 	if len(updates) > 0 {
@@ -382,11 +386,7 @@ func TestE2ERedisRestartMidFanOut(t *testing.T) {
 
 	creates, _ := pool.received(project, "Create", isCreateOf(url))
 	_, _, dups := pool.tally(creates)
-	for r, ds := range creates {
-		for _, d := range ds {
-			checkCreate(t, r.peer, d, project, url)
-		}
-	}
+	checkCreates(t, creates, project, url)
 	updates, _ := pool.received(project, "Update", nil)
 	zlibCreates, _ := pool.received(zlib, "Create", nil)
 	twice := duplicates(creates)

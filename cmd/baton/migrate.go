@@ -74,12 +74,14 @@ func openMovable(ctx context.Context, name string, mustExist bool) (store.Movabl
 	return nil, fmt.Errorf("%q is not a store: want sqlite:DIR or redis://HOST:PORT/DB", describeStore(name))
 }
 
-// describeStore names a store without the password a Redis URL may hold.
+// describeStore names a store without the password a Redis URL may hold; a URL that does not parse
+// is not shown at all, since where its password ends is unknown.
 func describeStore(name string) string {
-	if u, err := url.Parse(name); err == nil && u.User != nil {
-		return u.Redacted()
+	u, err := url.Parse(name)
+	if err != nil {
+		return "(a store name that is not a URL)"
 	}
-	return name
+	return u.Redacted()
 }
 
 func printMoved(w io.Writer, m store.Moved, from, to string) {

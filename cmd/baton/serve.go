@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"sync"
@@ -169,11 +168,7 @@ func logStore(log *slog.Logger, c serveConfig) {
 		log.Info("store", "backend", "sqlite", "data", c.data)
 		return
 	}
-	where := "?"
-	if u, err := url.Parse(c.redis); err == nil {
-		where = u.Redacted()
-	}
-	log.Info("store", "backend", "redis", "url", where)
+	log.Info("store", "backend", "redis", "url", describeStore(c.redis))
 }
 
 // serveMetrics serves /metrics (and /healthz, for probes on the same port) on a listener of its own

@@ -151,7 +151,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		return nil, fmt.Errorf("redis store URL: %w", err)
 	}
 	opt.ContextTimeoutEnabled = true // without it, context deadlines are not honoured
-	if u, _ := url.Parse(redisURL); !u.Query().Has("read_timeout") {
+	if u, err := url.Parse(redisURL); err == nil && !u.Query().Has("read_timeout") {
 		opt.ReadTimeout = scriptReadTimeout
 	}
 	c := goredis.NewClient(opt)

@@ -2,14 +2,11 @@ package redis
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	goredis "github.com/redis/go-redis/v9"
 
 	"baton/store"
 )
@@ -212,9 +209,5 @@ func (s *Store) RestoreDeliveries(ctx context.Context, a store.Activity, ds []st
 		}
 		args = append(args, d.Inbox, d.Attempts, d.Error, due, flag(d.Failed))
 	}
-	err := s.run(ctx, restoreDeliveries, args...).Err()
-	if errors.Is(err, goredis.Nil) {
-		return nil
-	}
-	return err
+	return s.run(ctx, restoreDeliveries, args...).Err()
 }
