@@ -23,6 +23,7 @@ var noteContext = []any{
 		"project":            map[string]string{"@id": "baton:project", "@type": "@id"},
 		"effectiveAt":        map[string]string{"@id": "baton:effectiveAt", "@type": "xsd:dateTime"},
 		"effectiveEnd":       map[string]string{"@id": "baton:effectiveEnd", "@type": "xsd:dateTime"},
+		"revokedBy":          map[string]string{"@id": "baton:revokedBy", "@type": "@id"},
 		"statement":          "baton:statement",
 		"endorsed":           "baton:endorsed",
 		"endorsementMissing": "baton:endorsementMissing",
@@ -53,6 +54,7 @@ type NoteFields struct {
 	Statement   json.RawMessage // the maintainer-signed statement, with its proofs; nil for notices without one
 	Endorsed    *bool           // whether the trust policy is met; nil where it asks nothing
 	Missing     []string        // what the trust policy still asks for
+	RevokedBy   string          // the revocation that withdrew it; empty while it stands
 }
 
 // NoteDocument writes the Note for a notice, ready to be signed with proof.Sign.
@@ -86,6 +88,9 @@ func (u URLs) NoteDocument(n NoteFields) ([]byte, error) {
 	}
 	if !n.Updated.IsZero() {
 		extra["updated"] = n.Updated.UTC().Truncate(time.Second).Format(time.RFC3339)
+	}
+	if n.RevokedBy != "" {
+		extra["revokedBy"] = n.RevokedBy
 	}
 	if n.Endorsed != nil {
 		extra["endorsed"] = *n.Endorsed
@@ -186,6 +191,8 @@ type NoteView struct {
 	Statement       json.RawMessage // nil for notices without a statement
 	Endorsed        *bool
 	Missing         []string
+	Updated         time.Time // when it was last rendered again (endorsed, revoked); zero if never
+	RevokedBy       string    // the revocation that withdrew it
 }
 
 // ProofView names one proof on a note.
@@ -207,11 +214,14 @@ func ParseNote(doc []byte) (NoteView, error) {
 		Statement    json.RawMessage `json:"statement"`
 		Endorsed     *bool           `json:"endorsed"`
 		Missing      []string        `json:"endorsementMissing"`
+		Updated      string          `json:"updated"`
+		RevokedBy    string          `json:"revokedBy"`
 	}
 	if err := json.Unmarshal(doc, &n); err != nil {
 		return NoteView{}, fmt.Errorf("note: %w", err)
 	}
-	v := NoteView{ID: n.ID, ContentHTML: n.Content, Kind: n.Kind, Statement: n.Statement, Endorsed: n.Endorsed, Missing: n.Missing}
+	v := NoteView{ID: n.ID, ContentHTML: n.Content, Kind: n.Kind, Statement: n.Statement, Endorsed: n.Endorsed, Missing: n.Missing, RevokedBy: n.RevokedBy}
+	v.Updated, _ = time.Parse(time.RFC3339, n.Updated)
 	v.Published, _ = time.Parse(time.RFC3339, n.Published)
 	v.Since, _ = time.Parse(time.RFC3339, n.EffectiveAt)
 	v.Until, _ = time.Parse(time.RFC3339, n.EffectiveEnd)

@@ -34,6 +34,7 @@ type StewardRef struct {
 // genesisJSON is a project's genesis on the wire.
 type genesisJSON struct {
 	Since       time.Time       `json:"since"`
+	Added       time.Time       `json:"added,omitzero"` // when the instance took the project on, if after since
 	Maintainers []string        `json:"maintainers"`
 	Keys        []signingKeyRef `json:"keys,omitempty"`
 }
@@ -47,6 +48,9 @@ type signingKeyRef struct {
 
 func genesisOnWire(g notice.Genesis) genesisJSON {
 	out := genesisJSON{Since: g.Since.UTC(), Maintainers: g.Maintainers}
+	if g.Added.After(g.Since) {
+		out.Added = g.Added.UTC()
+	}
 	for _, k := range g.Keys {
 		out.Keys = append(out.Keys, signingKeyRef{Fingerprint: k.Fingerprint, KeyType: string(k.Type), Holder: k.Holder})
 	}
@@ -57,7 +61,7 @@ func genesisOnWire(g notice.Genesis) genesisJSON {
 }
 
 func (g genesisJSON) genesis(project string) notice.Genesis {
-	out := notice.Genesis{Project: project, Since: g.Since, Maintainers: g.Maintainers}
+	out := notice.Genesis{Project: project, Since: g.Since, Added: g.Added, Maintainers: g.Maintainers}
 	for _, k := range g.Keys {
 		out.Keys = append(out.Keys, notice.SigningKey{Fingerprint: k.Fingerprint, Type: notice.KeyType(k.KeyType), Holder: k.Holder})
 	}
@@ -155,18 +159,9 @@ func ParseUpstreamActor(body []byte) (UpstreamActor, error) {
 	return u, nil
 }
 
-// validGenesis checks a genesis as notice.Genesis.Validate does, but for one thing: a project whose
-// instance has not named its maintainers yet has none (and so no keys either). It is followed all the
-// same; its notices count once it has them.
-func validGenesis(g notice.Genesis) error {
-	if len(g.Maintainers) > 0 {
-		return g.Validate()
-	}
-	if len(g.Keys) > 0 {
-		return errors.New("release-signing keys without maintainers")
-	}
-	return notice.ValidName(g.Project)
-}
+// validGenesis checks a genesis as notice.Genesis.ValidateOpen does: a project whose instance has not
+// named its maintainers yet has none, and is followed all the same.
+func validGenesis(g notice.Genesis) error { return g.ValidateOpen() }
 
 // ProofKey is the key a project signs its notices with: its #ed25519-key when listed and not revoked,
 // else the first key in use. False when every key is revoked.

@@ -237,10 +237,6 @@ func TestParseUpstreamActorEmptyGenesisIsStillChecked(t *testing.T) {
 		name   string
 		change func(m map[string]any)
 	}{
-		{"a key nobody holds", func(m map[string]any) {
-			m["genesis"] = map[string]any{"since": "2024-01-01T00:00:00Z", "maintainers": []any{},
-				"keys": []any{map[string]any{"fingerprint": "0123456789ABCDEF0123456789ABCDEF01234567", "keyType": "openpgp"}}}
-		}},
 		{"a key held by someone who is no maintainer", func(m map[string]any) {
 			m["genesis"] = map[string]any{"since": "2024-01-01T00:00:00Z", "maintainers": []any{},
 				"keys": []any{map[string]any{"fingerprint": "0123456789ABCDEF0123456789ABCDEF01234567", "keyType": "openpgp", "holder": "https://people.example/users/eve"}}}
@@ -260,6 +256,23 @@ func TestParseUpstreamActorEmptyGenesisIsStillChecked(t *testing.T) {
 				t.Errorf("accepted genesis %+v", ua.Genesis)
 			}
 		})
+	}
+}
+
+// A release-signing key already in use when the project joined need not name its holder: the key is
+// the project's, whoever its first maintainers turn out to be.
+func TestParseUpstreamActorGenesisKeyWithoutHolder(t *testing.T) {
+	f := newUpFixture(t, base)
+	doc := edit(t, f.document(t), func(m map[string]any) {
+		m["genesis"] = map[string]any{"since": "2021-10-01T00:00:00Z", "added": "2026-12-01T00:00:00Z", "maintainers": []any{},
+			"keys": []any{map[string]any{"fingerprint": "0123456789ABCDEF0123456789ABCDEF01234567", "keyType": "openpgp"}}}
+	})
+	ua, err := ParseUpstreamActor(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ua.Genesis.Keys) != 1 || !ua.Genesis.Added.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("genesis = %+v, want the key and the date the project was added", ua.Genesis)
 	}
 }
 

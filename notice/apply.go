@@ -1,7 +1,9 @@
 package notice
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -27,23 +29,55 @@ func (f *folder) apply(s Signed) {
 	case Retirement:
 		f.retire(s)
 	case Handover:
-		f.handover(s, f.endorsed(s))
+		f.handover(s, f.evaluate(s))
 	case SignerChange:
-		f.signerChange(s, f.endorsed(s))
+		if e := f.evaluate(s); f.consented(s, e) {
+			f.signerChange(s, e.Endorsed)
+		}
 	case InfraChange:
-		f.endorsed(s)
+		if e := f.evaluate(s); f.consented(s, e) {
+			f.moveInfra(s)
+		}
 	case Revocation:
+		f.evaluate(s)
 		f.recordRevocation(s)
 	}
 }
 
-// endorsed evaluates s on the state just before it, and lists it as unendorsed if it lacks proofs.
-func (f *folder) endorsed(s Signed) bool {
-	e := Evaluate(f.st, s, f.stewards, f.policy, f.at)
+// evaluate judges s's proofs on the state just before it, counting those made by the time the fold
+// knows of, and lists it as unendorsed if it lacks proofs the policy asks for.
+func (f *folder) evaluate(s Signed) Endorsement {
+	e := Evaluate(f.st, s, f.stewards, f.policy, f.known)
 	if e.Required && !e.Endorsed {
-		f.st.Unendorsed = append(f.st.Unendorsed, Unendorsed{Notice: s.ID, Kind: s.Notice.Kind, Since: s.Effective(), Missing: e.Missing})
+		f.st.Unendorsed = append(f.st.Unendorsed, Unendorsed{Notice: s.ID, Kind: s.Notice.Kind, Since: s.Effective(), Missing: e.Missing, Backdated: backdated(s)})
 	}
-	return e.Endorsed
+	return e
+}
+
+// backdated is when s was published, if that was more than a day after the date it gives.
+func backdated(s Signed) time.Time {
+	if s.Backdated() {
+		return s.Published
+	}
+	return time.Time{}
+}
+
+// consented reports whether the holders of every right s touches agreed to it; if not, s waits for
+// one of them and changes nothing meanwhile.
+func (f *folder) consented(s Signed, e Endorsement) bool {
+	if len(e.Unconsented) == 0 {
+		return true
+	}
+	var waiting []string
+	for _, r := range e.Unconsented {
+		for _, p := range f.st.Holders(r) {
+			if !slices.Contains(waiting, p) {
+				waiting = append(waiting, p)
+			}
+		}
+	}
+	f.st.Pending = append(f.st.Pending, Pending{Notice: s.ID, Kind: s.Notice.Kind, Waiting: "consent", People: waiting, Rights: e.Unconsented})
+	return false
 }
 
 func (f *folder) relief(s Signed) {
@@ -84,14 +118,27 @@ func (f *folder) retire(s Signed) {
 }
 
 // handover passes the scope from From to To, as far as From hold it: after a revocation, a later
-// handover by someone who lost their rights passes nothing on.
-func (f *folder) handover(s Signed, endorsed bool) {
+// handover by someone who lost their rights passes nothing on. An incoming person holds nothing until
+// they have accepted: until then the handover is pending for them, and a successor's outgoing keep
+// what they would pass on.
+func (f *folder) handover(s Signed, e Endorsement) {
 	n := s.Notice
 	var scope []Right
 	for _, r := range n.Scope {
 		if f.st.holdsAny(n.From, r) {
 			scope = append(scope, r)
 		}
+	}
+	var accepted []string
+	for _, p := range n.To {
+		if e.Signed(p) {
+			accepted = append(accepted, p)
+		} else {
+			f.st.Pending = append(f.st.Pending, Pending{Notice: s.ID, Kind: Handover, Waiting: "acceptance", People: []string{p}, Rights: scope})
+		}
+	}
+	if len(accepted) == 0 {
+		return
 	}
 	if n.Mode == Successor {
 		for _, p := range n.From {
@@ -102,13 +149,21 @@ func (f *folder) handover(s Signed, endorsed bool) {
 	if n.Mode == Interim {
 		until = n.Until
 	}
-	for _, p := range n.To {
+	for _, p := range accepted {
 		for _, r := range scope {
-			f.grant(p, Grant{Right: r, Since: s.Effective(), Until: until, Notice: s.ID, Endorsed: endorsed})
+			f.grant(p, Grant{Right: r, Since: f.startOf(s), Until: until, Notice: s.ID, Endorsed: e.Endorsed})
 		}
 		f.st.Retired = slices.DeleteFunc(f.st.Retired, func(r string) bool { return r == p })
 	}
 	f.answerRelief(n.From...)
+}
+
+// moveInfra records where an infra-change moved each field.
+func (f *folder) moveInfra(s Signed) {
+	for _, m := range s.Notice.Infra {
+		f.st.Infra = slices.DeleteFunc(f.st.Infra, func(i Infra) bool { return i.Field == m.Field })
+		f.st.Infra = append(f.st.Infra, Infra{Field: m.Field, To: m.To, Since: f.startOf(s), Notice: s.ID, Author: s.Notice.Author})
+	}
 }
 
 // grant gives person g, unless they already hold the right for good.
@@ -149,7 +204,7 @@ func (f *folder) signerChange(s Signed, endorsed bool) {
 		}
 	}
 	for _, k := range s.Notice.KeysAdded {
-		f.st.Signers = append(f.st.Signers, Signer{Key: k, Since: s.Effective(), Notice: s.ID, Endorsed: endorsed})
+		f.st.Signers = append(f.st.Signers, Signer{Key: k, Since: f.startOf(s), Notice: s.ID, Endorsed: endorsed})
 	}
 }
 
@@ -175,4 +230,50 @@ func (f *folder) recordRevocation(s Signed) {
 	for _, id := range s.Notice.Revokes {
 		f.st.Revoked = append(f.st.Revoked, RevokedNotice{Notice: id, Kind: f.st.known[id].Notice.Kind, By: s.ID, Since: s.Effective(), Reason: s.Notice.Reason})
 	}
+}
+
+// underRevoked lists the changes still in effect that were made by someone whose rights came from a
+// handover since revoked: the revocation takes their rights, not what they did with them.
+func (f *folder) underRevoked() []Review {
+	var out []Review
+	for _, a := range f.accepted {
+		if f.revoked[a.ID] || (a.Notice.Kind != InfraChange && a.Notice.Kind != SignerChange) {
+			continue
+		}
+		h, ok := f.revokedHandoverOf(a)
+		if !ok {
+			continue
+		}
+		if what := f.stillInEffect(a); what != "" {
+			out = append(out, Review{Notice: a.ID, Kind: a.Notice.Kind, Since: a.Effective(), Person: a.Notice.Author, Handover: h, What: what})
+		}
+	}
+	return out
+}
+
+// revokedHandoverOf finds a revoked handover that made a's author a maintainer before a.
+func (f *folder) revokedHandoverOf(a Signed) (string, bool) {
+	for _, h := range f.accepted {
+		if h.Notice.Kind == Handover && f.revoked[h.ID] && slices.Contains(h.Notice.To, a.Notice.Author) && !h.Effective().After(a.Effective()) {
+			return h.ID, true
+		}
+	}
+	return "", false
+}
+
+// stillInEffect says what of a still holds: the fields it moved that no later move moved again, the
+// keys it added that are still valid. Empty when nothing does.
+func (f *folder) stillInEffect(a Signed) string {
+	var parts []string
+	for _, i := range f.st.Infra {
+		if i.Notice == a.ID {
+			parts = append(parts, fmt.Sprintf("%s moved to %s", i.Field, i.To))
+		}
+	}
+	for _, sg := range f.st.Signers {
+		if sg.Notice == a.ID && sg.Valid() {
+			parts = append(parts, "release-signing key "+sg.Key.Fingerprint+" added")
+		}
+	}
+	return strings.Join(parts, "; ")
 }

@@ -173,3 +173,17 @@ func revocationRules(s State, n Notice) []error {
 	}
 	return errs
 }
+
+// MaySign says why person may not add a proof to sn, or nil. Only those the notice concerns sign it:
+// its author, the project's maintainers (whose consent counts), the people it names (outgoing and
+// incoming, the holders of keys it adds or removes), and the stewards. Anyone else's proof would count
+// for nothing and, listed among the signers, would read as support it is not. s is the state just
+// before the notice.
+func MaySign(s State, sn Signed, person string, stewards []string) error {
+	n := sn.Notice
+	if person == n.Author || s.IsMaintainer(person) || slices.Contains(stewards, person) ||
+		slices.Contains(n.From, person) || slices.Contains(incoming(n), person) || slices.Contains(s.outgoing(n), person) {
+		return nil
+	}
+	return fmt.Errorf("%s may not sign this %s: only its author, the maintainers of %s, the people it hands over from or to, the holders of keys it adds or removes, and the stewards may", person, n.Kind, s.Project)
+}

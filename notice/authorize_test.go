@@ -112,3 +112,25 @@ func TestAuthorize(t *testing.T) {
 		})
 	}
 }
+
+// Only the people a notice concerns, and the stewards, may sign it.
+func TestMaySign(t *testing.T) {
+	st := Fold(genesis(ann, ben), nil, stewards, DefaultPolicy(), day("2024-06-01"))
+	h := pub("h", "2024-06-01", handover(Successor, people(ann), people(dan), RightCommit), ann)
+	k := pub("k", "2024-06-01", signerChange(ann, []SigningKey{pgp(pgpKey2, eve)}, nil), ann)
+	for _, tt := range []struct {
+		sn     Signed
+		person string
+		ok     bool
+	}{
+		{h, ann, true}, {h, ben, true}, {h, dan, true}, {h, steward, true},
+		{h, eve, false}, {h, bob, false},
+		{k, eve, true}, {k, dan, false},
+	} {
+		err := MaySign(st, tt.sn, tt.person, stewards)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s signing %s: %v, want allowed %v", tt.person, tt.sn.Notice.Kind, err, tt.ok)
+		}
+	}
+	wantContains(t, MaySign(st, h, bob, stewards), "bob may not sign this handover", "only its author")
+}

@@ -50,8 +50,17 @@ func TestCheck(t *testing.T) {
 
 // The codes are a documented interface: pipelines branch on the numbers.
 func TestExitCodes(t *testing.T) {
-	if ExitNormal != 0 || ExitError != 1 || ExitScrutiny != 2 || ExitUnendorsed != 3 || ExitAway != 4 {
-		t.Errorf("exit codes changed: %d %d %d %d %d", ExitNormal, ExitError, ExitScrutiny, ExitUnendorsed, ExitAway)
+	if ExitNormal != 0 || ExitError != 1 || ExitScrutiny != 2 || ExitUnendorsed != 3 || ExitAway != 4 || ExitUnannouncedSigner != 5 || ExitNoRecord != 6 {
+		t.Errorf("exit codes changed: %d %d %d %d %d %d %d", ExitNormal, ExitError, ExitScrutiny, ExitUnendorsed, ExitAway, ExitUnannouncedSigner, ExitNoRecord)
+	}
+	// 5 wins, then 6, 3, 2, 4.
+	order := []int{ExitNormal, ExitAway, ExitScrutiny, ExitUnendorsed, ExitNoRecord, ExitUnannouncedSigner}
+	for i := range order {
+		for j := range order {
+			if got, want := MostUrgent(order[i], order[j]), order[max(i, j)]; got != want {
+				t.Errorf("MostUrgent(%d, %d) = %d, want %d", order[i], order[j], got, want)
+			}
+		}
 	}
 }
 
@@ -68,7 +77,9 @@ func TestCheckFolded(t *testing.T) {
 		{[]Signed{h.endorsedOn(steward, "2023-02-01").endorsedOn(sarah, "2023-02-01")}, "2023-01-31", ExitUnendorsed},
 		{[]Signed{h.endorsedOn(steward, "2023-02-01").endorsedOn(sarah, "2023-02-01")}, "2023-02-01", ExitScrutiny},
 		{[]Signed{h.endorsedOn(steward, "2023-02-01").endorsedOn(sarah, "2023-02-01")}, "2024-01-01", ExitNormal},
-		{[]Signed{h, pub("r", "2023-02-01", revocation(ann, "h1"), ann)}, "2023-02-01", ExitScrutiny},
+		// A revocation of a change of rights needs endorsing like the change did.
+		{[]Signed{h, pub("r", "2023-02-01", revocation(ann, "h1"), ann)}, "2023-02-01", ExitUnendorsed},
+		{[]Signed{h, pub("r", "2023-02-01", revocation(ann, "h1"), ann, steward, sarah)}, "2023-02-01", ExitScrutiny},
 		{[]Signed{pub("a", "2023-01-01", hiatusBy(ann), ann)}, "2023-06-01", ExitAway},
 	}
 	for _, tt := range tests {

@@ -3,22 +3,32 @@ package notice
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
 // Endorsement is what the trust policy makes of a notice's proofs at a date.
 type Endorsement struct {
-	// Required is true for the notices that change who holds rights (handover, signer-change, and an
-	// infra-change that moves the security contact); every other kind needs only its author's proof.
-	Required   bool
-	Author     bool  // the author's proof counts
-	Consent    Tally // current maintainers (before the notice): a strict majority, outgoing ones by name
-	Acceptance Tally // the incoming: a handover's To, the holders of keys added
-	Stewards   Tally // independent steward endorsements: k of the policy
-	Endorsed   bool  // every proof the policy asks for is there
-	Missing    []string
-	Ignored    []string // proofs that count for nothing, and why
+	// Required is true for the notices that change who holds rights or controls infrastructure
+	// (handover, signer-change, infra-change, and a revocation of one of them); every other kind needs
+	// only its author's proof.
+	Required bool
+	Author   bool // the author's proof counts
+	// Unconsented lists the rights a signer-change or infra-change touches whose holders have not
+	// agreed: the author does not hold them and no holder signed. Until each has, it takes no effect.
+	Unconsented []Right
+	Consent     Tally // current maintainers (before the notice): a strict majority, outgoing ones by name
+	Acceptance  Tally // the incoming: a handover's To, the holders of keys added
+	Stewards    Tally // independent steward endorsements: k of the policy
+	Endorsed    bool  // every proof the policy asks for is there
+	Missing     []string
+	Ignored     []string // proofs that count for nothing, and why
+
+	signed map[string]bool // whose proofs count
 }
+
+// Signed reports whether person's proof counts.
+func (e Endorsement) Signed(person string) bool { return e.signed[person] }
 
 // Tally counts one kind of proof.
 type Tally struct {
@@ -37,9 +47,15 @@ func (t Tally) Met() bool { return len(t.Have) >= t.Need && len(t.Missing) == 0 
 func Evaluate(s State, sn Signed, stewards []string, p Policy, at time.Time) Endorsement {
 	n := sn.Notice
 	signed, ignored := s.signedBy(sn, at)
-	e := Endorsement{Required: needsEndorsement(n), Author: signed[n.Author], Ignored: ignored}
+	e := Endorsement{Required: s.needsEndorsement(n), Author: signed[n.Author], Ignored: ignored, signed: signed}
 	if !e.Author {
 		e.Missing = append(e.Missing, fmt.Sprintf("author: %s has not signed", n.Author))
+	}
+	for _, r := range touchedRights(n) {
+		if holders := s.Holders(r); !s.consented(n, r, signed) {
+			e.Unconsented = append(e.Unconsented, r)
+			e.Missing = append(e.Missing, fmt.Sprintf("consent: %s is held by %s, who has not signed: the change takes no effect until a holder does", r, strings.Join(holders, ", ")))
+		}
 	}
 	if e.Required {
 		e.count(s, n, stewards, p, signed)
@@ -53,6 +69,15 @@ func Evaluate(s State, sn Signed, stewards []string, p Policy, at time.Time) End
 // else to notice the pressure.
 func (e *Endorsement) count(s State, n Notice, stewards []string, p Policy, signed map[string]bool) {
 	maintainers, incoming := s.maintainerIDs(), incoming(n)
+	consentNeed := majority(len(maintainers))
+	if n.Kind == Revocation {
+		// Those whose rights the revocation withdraws are not asked to agree to it.
+		maintainers = slices.DeleteFunc(maintainers, func(p string) bool { return slices.Contains(s.beneficiaries(n.Revokes), p) })
+		consentNeed = 0
+		if len(maintainers) > 0 {
+			consentNeed = majority(len(maintainers))
+		}
+	}
 	parties := append(append(slices.Clone(maintainers), incoming...), n.Author)
 	var independent []string
 	for _, st := range stewards {
@@ -63,7 +88,7 @@ func (e *Endorsement) count(s State, n Notice, stewards []string, p Policy, sign
 			e.Ignored = append(e.Ignored, fmt.Sprintf("%s is a steward but a party to this change: not an independent endorsement", st))
 		}
 	}
-	e.Consent = tally(maintainers, s.outgoing(n), majority(len(maintainers)), signed)
+	e.Consent = tally(maintainers, s.outgoing(n), consentNeed, signed)
 	e.Acceptance = tally(incoming, incoming, len(incoming), signed)
 	e.Stewards = tally(independent, nil, p.stewardsNeeded(len(maintainers)), signed)
 	e.Missing = append(e.Missing, shortfall("consent", "outgoing", "a majority of the current maintainers", e.Consent)...)
@@ -72,15 +97,56 @@ func (e *Endorsement) count(s State, n Notice, stewards []string, p Policy, sign
 	e.Ignored = append(e.Ignored, roleless(signed, append(parties, stewards...))...)
 }
 
-// needsEndorsement reports whether n changes who holds rights, and so needs more than its author.
-func needsEndorsement(n Notice) bool {
+// needsEndorsement reports whether n changes who holds rights or controls infrastructure, and so
+// needs more than its author: every handover, signer-change and infra-change, and a revocation of one.
+func (s State) needsEndorsement(n Notice) bool {
 	switch n.Kind {
-	case Handover, SignerChange:
+	case Handover, SignerChange, InfraChange:
 		return true
-	case InfraChange:
-		return slices.ContainsFunc(n.Infra, func(m InfraMove) bool { return m.Field == RightSecurityContact })
+	case Revocation:
+		return slices.ContainsFunc(n.Revokes, func(id string) bool { return changesRights(s.known[id].Notice.Kind) })
 	}
 	return false
+}
+
+// changesRights reports whether notices of kind k change who holds rights or controls infrastructure.
+func changesRights(k Kind) bool { return k == Handover || k == SignerChange || k == InfraChange }
+
+// touchedRights lists the rights whose holders must agree to n: release signing for a signer-change,
+// the fields an infra-change moves.
+func touchedRights(n Notice) []Right {
+	switch n.Kind {
+	case SignerChange:
+		return []Right{RightReleaseSigning}
+	case InfraChange:
+		var out []Right
+		for _, m := range n.Infra {
+			if !slices.Contains(out, m.Field) {
+				out = append(out, m.Field)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// consented reports whether the holders of r agree to n: its author holds r, or one of the holders
+// signed. A right nobody holds any more is the maintainers' to give, so the author's word suffices.
+func (s State) consented(n Notice, r Right, signed map[string]bool) bool {
+	holders := s.Holders(r)
+	return len(holders) == 0 || slices.Contains(holders, n.Author) || slices.ContainsFunc(holders, func(p string) bool { return signed[p] })
+}
+
+// beneficiaries are the people the notices with ids gave something: a handover's incoming, the
+// holders of keys a signer-change added.
+func (s State) beneficiaries(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if t, ok := s.known[id]; ok {
+			out = append(out, incoming(t.Notice)...)
+		}
+	}
+	return out
 }
 
 // outgoing names the maintainers whose own consent a change needs: a handover's From, and the holders

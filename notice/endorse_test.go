@@ -15,6 +15,8 @@ func TestEvaluate(t *testing.T) {
 
 	annToDan := handover(CoMaintainer, people(ann), people(dan), RightCommit)
 	sign := func(n Notice, signers ...string) Signed { return pub("n", "2024-06-01", n, signers...) }
+	// ann holds every right, dan only commit: he cannot move what ann holds on his own.
+	shared := Fold(genesis(ann), []Signed{pub("h", "2024-01-01", annToDan, ann, dan)}, stewards, p, at)
 	tests := []struct {
 		name       string
 		state      State
@@ -74,7 +76,11 @@ func TestEvaluate(t *testing.T) {
 		// Kinds that need only their author.
 		{"hiatus needs its author only", one, sign(hiatusBy(ann), ann), true, nil, 0, nil, nil, nil, nil},
 		{"unsigned hiatus", one, sign(hiatusBy(ann)), false, nil, 0, nil, nil, []string{"author: ann has not signed"}, nil},
-		{"website move needs its author only", one, sign(infraChange(ann, RightWebsite, "https://xz.example"), ann), true, nil, 0, nil, nil, nil, nil},
+		{"a website move is a change of rights too", one, sign(infraChange(ann, RightWebsite, "https://xz.example"), ann), false, people(ann), 1, nil, nil,
+			[]string{"stewards: 0 of 2 needed"}, nil},
+		{"a website move by someone not holding it waits for a holder", shared, sign(infraChange(dan, RightWebsite, "https://evil.example"), dan, steward), false, people(dan), 2, nil, people(steward),
+			[]string{"consent: website is held by ann, who has not signed", "consent: 1 of 2 needed"}, nil},
+		{"a holder's consent lets it take effect", shared, sign(infraChange(dan, RightWebsite, "https://xz.example"), dan, ann, steward), true, people(ann, dan), 2, nil, people(steward), nil, nil},
 		{"security-contact move needs stewards", one, sign(infraChange(ann, RightSecurityContact, "sec@xz.example"), ann), false, people(ann), 1, nil, nil,
 			[]string{"stewards: 0 of 2 needed"}, nil},
 	}

@@ -13,52 +13,93 @@ type Genesis struct {
 	Project     string
 	Maintainers []string
 	Keys        []SigningKey
-	Since       time.Time
+	// Since is when the project's record starts: when it was added, or earlier for a project taken on
+	// with its history. No notice may take effect before it.
+	Since time.Time
+	// Added is when the instance took the project on; zero means Since. As known, there is no record
+	// of the project before it: nobody could have read a notice about it.
+	Added time.Time
+}
+
+// RecordStart is when the project's record starts as known (when it was added) or, with hindsight,
+// as recorded since.
+func (g Genesis) RecordStart(hindsight bool) time.Time {
+	if hindsight || g.Added.Before(g.Since) {
+		return g.Since
+	}
+	return g.Added
 }
 
 // Validate reports every problem with g at once.
-func (g Genesis) Validate() error {
+func (g Genesis) Validate() error { return g.validate(true) }
+
+// ValidateOpen is Validate for a genesis still open: a project whose instance has not named its first
+// maintainers yet has none, and is followed all the same; its notices count once it has them.
+func (g Genesis) ValidateOpen() error { return g.validate(false) }
+
+func (g Genesis) validate(needMaintainers bool) error {
 	p := &problems{kind: "genesis"}
 	if err := ValidName(g.Project); err != nil {
 		p.add("project", "%v", err)
 	}
-	if len(g.Maintainers) == 0 {
+	if len(g.Maintainers) == 0 && needMaintainers {
 		p.add("maintainers", "a project starts with at least one maintainer")
 	}
 	p.ids("maintainers", g.Maintainers)
-	p.keys("keys", g.Keys, true)
+	p.keys("keys", g.Keys, false)
 	for i, k := range g.Keys {
 		if k.Holder != "" && !slices.Contains(g.Maintainers, k.Holder) {
 			p.add(fmt.Sprintf("keys[%d]", i), "holder %s is not among the maintainers", k.Holder)
 		}
 	}
+	if !g.Added.IsZero() && g.Added.Before(g.Since) {
+		p.add("since", "the record starts %s, after the project was added (%s)", g.Since.Format(Date), g.Added.Format(Date))
+	}
 	return errors.Join(p.errs...)
 }
 
-// Fold derives the state of g's project at at from its notices. Only what a packager could have known
-// at at counts: notices published by then and in effect by then (a notice recording the past counts
-// from its publication, not before). Notices apply in the order they took effect, ties in the order
-// published, then given. Each must pass Authorize against the state just before it, or it is listed in
-// Rejected and changes nothing. Endorsements are judged at at, so a steward's later endorsement changes
-// the answer for dates after it only. Validate g and the policy first: Fold trusts them.
+// Fold derives the state of g's project at at as known then: only notices published by at count,
+// and only proofs made by at. Notices apply in the order they took effect, ties in the order
+// published, then given. Each must pass Authorize against the state just before it, or it is listed
+// in Rejected and changes nothing. Every window and every time-bound effect of a change of rights runs
+// from the later of when it took effect and when it was published (Signed.Known), so a notice dated
+// back never shortens a window. A date before the project was added has no record (State.NoRecord).
+// Validate g and the policy first: Fold trusts them.
 func Fold(g Genesis, notices []Signed, stewards []string, p Policy, at time.Time) State {
-	if at.Before(g.Since) {
-		return State{Project: g.Project, At: at}
+	return fold(g, notices, stewards, p, at, at, false)
+}
+
+// FoldHindsight is the auditor's view: the state at at knowing what is known at now. Every notice
+// published by now counts at the date it took effect, revocations included, with every proof made by
+// now; windows run from the dates notices took effect; a date before the record starts has no record.
+// Notices revoked after at are listed in State.LaterRevoked.
+func FoldHindsight(g Genesis, notices []Signed, stewards []string, p Policy, at, now time.Time) State {
+	st := fold(g, notices, stewards, p, at, now, true)
+	if !st.NoRecord {
+		st.LaterRevoked = laterRevoked(st, notices, at, now)
 	}
-	f := &folder{genesis: g, stewards: stewards, policy: p, at: at, revoked: map[string]bool{}}
+	return st
+}
+
+func fold(g Genesis, notices []Signed, stewards []string, p Policy, at, known time.Time, hindsight bool) State {
+	start := g.RecordStart(hindsight)
+	if at.Before(start) {
+		return State{Project: g.Project, At: at, RecordSince: start, NoRecord: true, Hindsight: hindsight}
+	}
+	f := &folder{genesis: g, stewards: stewards, policy: p, at: at, known: known, hindsight: hindsight, revoked: map[string]bool{}}
 	f.st = f.start()
-	for _, s := range inEffect(notices, at) {
+	for _, s := range inEffect(notices, at, known) {
 		f.advance(s.Effective())
 		f.admit(s)
 	}
 	return f.finish()
 }
 
-// inEffect returns the notices published and in effect at at, in the order they took effect.
-func inEffect(notices []Signed, at time.Time) []Signed {
+// inEffect returns the notices published by known and in effect at at, in the order they took effect.
+func inEffect(notices []Signed, at, known time.Time) []Signed {
 	var in []Signed
 	for _, s := range notices {
-		if !s.Published.After(at) && !s.Effective().After(at) {
+		if !s.Published.After(known) && !s.Effective().After(at) {
 			in = append(in, s)
 		}
 	}
@@ -71,22 +112,41 @@ func inEffect(notices []Signed, at time.Time) []Signed {
 	return in
 }
 
+// laterRevoked lists the notices in effect at at that a revocation published by now withdrew after
+// at: "knowing what we know today, that handover was later revoked".
+func laterRevoked(st State, notices []Signed, at, now time.Time) []RevokedNotice {
+	var out []RevokedNotice
+	for _, r := range notices {
+		if r.Notice.Kind != Revocation || r.Published.After(now) || !r.Effective().After(at) {
+			continue
+		}
+		for _, id := range r.Notice.Revokes {
+			if t, ok := st.known[id]; ok {
+				out = append(out, RevokedNotice{Notice: id, Kind: t.Notice.Kind, By: r.ID, Since: r.Effective(), Reason: r.Notice.Reason})
+			}
+		}
+	}
+	return out
+}
+
 // folder carries a fold from notice to notice.
 type folder struct {
-	genesis  Genesis
-	stewards []string
-	policy   Policy
-	at       time.Time
-	accepted []Signed        // the notices that took effect, in order
-	revoked  map[string]bool // the ids accepted revocations withdrew
-	rejected []Rejection
-	st       State
+	genesis   Genesis
+	stewards  []string
+	policy    Policy
+	at        time.Time       // the date the state answers for
+	known     time.Time       // what was published, and proofs made, by then count
+	hindsight bool            // windows run from effective dates, not from when they were known
+	accepted  []Signed        // the notices that took effect, in order
+	revoked   map[string]bool // the ids accepted revocations withdrew
+	rejected  []Rejection
+	st        State
 }
 
 // start is the state the admin set.
 func (f *folder) start() State {
 	g := f.genesis
-	st := State{Project: g.Project, At: f.at, known: map[string]Signed{}}
+	st := State{Project: g.Project, At: f.at, RecordSince: g.RecordStart(f.hindsight), Hindsight: f.hindsight, known: map[string]Signed{}}
 	for _, p := range g.Maintainers {
 		m := Maintainer{Person: p, Since: g.Since}
 		for _, r := range Rights {
@@ -130,6 +190,9 @@ func (f *folder) check(s Signed) error {
 	if _, dup := f.st.known[s.ID]; dup {
 		return fmt.Errorf("id: another notice with id %s took effect", s.ID)
 	}
+	if err := f.genesis.sinceOnRecord(s.Notice); err != nil {
+		return err
+	}
 	return Authorize(f.st, s, f.stewards)
 }
 
@@ -145,12 +208,56 @@ func (f *folder) advance(t time.Time) {
 	f.st.PendingRelief = slices.DeleteFunc(f.st.PendingRelief, func(r Relief) bool { return ended(r.Until) })
 }
 
+// sinceOnRecord refuses a notice dated before the project's record starts: nothing was recorded of
+// the project then, and such a date would only serve to slip a change in before its window.
+func (g Genesis) sinceOnRecord(n Notice) error {
+	first := g.Since.Truncate(24 * time.Hour)
+	if !n.Since.IsZero() && n.Since.Before(first) {
+		return fmt.Errorf("since: %s is before the start of the project's record (%s)", n.Since.Format(Date), first.Format(Date))
+	}
+	return nil
+}
+
+// start is when s begins to count for windows and time-bound effects: as known, the later of when it
+// took effect and when it was published; with hindsight, when it took effect.
+func (f *folder) startOf(s Signed) time.Time {
+	if f.hindsight {
+		return s.Effective()
+	}
+	return s.Known()
+}
+
 func (f *folder) finish() State {
 	f.advance(f.at)
 	if !f.at.Before(f.st.Scrutiny.Until) {
 		f.st.Scrutiny = Window{}
 	}
 	f.st.Rejected = f.rejected
+	f.st.Review = f.underRevoked()
 	f.st.Orphaned = len(f.st.Maintainers) == 0
 	return f.st
+}
+
+// View is a question a state answers: how the project stood at At, as known then or, with Hindsight,
+// knowing what is known at Now.
+type View struct {
+	At        time.Time
+	Hindsight bool
+	Now       time.Time // with Hindsight: what was published, and proofs made, by then count
+}
+
+// Fold folds the notices for v.
+func (v View) Fold(g Genesis, notices []Signed, stewards []string, p Policy) State {
+	if v.Hindsight {
+		return FoldHindsight(g, notices, stewards, p, v.At, v.Now)
+	}
+	return Fold(g, notices, stewards, p, v.At)
+}
+
+// Known is the date up to which published notices count in v.
+func (v View) Known() time.Time {
+	if v.Hindsight {
+		return v.Now
+	}
+	return v.At
 }

@@ -1,6 +1,7 @@
 package notice
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -210,19 +211,22 @@ func window(w Window) string {
 	return fmt.Sprintf("%s..%s: %s", w.Since.Format(Date), w.Until.Format(Date), strings.Join(reasons, " "))
 }
 
-// A notice recording the past is unknown before it is published, and counts from its since after.
+// A notice recording the past is unknown before it is published. As known, its window runs from its
+// publication, so dating it back shortens nothing; with hindsight, from the date it gives.
 func TestFoldBackdated(t *testing.T) {
 	n := handover(CoMaintainer, people(ann), people(dan), RightCommit)
 	n.Since = day("2023-01-01")
 	notices := []Signed{pub("h1", "2023-06-01", n, ann, dan)}
+	now := day("2026-01-01")
 	tests := []struct {
-		at, maintainers, window string
+		at, maintainers, window, hindsight string
 	}{
-		{"2022-12-31", "ann=all", ""},
-		{"2023-03-01", "ann=all", ""}, // in effect already, but not yet published
-		{"2023-05-31", "ann=all", ""},
-		{"2023-06-01", "ann=all dan=commit", "2023-01-01..2024-01-01: h1"},
-		{"2024-01-01", "ann=all dan=commit", ""},
+		{"2022-12-31", "ann=all", "", ""},
+		{"2023-03-01", "ann=all", "", "2023-01-01..2024-01-01: h1"}, // in effect already, but not yet published
+		{"2023-05-31", "ann=all", "", "2023-01-01..2024-01-01: h1"},
+		{"2023-06-01", "ann=all dan=commit", "2023-06-01..2024-05-31: h1", "2023-01-01..2024-01-01: h1"},
+		{"2024-01-01", "ann=all dan=commit", "2023-06-01..2024-05-31: h1", ""},
+		{"2024-05-31", "ann=all dan=commit", "", ""},
 	}
 	for _, tt := range tests {
 		st := Fold(genesis(ann), notices, stewards, DefaultPolicy(), day(tt.at))
@@ -231,6 +235,79 @@ func TestFoldBackdated(t *testing.T) {
 		}
 		if got := window(st.Scrutiny); got != tt.window {
 			t.Errorf("at %s: window = %q, want %q", tt.at, got, tt.window)
+		}
+		if st.Scrutiny.Open() && (len(st.Scrutiny.Reasons) != 1 || !st.Scrutiny.Reasons[0].Backdated.Equal(day("2023-06-01"))) {
+			t.Errorf("at %s: the window's reason is not marked backdated: %+v", tt.at, st.Scrutiny.Reasons)
+		}
+		if got := window(FoldHindsight(genesis(ann), notices, stewards, DefaultPolicy(), day(tt.at), now).Scrutiny); got != tt.hindsight {
+			t.Errorf("at %s with hindsight: window = %q, want %q", tt.at, got, tt.hindsight)
+		}
+	}
+}
+
+// Backdating cannot skip a window: a handover dated years back opens a full window when published.
+func TestFoldBackdatingSkipsNothing(t *testing.T) {
+	for _, since := range []string{"2020-01-01", "2023-05-01", ""} {
+		n := handover(Successor, people(ann), people(dan), RightCommit)
+		if since != "" {
+			n.Since = day(since)
+		}
+		notices := []Signed{pub("h1", "2024-06-01", n, ann, dan, steward, sarah)}
+		st := Fold(genesis(ann), notices, stewards, DefaultPolicy(), day("2024-06-02"))
+		if v := Check(st); v.Code != ExitScrutiny || window(st.Scrutiny) != "2024-06-01..2025-06-01: h1" {
+			t.Errorf("since %q: check %d, window %q; want 2 and a window from publication", since, v.Code, window(st.Scrutiny))
+		}
+		backdated := since != "" && since != "2024-06-01"
+		if got := strings.Contains(strings.Join(Check(st).Reasons, "\n"), "backdated: published 2024-06-01"); got != backdated {
+			t.Errorf("since %q: reasons say backdated %v, want %v", since, got, backdated)
+		}
+	}
+}
+
+// A notice may not take effect before the project's record starts.
+func TestFoldBeforeRecord(t *testing.T) {
+	n := hiatusBy(ann)
+	n.Since = day("2019-12-31")
+	st := Fold(genesis(ann), []Signed{pub("a", "2024-01-01", n, ann)}, stewards, DefaultPolicy(), day("2024-01-02"))
+	wantContains(t, errors.New(strings.Join(rejected(st), "\n")), "since: 2019-12-31 is before the start of the project's record (2020-01-01)")
+	n.Since = day("2020-01-01")
+	if st := Fold(genesis(ann), []Signed{pub("a", "2024-01-01", n, ann)}, stewards, DefaultPolicy(), day("2024-01-02")); len(st.Rejected) > 0 {
+		t.Errorf("a notice dated the day the record starts was rejected: %q", rejected(st))
+	}
+}
+
+// Before the record starts there is no record: check says so, never "normal".
+func TestFoldNoRecord(t *testing.T) {
+	g := genesis(ann)
+	g.Since, g.Added = day("2021-10-01"), day("2026-12-01")
+	tests := []struct {
+		at        string
+		hindsight bool
+		code      int
+	}{
+		{"2021-09-30", true, ExitNoRecord},
+		{"2021-10-01", true, ExitNormal},
+		{"2022-06-01", true, ExitNormal},
+		{"2022-06-01", false, ExitNoRecord}, // as known: the instance took the project on in 2026
+		{"2026-11-30", false, ExitNoRecord},
+		{"2026-12-01", false, ExitNormal},
+	}
+	for _, tt := range tests {
+		var st State
+		if tt.hindsight {
+			st = FoldHindsight(g, nil, stewards, DefaultPolicy(), day(tt.at), day("2026-12-03"))
+		} else {
+			st = Fold(g, nil, stewards, DefaultPolicy(), day(tt.at))
+		}
+		v := Check(st)
+		if v.Code != tt.code {
+			t.Errorf("at %s (hindsight %v): check %d %q, want %d", tt.at, tt.hindsight, v.Code, v.Reasons, tt.code)
+		}
+		if tt.code == ExitNoRecord && (len(st.Maintainers) != 0 || !strings.Contains(v.Reasons[0], "no record of the project")) {
+			t.Errorf("at %s: no record, yet %+v %q", tt.at, st.Maintainers, v.Reasons)
+		}
+		if got := CheckSigner(st, pgpKey).Code; tt.code == ExitNoRecord && got != ExitNoRecord {
+			t.Errorf("at %s: --signer answers %d with no record", tt.at, got)
 		}
 	}
 }
@@ -430,5 +507,31 @@ func TestGenesisValidate(t *testing.T) {
 		g.Keys = slices.Clone(good.Keys)
 		tt.edit(&g)
 		t.Run(tt.name, func(t *testing.T) { wantErrors(t, g.Validate(), tt.want...) })
+	}
+}
+
+// The incoming person of a handover holds nothing until they accept it.
+func TestFoldPendingAcceptance(t *testing.T) {
+	h := pub("h1", "2024-01-01", handover(Successor, people(ann), people(dan), RightCommit, RightReleaseSigning), ann, steward, sarah)
+	st := Fold(genesis(ann), []Signed{h}, stewards, DefaultPolicy(), day("2024-02-01"))
+	if got := maintainers(st); got != "ann=all" {
+		t.Errorf("before dan accepts: maintainers = %q, want ann alone, keeping what she would pass on", got)
+	}
+	if len(st.Pending) != 1 || st.Pending[0].Waiting != "acceptance" || st.Pending[0].People[0] != dan {
+		t.Errorf("pending = %+v, want dan's acceptance", st.Pending)
+	}
+	if v := Check(st); v.Code != ExitUnendorsed || !strings.Contains(strings.Join(v.Reasons, "\n"), "pending acceptance: dan has not accepted handover h1") {
+		t.Errorf("check = %d %q, want 3 saying dan has not accepted", v.Code, v.Reasons)
+	}
+	accepted := h.endorsedOn(dan, "2024-03-01")
+	if got := maintainers(Fold(genesis(ann), []Signed{accepted}, stewards, DefaultPolicy(), day("2024-02-01"))); got != "ann=all" {
+		t.Errorf("as known before the acceptance: maintainers = %q", got)
+	}
+	st = Fold(genesis(ann), []Signed{accepted}, stewards, DefaultPolicy(), day("2024-03-02"))
+	if got := maintainers(st); !strings.Contains(got, "dan=commit, release-signing") || len(st.Pending) != 0 {
+		t.Errorf("after dan accepts: maintainers = %q, pending %+v", got, st.Pending)
+	}
+	if g := st.HeldBy(dan); len(g) != 2 || g[0].Notice != "h1" {
+		t.Errorf("HeldBy(dan) = %+v", g)
 	}
 }

@@ -61,15 +61,22 @@ func ParseDate(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(Date, s); err == nil {
-		return t.UTC(), nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
+	t, err := time.Parse(Date, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("date %q: want YYYY-MM-DD or RFC 3339", s)
+		if t, err = time.Parse(time.RFC3339, s); err != nil {
+			return time.Time{}, fmt.Errorf("date %q: want YYYY-MM-DD or RFC 3339", s)
+		}
+	}
+	// The zero time means "not given" everywhere, so 0001-01-01 would silently become "now"; no
+	// project's record reaches back before 1970 either.
+	if t.Year() < firstYear {
+		return time.Time{}, fmt.Errorf("date %q is before %d: give the real date", s, firstYear)
 	}
 	return t.UTC(), nil
 }
+
+// firstYear is the earliest year a date Baton reads may fall in.
+const firstYear = 1970
 
 var projectName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 

@@ -14,21 +14,26 @@ import (
 //   - a scrutiny notice, until the date it gives;
 //   - a revocation of any of the above: control was disputed, and what happened under it needs review.
 // A window opened while another is open extends it. A revoked change keeps its window, and a revoked
-// scrutiny notice has none.
+// scrutiny notice has none. As known, a window runs from the later of when its notice took effect and
+// when it was published: a handover published today and dated 2020 opens a window today.
 
 // openWindow opens or extends the scrutiny window for s, if its kind opens one.
 func (f *folder) openWindow(s Signed) {
 	until, why, ok := f.windowOf(s)
-	if !ok || !until.After(s.Effective()) {
+	start := f.startOf(s)
+	if !ok || !until.After(start) {
 		return
 	}
-	r := WindowReason{Notice: s.ID, Kind: s.Notice.Kind, Since: s.Effective(), Until: until, Why: why}
+	r := WindowReason{Notice: s.ID, Kind: s.Notice.Kind, Since: start, Until: until, Why: why, Backdated: backdated(s)}
 	w := &f.st.Scrutiny
 	if !r.Since.Before(w.Until) {
 		*w = Window{Since: r.Since, Until: r.Until, Reasons: []WindowReason{r}}
 		return
 	}
 	w.Reasons = append(w.Reasons, r)
+	if r.Since.Before(w.Since) {
+		w.Since = r.Since // a notice dated back opens its window when published, so starts need not come in order
+	}
 	if r.Until.After(w.Until) {
 		w.Until = r.Until
 	}
@@ -37,7 +42,7 @@ func (f *folder) openWindow(s Signed) {
 // windowOf says until when s keeps the project under scrutiny, and why.
 func (f *folder) windowOf(s Signed) (time.Time, string, bool) {
 	n := s.Notice
-	end := s.Effective().Add(f.policy.ScrutinyWindow)
+	end := f.startOf(s).Add(f.policy.ScrutinyWindow)
 	switch n.Kind {
 	case Handover:
 		return end, "handover (" + string(n.Mode) + ") of " + list(n.Scope) + " to " + strings.Join(n.To, ", "), true

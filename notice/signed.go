@@ -27,6 +27,23 @@ func (s Signed) Effective() time.Time {
 	return s.Notice.Since
 }
 
+// BackdateGrace is how long after it took effect a notice may be published and still read as news:
+// a notice published later than that records the past, and says so wherever it is shown.
+const BackdateGrace = 24 * time.Hour
+
+// Backdated reports whether s was published more than BackdateGrace after it took effect.
+func (s Signed) Backdated() bool { return s.Published.Sub(s.Effective()) > BackdateGrace }
+
+// Known is when a packager could first act on s: the later of when it took effect and when it was
+// published. Windows and every time-bound effect of a change of rights run from here as known, so
+// dating a notice back never shortens or skips them.
+func (s Signed) Known() time.Time {
+	if s.Published.After(s.Effective()) {
+		return s.Published
+	}
+	return s.Effective()
+}
+
 // Event is the notice as Status reads it.
 func (s Signed) Event() Event {
 	return Event{Kind: s.Notice.Kind, Published: s.Published, Since: s.Notice.Since, Until: s.Notice.Until}

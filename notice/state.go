@@ -7,8 +7,13 @@ import (
 
 // State is how a project stands at a date, as Fold derives it from the project's notices.
 type State struct {
-	Project     string       `json:"project,omitzero"`
-	At          time.Time    `json:"at,omitzero"`          // the date the state answers for
+	Project     string    `json:"project,omitzero"`
+	At          time.Time `json:"at,omitzero"`           // the date the state answers for
+	Hindsight   bool      `json:"hindsight,omitzero"`    // folded knowing everything published by now (FoldHindsight)
+	RecordSince time.Time `json:"record_since,omitzero"` // when the project's record starts, in this view
+	// NoRecord is true for a date before the project's record starts: nothing is known of it then,
+	// which is not the same as nothing to flag.
+	NoRecord    bool         `json:"no_record,omitzero"`
 	Maintainers []Maintainer `json:"maintainers,omitzero"` // who holds rights, in the order they first did
 	Signers     []Signer     `json:"signers,omitzero"`     // every release-signing key announced, valid or not, in order
 	Hiatus      []Away       `json:"hiatus,omitzero"`      // maintainers stepping back at At
@@ -17,10 +22,17 @@ type State struct {
 	// ForPublic's copy.
 	PendingRelief []Relief        `json:"pending_relief,omitzero"`
 	Unendorsed    []Unendorsed    `json:"unendorsed,omitzero"` // changes of who holds rights that lack proofs the policy asks for
+	Pending       []Pending       `json:"pending,omitzero"`    // changes that take no effect until someone signs
+	Infra         []Infra         `json:"infra,omitzero"`      // where each piece of infrastructure was last moved
 	Revoked       []RevokedNotice `json:"revoked,omitzero"`    // notices revoked, in the order they were
-	Rejected      []Rejection     `json:"rejected,omitzero"`   // notices that did not take effect, and why
-	Retired       []string        `json:"retired,omitzero"`    // maintainers who left for good
-	Orphaned      bool            `json:"orphaned,omitzero"`   // nobody maintains the project
+	// LaterRevoked (with hindsight) lists notices in effect at At that were revoked after it.
+	LaterRevoked []RevokedNotice `json:"later_revoked,omitzero"`
+	// Review lists changes still in effect that were made by someone whose rights came from a handover
+	// since revoked: what they moved or announced needs checking.
+	Review   []Review    `json:"review,omitzero"`
+	Rejected []Rejection `json:"rejected,omitzero"` // notices that did not take effect, and why
+	Retired  []string    `json:"retired,omitzero"`  // maintainers who left for good
+	Orphaned bool        `json:"orphaned,omitzero"` // nobody maintains the project
 
 	known map[string]Signed // notices that took effect, by id: what a later revocation may name
 }
@@ -80,6 +92,39 @@ type WindowReason struct {
 	Since  time.Time `json:"since,omitzero"`
 	Until  time.Time `json:"until,omitzero"`
 	Why    string    `json:"why,omitzero"`
+	// Backdated is set when the notice was published more than a day after the date it gives: the
+	// window then runs from its publication (as known), not from that date.
+	Backdated time.Time `json:"backdated,omitzero"` // when it was published, if backdated
+}
+
+// Pending is a change that takes no effect until someone signs it: the incoming person of a handover
+// until they accept, a signer-change or infra-change until a holder of the right it touches consents.
+type Pending struct {
+	Notice  string   `json:"notice,omitzero"`
+	Kind    Kind     `json:"kind,omitzero"`
+	Waiting string   `json:"waiting,omitzero"` // "acceptance" or "consent"
+	People  []string `json:"people,omitzero"`  // whose proof it waits for (any one of them, for consent)
+	Rights  []Right  `json:"rights,omitzero"`  // what they would hold, or what the change touches
+}
+
+// Infra is a piece of infrastructure as the last move that took effect left it.
+type Infra struct {
+	Field  Right     `json:"field,omitzero"`
+	To     string    `json:"to,omitzero"`
+	Since  time.Time `json:"since,omitzero"`
+	Notice string    `json:"notice,omitzero"`
+	Author string    `json:"author,omitzero"`
+}
+
+// Review is a change still in effect that was made by someone whose rights came from a handover since
+// revoked.
+type Review struct {
+	Notice   string    `json:"notice,omitzero"`
+	Kind     Kind      `json:"kind,omitzero"`
+	Since    time.Time `json:"since,omitzero"`
+	Person   string    `json:"person,omitzero"`
+	Handover string    `json:"handover,omitzero"` // the revoked handover their rights came from
+	What     string    `json:"what,omitzero"`     // what the change did, in words
 }
 
 // Relief is a relief request not yet answered.
@@ -93,10 +138,11 @@ type Relief struct {
 
 // Unendorsed is a change of who holds rights that lacks proofs the policy asks for.
 type Unendorsed struct {
-	Notice  string    `json:"notice,omitzero"`
-	Kind    Kind      `json:"kind,omitzero"`
-	Since   time.Time `json:"since,omitzero"`
-	Missing []string  `json:"missing,omitzero"` // as Endorsement.Missing says it
+	Notice    string    `json:"notice,omitzero"`
+	Kind      Kind      `json:"kind,omitzero"`
+	Since     time.Time `json:"since,omitzero"`
+	Missing   []string  `json:"missing,omitzero"`   // as Endorsement.Missing says it
+	Backdated time.Time `json:"backdated,omitzero"` // when it was published, if more than a day after Since
 }
 
 // RevokedNotice is a notice a revocation withdrew.
@@ -162,6 +208,25 @@ func (s State) maintainerIDs() []string {
 // Holds reports whether m holds right r.
 func (m Maintainer) Holds(r Right) bool {
 	return slices.ContainsFunc(m.Rights, func(g Grant) bool { return g.Right == r })
+}
+
+// Holders lists who holds r, in the order they first held a right.
+func (s State) Holders(r Right) []string {
+	var out []string
+	for _, m := range s.Maintainers {
+		if m.Holds(r) {
+			out = append(out, m.Person)
+		}
+	}
+	return out
+}
+
+// HeldBy lists the rights person holds, with where each came from.
+func (s State) HeldBy(person string) []Grant {
+	if i := s.maintainerIndex(person); i >= 0 {
+		return slices.Clone(s.Maintainers[i].Rights)
+	}
+	return nil
 }
 
 // holdsAny reports whether any of people holds r.

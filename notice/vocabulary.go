@@ -105,6 +105,21 @@ func checkFingerprint(t KeyType, fp string) error {
 	return nil
 }
 
+// CheckFingerprint says why fp is not the fingerprint of a release-signing key, or nil: an OpenPGP
+// fingerprint (40 or 64 hex digits; a 16-digit long key id names no key for certain) or an SSH one.
+func CheckFingerprint(fp string) error {
+	if strings.HasPrefix(fp, "SHA256:") {
+		return checkFingerprint(SSH, fp)
+	}
+	if strings.HasPrefix(strings.ToLower(fp), "0x") {
+		return fmt.Errorf("fingerprint %q: give the whole fingerprint without 0x (gpg --fingerprint prints it)", fp)
+	}
+	if len(fp) == 16 {
+		return fmt.Errorf("fingerprint %q is a long key id, which two keys can share: give the whole 40-digit fingerprint", fp)
+	}
+	return checkFingerprint(OpenPGP, fp)
+}
+
 func strictBase64(s string) bool {
 	_, err := base64.RawStdEncoding.Strict().DecodeString(s)
 	return err == nil

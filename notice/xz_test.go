@@ -68,9 +68,10 @@ func xzNoticeLog() []Signed {
 		pub(xzID(3), "2022-06-21", hiatus, lasse),
 		pub(xzID(4), "2022-11-30", contact, lasse),
 		pub(xzID(5), "2022-12-30", commit, lasse, jia),
-		pub(xzID(6), "2023-03-18", key, jia),
-		pub(xzID(7), "2023-03-20", fuzz, jia),
-		pub(xzID(8), "2024-01-19", site, jia),
+		// Jia Tan held commit rights only: what he changed beyond them took Lasse Collin's consent.
+		pub(xzID(6), "2023-03-18", key, jia, lasse),
+		pub(xzID(7), "2023-03-20", fuzz, jia, lasse),
+		pub(xzID(8), "2024-01-19", site, jia, lasse),
 		pub(xzID(9), "2024-03-29", revoke, lasse),
 	}
 }
@@ -102,17 +103,17 @@ func TestXZReplay(t *testing.T) {
 		{"2022-12-30", "Jia Tan gets commit rights", []int{2, 3, 4, 5}, shared, ExitUnendorsed, "2022-11-30..2023-12-30", []int{4, 5}, []int{4, 5}, 0, "unknown"},
 		{"2023-01-11", "5.4.1, Lasse Collin's last release", []int{2, 3, 4, 5}, shared, ExitUnendorsed, "2022-11-30..2023-12-30", []int{4, 5}, []int{4, 5}, 0, "unknown"},
 		{"2023-03-18", "5.4.2, signed by Jia Tan's key", []int{2, 3, 4, 5, 6}, shared, ExitUnendorsed, "2022-11-30..2024-03-17", []int{4, 5, 6}, []int{4, 5, 6}, 0, "valid 2023-03-18 " + xzID(6) + " unendorsed"},
-		{"2023-03-20", "the oss-fuzz contact moves", []int{2, 3, 4, 5, 6, 7}, shared, ExitUnendorsed, "2022-11-30..2024-03-19", []int{4, 5, 6, 7}, []int{4, 5, 6}, 0, "valid 2023-03-18 " + xzID(6) + " unendorsed"},
-		{"2023-07-07", "ifunc disabled in oss-fuzz", []int{2, 3, 4, 5, 6, 7}, shared, ExitUnendorsed, "2022-11-30..2024-03-19", []int{4, 5, 6, 7}, []int{4, 5, 6}, 0, "valid 2023-03-18 " + xzID(6) + " unendorsed"},
-		{"2024-01-19", "the website moves", []int{2, 3, 4, 5, 6, 7, 8}, shared, ExitUnendorsed, "2022-11-30..2025-01-18", []int{4, 5, 6, 7, 8}, []int{4, 5, 6}, 0, "valid 2023-03-18 " + xzID(6) + " unendorsed"},
-		{"2024-02-24", "5.6.0, backdoored", []int{2, 3, 4, 5, 6, 7, 8}, shared, ExitUnendorsed, "2022-11-30..2025-01-18", []int{4, 5, 6, 7, 8}, []int{4, 5, 6}, 0, "valid 2023-03-18 " + xzID(6) + " unendorsed"},
-		{"2024-03-09", "5.6.1", []int{2, 3, 4, 5, 6, 7, 8}, shared, ExitUnendorsed, "2022-11-30..2025-01-18", []int{4, 5, 6, 7, 8}, []int{4, 5, 6}, 0, "valid 2023-03-18 " + xzID(6) + " unendorsed"},
-		{"2024-03-25", "bump requests to Debian and Ubuntu", []int{2, 3, 4, 5, 6, 7, 8}, shared, ExitUnendorsed, "2022-11-30..2025-01-18", []int{4, 5, 6, 7, 8}, []int{4, 5, 6}, 0, "valid 2023-03-18 " + xzID(6) + " unendorsed"},
+		{"2023-03-20", "the oss-fuzz contact moves", []int{2, 3, 4, 5, 6, 7}, shared, ExitUnendorsed, "2022-11-30..2024-03-19", []int{4, 5, 6, 7}, []int{4, 5, 6, 7}, 0, "valid 2023-03-18 " + xzID(6) + " unendorsed"},
+		{"2023-07-07", "ifunc disabled in oss-fuzz", []int{2, 3, 4, 5, 6, 7}, shared, ExitUnendorsed, "2022-11-30..2024-03-19", []int{4, 5, 6, 7}, []int{4, 5, 6, 7}, 0, "valid 2023-03-18 " + xzID(6) + " unendorsed"},
+		{"2024-01-19", "the website moves", []int{2, 3, 4, 5, 6, 7, 8}, shared, ExitUnendorsed, "2022-11-30..2025-01-18", []int{4, 5, 6, 7, 8}, []int{4, 5, 6, 7, 8}, 0, "valid 2023-03-18 " + xzID(6) + " unendorsed"},
+		{"2024-02-24", "5.6.0, backdoored", []int{2, 3, 4, 5, 6, 7, 8}, shared, ExitUnendorsed, "2022-11-30..2025-01-18", []int{4, 5, 6, 7, 8}, []int{4, 5, 6, 7, 8}, 0, "valid 2023-03-18 " + xzID(6) + " unendorsed"},
+		{"2024-03-09", "5.6.1", []int{2, 3, 4, 5, 6, 7, 8}, shared, ExitUnendorsed, "2022-11-30..2025-01-18", []int{4, 5, 6, 7, 8}, []int{4, 5, 6, 7, 8}, 0, "valid 2023-03-18 " + xzID(6) + " unendorsed"},
+		{"2024-03-25", "bump requests to Debian and Ubuntu", []int{2, 3, 4, 5, 6, 7, 8}, shared, ExitUnendorsed, "2022-11-30..2025-01-18", []int{4, 5, 6, 7, 8}, []int{4, 5, 6, 7, 8}, 0, "valid 2023-03-18 " + xzID(6) + " unendorsed"},
 		// The revocation takes Jia Tan's commit rights back and revokes his key; it extends the window
 		// by a year. The 2022 security-contact move was never endorsed nor revoked, so check still says 3.
 		// The handover that answered Lasse Collin's relief request is void, so the request is pending
 		// again: the stewards see that he still needs help.
-		{"2024-03-29", "the backdoor is disclosed", []int{2, 3, 4, 5, 6, 7, 8, 9}, open, ExitUnendorsed, "2022-11-30..2025-03-29", []int{4, 5, 6, 7, 8, 9}, []int{4}, 1, "revoked 2023-03-18 " + xzID(6) + " unendorsed"},
+		{"2024-03-29", "the backdoor is disclosed", []int{2, 3, 4, 5, 6, 7, 8, 9}, open, ExitUnendorsed, "2022-11-30..2025-03-29", []int{4, 5, 6, 7, 8, 9}, []int{4, 7, 8, 9}, 1, "revoked 2023-03-18 " + xzID(6) + " unendorsed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.date+" "+tt.event, func(t *testing.T) {
@@ -181,7 +182,9 @@ func TestXZCheckOn560(t *testing.T) {
 	want := []string{
 		"unendorsed infra-change " + xzID(4) + " (since 2022-11-30): stewards: 0 of 2 needed (independent steward endorsements)",
 		"unendorsed handover " + xzID(5) + " (since 2022-12-30): stewards: 0 of 2 needed (independent steward endorsements)",
-		"unendorsed signer-change " + xzID(6) + " (since 2023-03-18): consent: 1 of 2 needed (a majority of the current maintainers); stewards: 0 of 1 needed (independent steward endorsements)",
+		"unendorsed signer-change " + xzID(6) + " (since 2023-03-18): stewards: 0 of 1 needed (independent steward endorsements)",
+		"unendorsed infra-change " + xzID(7) + " (since 2023-03-20): stewards: 0 of 1 needed (independent steward endorsements)",
+		"unendorsed infra-change " + xzID(8) + " (since 2024-01-19): stewards: 0 of 1 needed (independent steward endorsements)",
 		"in a scrutiny window from 2022-11-30 until 2025-01-18",
 		"scrutiny: infra-change " + xzID(4) + " (2022-11-30, until 2023-11-30): moved: security-contact",
 		"scrutiny: handover " + xzID(5) + " (2022-12-30, until 2023-12-30): handover (co-maintainer) of commit to " + jia,
@@ -274,5 +277,141 @@ func TestXZAfterDisclosure(t *testing.T) {
 	}
 	if !slices.Equal(revoked, []string{xzID(5) + " by " + xzID(9), xzID(6) + " by " + xzID(9)}) {
 		t.Errorf("revoked = %q", revoked)
+	}
+}
+
+// The auditor's question, asked in 2026 of a record taken on with its history: every notice was
+// published on one day, dated back to when it happened. With hindsight, what was each release day?
+func TestXZHindsight(t *testing.T) {
+	now := day("2026-12-03")
+	var log []Signed
+	for _, s := range xzNoticeLog() {
+		s.Notice.Since, s.Published = s.Published, now
+		for i := range s.Proofs {
+			s.Proofs[i].Created = now
+		}
+		log = append(log, s)
+	}
+	g := xzGenesis()
+	g.Since, g.Added = day("2021-10-01"), now
+	tests := []struct {
+		date   string
+		code   int
+		jiaKey int // what check --signer of Jia Tan's key exits with
+	}{
+		{"2021-09-30", ExitNoRecord, ExitNoRecord},
+		{"2022-06-01", ExitNormal, ExitUnannouncedSigner},
+		{"2022-12-31", ExitUnendorsed, ExitUnannouncedSigner},
+		{"2023-03-17", ExitUnendorsed, ExitUnannouncedSigner},
+		{"2023-03-19", ExitUnendorsed, ExitUnendorsed},
+		{"2024-02-24", ExitUnendorsed, ExitUnendorsed},
+		{"2024-03-09", ExitUnendorsed, ExitUnendorsed},
+		{"2024-03-30", ExitUnendorsed, ExitUnannouncedSigner},
+	}
+	for _, tt := range tests {
+		st := FoldHindsight(g, log, xzStewards, DefaultPolicy(), endOfDay(tt.date), now)
+		if len(st.Rejected) > 0 {
+			t.Fatalf("%s: rejected %q", tt.date, rejected(st))
+		}
+		if v := Check(st.ForPublic()); v.Code != tt.code {
+			t.Errorf("%s: check = %d, want %d: %q", tt.date, v.Code, tt.code, v.Reasons)
+		}
+		if got := CheckSigner(st, jiaKey).Code; got != tt.jiaKey {
+			t.Errorf("%s: check --signer Jia Tan's key = %d, want %d", tt.date, got, tt.jiaKey)
+		}
+		// As known on each of those days, nothing was: the instance took the project on in 2026.
+		if v := Check(Fold(g, log, xzStewards, DefaultPolicy(), endOfDay(tt.date))); v.Code != ExitNoRecord {
+			t.Errorf("%s as known: check = %d, want %d (no record)", tt.date, v.Code, ExitNoRecord)
+		}
+	}
+	// On 5.6.0's release day: inside the window the handover opened, under a handover and a key later
+	// revoked, and the text says so.
+	v := Check(FoldHindsight(g, log, xzStewards, DefaultPolicy(), endOfDay("2024-02-24"), now).ForPublic())
+	text := strings.Join(v.Reasons, "\n")
+	for _, want := range []string{"in a scrutiny window from 2022-11-30 until 2025-01-18",
+		"later revoked: handover " + xzID(5) + " by " + xzID(9) + " on 2024-03-29",
+		"later revoked: signer-change " + xzID(6) + " by " + xzID(9) + " on 2024-03-29"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("check on 2024-02-24 with hindsight does not say %q:\n%s", want, text)
+		}
+	}
+	if a := CheckSigner(FoldHindsight(g, log, xzStewards, DefaultPolicy(), endOfDay("2023-03-19"), now), jiaKey); !strings.Contains(a.Reason, "later revoked by "+xzID(9)) {
+		t.Errorf("--signer on 2023-03-19 does not say the key was later revoked: %q", a.Reason)
+	}
+}
+
+func endOfDay(date string) time.Time { return day(date).Add(24*time.Hour - time.Second) }
+
+// Without Lasse Collin's consent, what Jia Tan did beyond his commit rights takes no effect: his key is
+// not valid, the fuzzing contact and the website stay where they were, and check says why.
+func TestXZWithoutConsent(t *testing.T) {
+	log := xzNoticeLog()
+	for i := 5; i <= 7; i++ {
+		log[i].Proofs = log[i].Proofs[:1] // Jia Tan's own proof only
+	}
+	st := Fold(xzGenesis(), log, xzStewards, DefaultPolicy(), day("2024-02-24"))
+	if a := CheckSigner(st, jiaKey); a.Code != ExitUnannouncedSigner || !strings.Contains(a.Reason, "waits for the consent of "+lasse) {
+		t.Errorf("--signer Jia Tan's key = %d %q, want 5, waiting for Lasse Collin", a.Code, a.Reason)
+	}
+	var pending []string
+	for _, p := range st.Pending {
+		pending = append(pending, p.Notice+" "+p.Waiting+" "+strings.Join(p.People, ","))
+	}
+	want := []string{xzID(6) + " consent " + lasse, xzID(7) + " consent " + lasse, xzID(8) + " consent " + lasse}
+	if !slices.Equal(pending, want) {
+		t.Errorf("pending = %q, want %q", pending, want)
+	}
+	if len(st.Infra) != 1 || st.Infra[0].Field != RightSecurityContact {
+		t.Errorf("infra = %+v, want only the security contact moved", st.Infra)
+	}
+}
+
+// After the disclosure, the changes Jia Tan made under his revoked handover are listed for review
+// until someone moves them back.
+func TestXZReviewAfterRevocation(t *testing.T) {
+	log := xzNoticeLog()
+	st := Fold(xzGenesis(), log, xzStewards, DefaultPolicy(), day("2024-03-30"))
+	var review []string
+	for _, r := range st.Review {
+		review = append(review, r.Notice+" "+r.Handover+" "+r.What)
+	}
+	want := []string{xzID(7) + " " + xzID(5) + " fuzzing-contact moved to jiat0218@gmail.com", xzID(8) + " " + xzID(5) + " website moved to https://xz.tukaani.org/"}
+	if !slices.Equal(review, want) {
+		t.Errorf("review = %q, want %q", review, want)
+	}
+	if text := strings.Join(Check(st).Reasons, "\n"); !strings.Contains(text, "made by "+jia+" under a revoked handover") ||
+		!strings.Contains(text, "revoked: handover "+xzID(5)+" by "+xzID(9)+" on 2024-03-29: Jia Tan's 5.6.0") {
+		t.Errorf("check does not say what was revoked and what to review:\n%s", text)
+	}
+	back := Notice{Project: "xz", Kind: InfraChange, Author: lasse, Text: "The website is back.", Infra: []InfraMove{{Field: RightWebsite, To: "https://tukaani.org/xz/"}}}
+	st = Fold(xzGenesis(), append(log, pub(xzID(10), "2024-04-02", back, lasse)), xzStewards, DefaultPolicy(), day("2024-04-03"))
+	if len(st.Review) != 1 || st.Review[0].Notice != xzID(7) {
+		t.Errorf("after the website moved back, review = %+v, want only the fuzzing contact", st.Review)
+	}
+}
+
+// check --signer on the xz timeline: Lasse Collin's key from the start, Jia Tan's from 5.4.2, unendorsed,
+// until the revocation.
+func TestXZCheckSigner(t *testing.T) {
+	log := xzNoticeLog()
+	tests := []struct {
+		at, fp   string
+		code     int
+		endorsed bool
+		notice   string
+	}{
+		{"2023-03-17", lasseKey, ExitNormal, true, ""},
+		{"2023-03-17", jiaKey, ExitUnannouncedSigner, false, ""}, // the day before: nobody had been told
+		{"2023-03-18", jiaKey, ExitUnendorsed, false, xzID(6)},
+		{"2024-02-24", jiaKey, ExitUnendorsed, false, xzID(6)},        // 5.6.0
+		{"2024-03-29", jiaKey, ExitUnannouncedSigner, false, xzID(6)}, // revoked
+		{"2024-03-29", lasseKey, ExitNormal, true, ""},
+		{"2024-03-29", "0000000000000000000000000000000000000000", ExitUnannouncedSigner, false, ""},
+	}
+	for _, tt := range tests {
+		got := CheckSigner(Fold(xzGenesis(), log, xzStewards, DefaultPolicy(), endOfDay(tt.at)), tt.fp)
+		if got.Code != tt.code || got.Endorsed != tt.endorsed || got.Notice != tt.notice || got.Reason == "" {
+			t.Errorf("%s %s: %+v; want code %d, endorsed %v, notice %q", tt.at, tt.fp[:8], got, tt.code, tt.endorsed, tt.notice)
+		}
 	}
 }

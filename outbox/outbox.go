@@ -33,11 +33,6 @@ type Outbox struct {
 	nudge   chan struct{} // wakes the dispatcher when work was queued
 	signers sync.Map      // local actor name -> federation.Signer, parsed once
 	hosts   breakers
-
-	// statements serializes what reads a project's notices and then writes one (publishing, endorsing,
-	// steward queries), so two at once cannot both pass a check the other would have failed. It holds
-	// within one process; replicas sharing a store need the store to compare and swap.
-	statements sync.Mutex
 }
 
 // Config tunes delivery. Zero values take the defaults.
@@ -172,7 +167,8 @@ func (o *Outbox) publishAdminNotice(ctx context.Context, actor store.Actor, n no
 		return Published{}, err
 	}
 	stored := store.Notice{ID: id, Actor: actor.Name, Kind: string(n.Kind), Public: true, Document: note, Published: published}
-	queued, err := o.store.PublishNotice(ctx, stored, store.Activity{ID: o.urls.NoticeActivity(id), Signer: actor.Name, Body: create})
+	// The admin speaks only for a project without maintainers, which has no statements to judge.
+	queued, err := o.store.PublishNotice(ctx, stored, store.Activity{ID: o.urls.NoticeActivity(id), Signer: actor.Name, Body: create}, store.AnyRevision)
 	if err != nil {
 		return Published{}, err
 	}

@@ -145,20 +145,50 @@ func RenderHTML(urls federation.URLs, actor store.Actor, n notice.Notice, id int
 }
 
 // RenderStatementHTML writes a maintainer-signed notice: what it says, in a sentence with the people's
-// names; the maintainer's words; whether the trust policy is met, loudly when it is not; what to do;
-// who signed.
-func RenderStatementHTML(urls federation.URLs, actor store.Actor, sn notice.Signed, e notice.Endorsement, names map[string]string, id int64) string {
+// names; whether it was revoked, loudly; the maintainer's words; whether it was dated back, waits for
+// someone's signature, or lacks endorsements the trust policy asks for, loudly too; what to do; who
+// signed. revokedBy is the revocation that withdrew it (zero while it stands).
+func RenderStatementHTML(urls federation.URLs, actor store.Actor, sn notice.Signed, e notice.Endorsement, names map[string]string, id int64, revokedBy notice.Signed) string {
 	var b strings.Builder
 	n := sn.Notice
-	writeHeadline(&b, actor, n.Kind)
+	title := n.Kind.Title()
+	if revokedBy.ID != "" {
+		title += " (REVOKED)"
+	}
+	fmt.Fprintf(&b, "<p><strong>%s — %s</strong></p>", html.EscapeString(title), html.EscapeString(actor.ShownName()))
+	if revokedBy.ID != "" {
+		para(&b, fmt.Sprintf("⚠ REVOKED by %s on %s: %s Do not rely on this notice; review what was done under it. %s",
+			nameList([]string{revokedBy.Notice.Author}, names), revokedBy.Effective().Format(notice.Date), revokedBy.Notice.Reason, revokedBy.ID))
+	}
 	para(&b, summarize(n, names))
 	writeWords(&b, n)
+	if sn.Backdated() {
+		para(&b, fmt.Sprintf("⚠ Backdated: published %s, more than a day after the date it gives (%s). Scrutiny windows run from its publication.",
+			sn.Published.Format(notice.Date), sn.Effective().Format(notice.Date)))
+	}
+	para(&b, pendingLine(n, e, names))
 	if e.Required {
 		para(&b, endorsementLine(e, names))
 	}
 	para(&b, n.Kind.Advice())
 	writeFooter(&b, urls, actor, n.Kind, id, signers(sn, names))
 	return b.String()
+}
+
+// pendingLine says what the notice waits for before it takes effect: the incoming's acceptance, the
+// consent of a holder of the rights it touches.
+func pendingLine(n notice.Notice, e notice.Endorsement, names map[string]string) string {
+	var parts []string
+	if n.Kind == notice.Handover && len(e.Acceptance.Missing) > 0 {
+		parts = append(parts, fmt.Sprintf("pending acceptance by %s, who hold nothing until they accept", nameList(e.Acceptance.Missing, names)))
+	}
+	if len(e.Unconsented) > 0 {
+		parts = append(parts, "it takes no effect until a holder of "+rightList(e.Unconsented)+" consents")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "⏳ Pending: " + strings.Join(parts, "; ") + "."
 }
 
 func writeHeadline(b *strings.Builder, actor store.Actor, kind notice.Kind) {

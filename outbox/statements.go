@@ -52,7 +52,7 @@ func (o *Outbox) History(ctx context.Context, project string) (History, error) {
 	}
 	// Notices are dated to the second; so is the genesis, or a notice published in the project's
 	// first second would come before the project had maintainers.
-	genesis := notice.Genesis{Project: project, Since: a.Created.Truncate(time.Second)}
+	genesis := notice.Genesis{Project: project, Since: a.RecordStart().Truncate(time.Second), Added: a.Created.Truncate(time.Second), Keys: a.SigningKeys}
 	h := History{Genesis: genesis, Stored: map[string]store.Notice{}}
 	if h.Genesis.Maintainers, err = o.roleHolders(ctx, project); err != nil {
 		return History{}, err
@@ -92,9 +92,14 @@ func (o *Outbox) History(ctx context.Context, project string) (History, error) {
 	return h, nil
 }
 
-// Fold is the project's state at a time.
+// Fold is the project's state at a time, as known then.
 func (h History) Fold(p notice.Policy, at time.Time) notice.State {
 	return notice.Fold(h.Genesis, h.Notices, h.StewardsAt(at), p, at)
+}
+
+// FoldHindsight is the project's state at a time knowing what is known at now (the auditor's view).
+func (h History) FoldHindsight(p notice.Policy, at, now time.Time) notice.State {
+	return notice.FoldHindsight(h.Genesis, h.Notices, h.StewardsAt(at), p, at, now)
 }
 
 // StewardsAt is who were stewards at a time: an audit of a past date must not count endorsements by
@@ -193,12 +198,17 @@ func (o *Outbox) personKey(ctx context.Context, vm string, fresh bool) (ed25519.
 	return nil, "", "", fmt.Errorf("key %s is not one of %s's keys", vm, name)
 }
 
+// admitAttempts bounds how often a statement or endorsement is judged again because another one was
+// admitted meanwhile (by this replica or another sharing the store).
+const admitAttempts = 8
+
 // PublishStatement publishes a statement a maintainer signed: its proofs must verify against keys of
-// this instance's people, its author must be allowed to say it (notice.Admit), and it must not exist
-// yet. A statement the policy asks more proofs for is published all the same, marked unendorsed.
+// this instance's people, its author must be allowed to say it (notice.Admit), every signer must be
+// someone it concerns (notice.MaySign), and it must not exist yet. A statement the policy asks more
+// proofs for is published all the same, marked unendorsed. Admission is judged on a revision of the
+// project's notices and stored only if it is still the latest, so replicas never admit two
+// conflicting statements.
 func (o *Outbox) PublishStatement(ctx context.Context, project string, raw []byte) (Published, error) {
-	o.statements.Lock()
-	defer o.statements.Unlock()
 	st, err := federation.ParseStatement(raw)
 	if err != nil {
 		return Published{}, refuse(400, "%v", err)
@@ -217,32 +227,64 @@ func (o *Outbox) PublishStatement(ctx context.Context, project string, raw []byt
 	if err := o.freshProofs(proofs, StatementFreshness); err != nil {
 		return Published{}, err
 	}
-	h, err := o.History(ctx, project)
-	if err != nil {
-		return Published{}, err
+	var id int64 // reserved once admitted, and kept if admission must be judged again
+	for range admitAttempts {
+		revision, err := o.store.Revision(ctx, project)
+		if err != nil {
+			return Published{}, err
+		}
+		h, err := o.History(ctx, project)
+		if err != nil {
+			return Published{}, err
+		}
+		now := o.now().UTC().Truncate(time.Second)
+		// Notice 0 never exists, so it stands in for the id until the notice is admitted.
+		candidate := notice.Signed{ID: o.urls.Notice(0), Published: now, Notice: st.Notice, Proofs: proofs}
+		if err := o.admit(h, candidate, now); err != nil {
+			return Published{}, err
+		}
+		if id == 0 {
+			if id, err = o.store.NextNoticeID(ctx); err != nil {
+				return Published{}, err
+			}
+		}
+		candidate.ID = o.urls.Notice(id)
+		pub, err := o.publishSigned(ctx, h, id, candidate, st, revision)
+		if !errors.Is(err, store.ErrConflict) {
+			return pub, err
+		}
 	}
-	now := o.now().UTC().Truncate(time.Second)
-	// The id is reserved only once the notice is admitted, so refused statements use up none; notice 0
-	// never exists, so it stands in until then.
-	candidate := notice.Signed{ID: o.urls.Notice(0), Published: now, Notice: st.Notice, Proofs: proofs}
+	return Published{}, refuse(409, "the notices of %s kept changing while this one was judged: send it again", project)
+}
+
+// admit says why candidate may not be published after h's notices, as a StatementError, or nil.
+func (o *Outbox) admit(h History, candidate notice.Signed, now time.Time) error {
 	if err := notice.Admit(h.Genesis, h.Notices, candidate, h.Stewards, o.cfg.Policy); err != nil {
-		return Published{}, refuse(422, "%v", err)
+		return refuse(422, "%v", err)
 	}
 	// Admit judges a notice on the state of the day it takes effect; its author must also be allowed
 	// to say it today, or a former maintainer could grant rights by dating a handover in the past.
-	if err := notice.Authorize(h.Fold(o.cfg.Policy, now), candidate, h.Stewards); err != nil {
-		return Published{}, refuse(422, "as things stand today: %v", err)
+	today := h.Fold(o.cfg.Policy, now)
+	if err := notice.Authorize(today, candidate, h.Stewards); err != nil {
+		return refuse(422, "as things stand today: %v", err)
 	}
-	id, err := o.store.NextNoticeID(ctx)
-	if err != nil {
-		return Published{}, err
-	}
-	candidate.ID = o.urls.Notice(id)
-	return o.publishSigned(ctx, h, id, candidate, st)
+	return o.maySign(today, candidate, candidate.Proofs, h.Stewards)
 }
 
-// publishSigned renders, signs and stores an admitted statement, and queues it.
-func (o *Outbox) publishSigned(ctx context.Context, h History, id int64, sn notice.Signed, st federation.Statement) (Published, error) {
+// maySign refuses proofs by people the notice does not concern: listed among its signers, they would
+// read as support they are not.
+func (o *Outbox) maySign(today notice.State, sn notice.Signed, proofs []notice.Proof, stewards []string) error {
+	for _, p := range proofs {
+		if err := notice.MaySign(today, sn, p.Person, stewards); err != nil {
+			return refuse(422, "%v", err)
+		}
+	}
+	return nil
+}
+
+// publishSigned renders, signs and stores an admitted statement, and queues it, provided the
+// project's notices are still at revision: ErrConflict if another was admitted meanwhile.
+func (o *Outbox) publishSigned(ctx context.Context, h History, id int64, sn notice.Signed, st federation.Statement, revision int64) (Published, error) {
 	actor, err := store.Project(ctx, o.store, sn.Notice.Project)
 	if err != nil {
 		return Published{}, err
@@ -265,7 +307,7 @@ func (o *Outbox) publishSigned(ctx context.Context, h History, id int64, sn noti
 	}
 	stored := store.Notice{ID: id, Actor: actor.Name, StatementID: st.ID, Kind: string(sn.Notice.Kind), Public: public,
 		Document: note, Published: sn.Published}
-	queued, err := o.store.PublishNotice(ctx, stored, store.Activity{ID: o.urls.NoticeActivity(id), Signer: actor.Name, Body: create})
+	queued, err := o.store.PublishNotice(ctx, stored, store.Activity{ID: o.urls.NoticeActivity(id), Signer: actor.Name, Body: create}, revision)
 	if errors.Is(err, store.ErrExists) {
 		return Published{}, refuse(409, "statement %s is published already", st.ID)
 	}
@@ -279,8 +321,72 @@ func (o *Outbox) publishSigned(ctx context.Context, h History, id int64, sn noti
 			o.log.Error("send profile update", "project", actor.Name, "err", err)
 		}
 	}
+	if sn.Notice.Kind == notice.Revocation {
+		o.markRevoked(ctx, h, sn)
+	}
 	o.Nudge()
 	return Published{Notice: stored, URL: o.urls.Notice(id), Queued: queued}, nil
+}
+
+// markRevoked renders again each notice a revocation withdrew, marked revoked, and sends followers
+// the Update: a revoked handover must not go on reading as it did. The revocation is out already, so
+// a failure here is logged, not returned.
+func (o *Outbox) markRevoked(ctx context.Context, h History, revocation notice.Signed) {
+	for _, id := range revocation.Notice.Revokes {
+		stored, ok := h.Stored[id]
+		if !ok {
+			continue
+		}
+		if err := o.rerender(ctx, stored.ID); err != nil {
+			o.log.Error("mark a revoked notice", "notice", id, "revocation", revocation.ID, "err", err)
+		}
+	}
+}
+
+// rerender renders a notice's Note again as its project's notices now stand, stores it if nothing
+// changed meanwhile, and sends followers the Update.
+func (o *Outbox) rerender(ctx context.Context, id int64) error {
+	for range admitAttempts {
+		stored, err := o.store.Notice(ctx, id)
+		if err != nil {
+			return err
+		}
+		revision, err := o.store.Revision(ctx, stored.Actor)
+		if err != nil {
+			return err
+		}
+		if stored, err = o.store.Notice(ctx, id); err != nil {
+			return err
+		}
+		st, err := o.storedStatement(stored)
+		if err != nil {
+			return err
+		}
+		h, err := o.History(ctx, stored.Actor)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(h.Notices, func(s notice.Signed) bool { return s.ID == o.urls.Notice(id) })
+		if i < 0 {
+			return fmt.Errorf("notice %d is not among its project's notices", id)
+		}
+		sn := h.Notices[i]
+		h.Notices = slices.Delete(h.Notices, i, i+1)
+		if _, err = o.republish(ctx, h, stored, sn, st.Raw, 0, revision); !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+	}
+	return fmt.Errorf("notice %d kept changing", id)
+}
+
+// revocationOf is the revocation among h's notices that withdrew id; zero if none did.
+func (h History) revocationOf(id string) notice.Signed {
+	for _, s := range h.Notices {
+		if s.Notice.Kind == notice.Revocation && slices.Contains(s.Notice.Revokes, id) {
+			return s
+		}
+	}
+	return notice.Signed{}
 }
 
 // statementNote writes and signs the Note that carries a statement, with the policy's verdict at the
@@ -294,12 +400,13 @@ func (o *Outbox) statementNote(ctx context.Context, h History, actor store.Actor
 	}
 	e := notice.Evaluate(state, sn, h.Stewards, o.cfg.Policy, evaluatedAt)
 	public := sn.Notice.Audience() == notice.AudiencePublic
-	names := o.personNames(ctx, sn)
+	revokedBy := h.revocationOf(sn.ID)
+	names := o.personNames(ctx, sn, revokedBy.Notice.Author)
 	fields := federation.NoteFields{
 		ID: id, Actor: actor.Name, Published: sn.Published, Public: public, Kind: string(sn.Notice.Kind),
 		Since: sn.Notice.Since, Until: sn.Notice.Until, Statement: statement, Updated: updated,
-		ContentHTML: RenderStatementHTML(o.urls, actor, sn, e, names, id),
-		Tags:        Tags(o.urls, actor.Name, sn.Notice.Kind),
+		ContentHTML: RenderStatementHTML(o.urls, actor, sn, e, names, id, revokedBy),
+		Tags:        Tags(o.urls, actor.Name, sn.Notice.Kind), RevokedBy: revokedBy.ID,
 	}
 	if !public {
 		fields.To = h.Stewards
@@ -331,7 +438,7 @@ func (o *Outbox) PersonName(ctx context.Context, id string) string {
 }
 
 // personNames maps the people a notice names to the names people read.
-func (o *Outbox) personNames(ctx context.Context, sn notice.Signed) map[string]string {
+func (o *Outbox) personNames(ctx context.Context, sn notice.Signed, others ...string) map[string]string {
 	names := map[string]string{}
 	add := func(id string) {
 		if _, ok := names[id]; !ok && id != "" {
@@ -347,6 +454,9 @@ func (o *Outbox) personNames(ctx context.Context, sn notice.Signed) map[string]s
 	for _, p := range sn.Proofs {
 		add(p.Person)
 	}
+	for _, id := range others {
+		add(id)
+	}
 	return names
 }
 
@@ -360,35 +470,53 @@ type Endorsed struct {
 
 // EndorseStatement adds proofs to a published notice's statement: raw is the statement as published,
 // with one or more proofs more (a steward's endorsement, an outgoing maintainer's consent, an incoming
-// one's acceptance). The Note is rendered again with the policy's new verdict, signed, stored, and sent
-// to followers as an Update.
+// one's acceptance), made by people the notice concerns. They join the proofs the notice carries now,
+// so endorsers who sign at once each keep theirs. The Note is rendered again with the policy's new
+// verdict, signed, stored (only if no other change came first) and sent to followers as an Update.
 func (o *Outbox) EndorseStatement(ctx context.Context, id int64, raw []byte) (Endorsed, error) {
-	o.statements.Lock()
-	defer o.statements.Unlock()
-	stored, err := o.store.Notice(ctx, id)
-	if err != nil {
-		return Endorsed{}, err
-	}
-	view, err := federation.ParseNote(stored.Document)
-	if err != nil || view.Statement == nil {
-		return Endorsed{}, refuse(422, "notice %d carries no signed statement", id)
-	}
-	old, err := federation.ParseStatement(view.Statement)
-	if err != nil {
-		return Endorsed{}, fmt.Errorf("notice %d: stored statement: %w", id, err)
-	}
 	st, err := federation.ParseStatement(raw)
 	if err != nil {
 		return Endorsed{}, refuse(400, "%v", err)
 	}
-	if st.ID != old.ID || st.Project != old.Project || !reflect.DeepEqual(st.Notice, old.Notice) {
-		return Endorsed{}, refuse(422, "the statement differs from the one notice %d carries: endorse it as published", id)
+	for range admitAttempts {
+		e, err := o.endorseOnce(ctx, id, st)
+		if !errors.Is(err, store.ErrConflict) {
+			return e, err
+		}
 	}
-	added, err := o.newProofs(ctx, old.Raw, raw)
+	return Endorsed{}, refuse(409, "notice %d kept changing while this endorsement was judged: send it again", id)
+}
+
+// endorseOnce judges and stores an endorsement against the notice as it stands now: ErrConflict when
+// the project's notices changed before it could be stored.
+func (o *Outbox) endorseOnce(ctx context.Context, id int64, st federation.Statement) (Endorsed, error) {
+	stored, err := o.store.Notice(ctx, id)
 	if err != nil {
 		return Endorsed{}, err
 	}
-	proofs, err := o.verifyProofs(ctx, raw, false)
+	revision, err := o.store.Revision(ctx, stored.Actor)
+	if err != nil {
+		return Endorsed{}, err
+	}
+	if stored, err = o.store.Notice(ctx, id); err != nil { // read after the revision: never older than it
+		return Endorsed{}, err
+	}
+	old, err := o.storedStatement(stored)
+	if err != nil {
+		return Endorsed{}, err
+	}
+	if st.ID != old.ID || st.Project != old.Project || !reflect.DeepEqual(st.Notice, old.Notice) {
+		return Endorsed{}, refuse(422, "the statement differs from the one notice %d carries: endorse it as published", id)
+	}
+	merged, err := proof.Merge(old.Raw, st.Raw)
+	if err != nil {
+		return Endorsed{}, refuse(422, "%v", err)
+	}
+	added, err := o.newProofs(ctx, old.Raw, merged)
+	if err != nil {
+		return Endorsed{}, err
+	}
+	proofs, err := o.verifyProofs(ctx, merged, false)
 	if err != nil {
 		return Endorsed{}, err
 	}
@@ -396,8 +524,9 @@ func (o *Outbox) EndorseStatement(ctx context.Context, id int64, raw []byte) (En
 	if err != nil {
 		return Endorsed{}, err
 	}
+	fresh := without(proofs, oldProofs)
 	// An endorsement counts from when it is made: one dated back would change past verdicts.
-	if err := o.freshProofs(without(proofs, oldProofs), QueryFreshness); err != nil {
+	if err := o.freshProofs(fresh, QueryFreshness); err != nil {
 		return Endorsed{}, err
 	}
 	h, err := o.History(ctx, stored.Actor)
@@ -408,11 +537,27 @@ func (o *Outbox) EndorseStatement(ctx context.Context, id int64, raw []byte) (En
 	h.Notices = slices.DeleteFunc(h.Notices, func(s notice.Signed) bool { return s.ID == noticeID })
 	st.Notice.Project = stored.Actor
 	sn := notice.Signed{ID: noticeID, Published: stored.Published, Notice: st.Notice, Proofs: proofs}
-	return o.republish(ctx, h, stored, sn, raw, added)
+	if err := o.maySign(h.Fold(o.cfg.Policy, o.now()), sn, fresh, h.Stewards); err != nil {
+		return Endorsed{}, err
+	}
+	return o.republish(ctx, h, stored, sn, merged, added, revision)
+}
+
+// storedStatement reads the statement a stored notice carries.
+func (o *Outbox) storedStatement(stored store.Notice) (federation.Statement, error) {
+	view, err := federation.ParseNote(stored.Document)
+	if err != nil || view.Statement == nil {
+		return federation.Statement{}, refuse(422, "notice %d carries no signed statement", stored.ID)
+	}
+	st, err := federation.ParseStatement(view.Statement)
+	if err != nil {
+		return federation.Statement{}, fmt.Errorf("notice %d: stored statement: %w", stored.ID, err)
+	}
+	return st, nil
 }
 
 // republish renders, signs, stores and sends a notice whose statement gained proofs.
-func (o *Outbox) republish(ctx context.Context, h History, stored store.Notice, sn notice.Signed, statement []byte, added int) (Endorsed, error) {
+func (o *Outbox) republish(ctx context.Context, h History, stored store.Notice, sn notice.Signed, statement []byte, added int, revision int64) (Endorsed, error) {
 	actor, err := o.store.Actor(ctx, stored.Actor)
 	if err != nil {
 		return Endorsed{}, err
@@ -432,13 +577,13 @@ func (o *Outbox) republish(ctx context.Context, h History, stored store.Notice, 
 	if err != nil {
 		return Endorsed{}, err
 	}
-	queued, err := o.store.UpdateNotice(ctx, stored.ID, note, store.Activity{ID: updateID, Signer: actor.Name, Body: update})
+	queued, err := o.store.UpdateNotice(ctx, stored.ID, note, store.Activity{ID: updateID, Signer: actor.Name, Body: update}, revision)
 	if err != nil {
 		return Endorsed{}, err
 	}
 	state := notice.Fold(h.Genesis, h.Notices, h.Stewards, o.cfg.Policy, sn.Published)
 	e := notice.Evaluate(state, sn, h.Stewards, o.cfg.Policy, now)
-	o.log.Info("notice endorsed", "id", stored.ID, "project", actor.Name, "proofs_added", added, "endorsed", e.Endorsed, "queued", queued)
+	o.log.Info("notice rendered again", "id", stored.ID, "project", actor.Name, "proofs_added", added, "endorsed", e.Endorsed, "revoked", h.revocationOf(sn.ID).ID != "", "queued", queued)
 	o.Nudge()
 	return Endorsed{URL: o.urls.Notice(stored.ID), Endorsed: e.Endorsed, Missing: e.Missing, Queued: queued}, nil
 }
@@ -541,8 +686,6 @@ const QueryFreshness = 5 * time.Minute
 // a key in use of a person who is a steward, made within QueryFreshness of now, and an id not seen
 // before. It returns the steward's actor id.
 func (o *Outbox) Steward(ctx context.Context, query []byte) (string, error) {
-	o.statements.Lock() // Seen, then MarkSeen: one query id is good for one read
-	defer o.statements.Unlock()
 	var q struct {
 		ID   string `json:"id"`
 		Type string `json:"type"`
@@ -568,13 +711,11 @@ func (o *Outbox) Steward(ctx context.Context, query []byte) (string, error) {
 	if !slices.Contains(stewards, proofs[0].Person) {
 		return "", refuse(403, "%s is not a steward of this instance", proofs[0].Person)
 	}
-	if seen, err := o.store.Seen(ctx, q.ID); err != nil || seen {
+	// One query id is good for one read, on any replica: marking it used is the check.
+	if first, err := o.store.UseOnce(ctx, q.ID, now); err != nil || !first {
 		if err == nil {
 			err = refuse(401, "query %s was used already", q.ID)
 		}
-		return "", err
-	}
-	if err := o.store.MarkSeen(ctx, q.ID, now); err != nil {
 		return "", err
 	}
 	return proofs[0].Person, nil

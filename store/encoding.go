@@ -8,9 +8,9 @@ import (
 	"baton/notice"
 )
 
-// How every backend stores an upstream's genesis and stewards and a mirrored notice's proofs: JSON with
-// names of its own, so renaming a Go field never makes stored values unreadable. Times are RFC 3339
-// with nanoseconds.
+// How every backend stores an upstream's genesis and stewards, a project's genesis keys and a mirrored
+// notice's proofs: JSON with names of its own, so renaming a Go field never makes stored values
+// unreadable. Times are RFC 3339 with nanoseconds.
 
 type genesisJSON struct {
 	Project     string              `json:"project"`
@@ -22,6 +22,12 @@ type genesisJSON struct {
 type stewardJSON struct {
 	ID    string    `json:"id"`
 	Since time.Time `json:"since"`
+}
+
+type signingKeyJSON struct {
+	Fingerprint string         `json:"fingerprint"`
+	Type        notice.KeyType `json:"type"`
+	Holder      string         `json:"holder"`
 }
 
 type proofJSON struct {
@@ -62,6 +68,32 @@ func DecodeStewards(b []byte) ([]Steward, error) {
 	var out []Steward
 	for _, s := range in {
 		out = append(out, Steward(s))
+	}
+	return out, nil
+}
+
+// EncodeSigningKeys writes a project's genesis keys as backends keep them: none as an empty list.
+func EncodeSigningKeys(ks []notice.SigningKey) ([]byte, error) {
+	out := make([]signingKeyJSON, len(ks))
+	for i, k := range ks {
+		out[i] = signingKeyJSON(k)
+	}
+	return json.Marshal(out)
+}
+
+// DecodeSigningKeys reads what EncodeSigningKeys wrote. Nothing at all (an actor stored before
+// actors had keys) reads as no keys.
+func DecodeSigningKeys(b []byte) ([]notice.SigningKey, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var in []signingKeyJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return nil, fmt.Errorf("stored signing keys: %w", err)
+	}
+	var out []notice.SigningKey
+	for _, k := range in {
+		out = append(out, notice.SigningKey(k))
 	}
 	return out, nil
 }

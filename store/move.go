@@ -24,11 +24,13 @@ type Moved struct {
 var ErrNotEmpty = errors.New("holds an instance already")
 
 // Move copies everything an instance keeps from one store into another, empty one: settings (its keys
-// and admin token), actors, people's keys, roles, notices with their ids, followers in the order they
-// followed, upstreams, watches, mirrored notices, the delivery queue as it stands (due times, attempts
-// and failures kept) and the activity ids seen. Remote keys are not copied: they are a cache, fetched
-// again when needed. Nothing may be writing to either store meanwhile; a Move that fails half-way
-// leaves the target partly filled, to be emptied before trying again.
+// and admin token), actors (a project's genesis record included), people's keys, roles, notices with
+// their ids, followers in the order they followed, upstreams, watches, mirrored notices, the delivery
+// queue as it stands (due times, attempts and failures kept) and the activity ids seen. Each actor's
+// notice revision starts again from its notices, one each (updates are not counted again): nothing
+// writes during a move, so no revision read before it is still in use. Remote keys are not copied:
+// they are a cache, fetched again when needed. Nothing may be writing to either store meanwhile; a
+// Move that fails half-way leaves the target partly filled, to be emptied before trying again.
 func Move(ctx context.Context, from, to Movable) (Moved, error) {
 	var m Moved
 	if err := mustBeEmpty(ctx, to); err != nil {

@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"baton/notice"
@@ -17,7 +19,11 @@ import (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrExists   = errors.New("already exists")
+	ErrConflict = errors.New("changed since it was read")
 )
+
+// AnyRevision, as the revision a write expects, writes whatever the revision is.
+const AnyRevision int64 = -1
 
 // Store is everything Baton persists.
 type Store interface {
@@ -57,6 +63,12 @@ type Actor struct {
 	RSAKeyPEM   string // PKCS#8 PEM, for HTTP signatures; empty for a package until first needed
 	Ed25519Seed []byte // 32 bytes, for a project's object proofs; empty for a person
 	Created     time.Time
+	// RecordSince is when the project's record starts; zero means Created. A foundation taking on a
+	// project with its history sets it earlier.
+	RecordSince time.Time
+	// SigningKeys are the release-signing keys already in use when the project joined: its genesis
+	// keys, which its first notice builds on.
+	SigningKeys []notice.SigningKey
 }
 
 // The kinds of local actor.
@@ -73,6 +85,35 @@ func Project(ctx context.Context, actors Actors, name string) (Actor, error) {
 		return Actor{}, fmt.Errorf("%q is a %s, not a project: %w", name, a.Kind, ErrNotFound)
 	}
 	return a, err
+}
+
+// RecordStart is when the actor's record starts: RecordSince, or Created when it has none.
+func (a Actor) RecordStart() time.Time {
+	if !a.RecordSince.IsZero() {
+		return a.RecordSince
+	}
+	return a.Created
+}
+
+// AppendSigningKeys returns have with each of add that it does not hold yet: a fingerprint already
+// there, or named twice in add, is kept once. have is not changed.
+func AppendSigningKeys(have []notice.SigningKey, add ...notice.SigningKey) []notice.SigningKey {
+	out := slices.Clone(have)
+	for _, k := range add {
+		if !slices.ContainsFunc(out, func(o notice.SigningKey) bool { return sameFingerprint(o.Fingerprint, k.Fingerprint) }) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// sameFingerprint reports whether two fingerprints name one key: an OpenPGP fingerprint is hex, which
+// may come in either case; an SSH one ("SHA256:" and base64) counts only as it is.
+func sameFingerprint(a, b string) bool {
+	if strings.HasPrefix(a, "SHA256:") || strings.HasPrefix(b, "SHA256:") {
+		return a == b
+	}
+	return strings.EqualFold(a, b)
 }
 
 // ShownName is the name people read: the display name, or the name when there is none.
@@ -94,6 +135,11 @@ type Actors interface {
 	// InitActorKey stores pem as the RSA key of an actor that has none, and returns the key stored
 	// afterwards: another replica may have set one first. ErrNotFound if there is no such actor.
 	InitActorKey(ctx context.Context, name, pem string) (string, error)
+	// AddGenesisKeys adds keys to a project's SigningKeys, leaving out a fingerprint it has already
+	// (hex compared in either case). The genesis is what the first notice builds on, so once the
+	// project has a notice it is ErrConflict, checked in the same step as the write; ErrNotFound if
+	// there is no such actor or it is not a project.
+	AddGenesisKeys(ctx context.Context, project string, keys []notice.SigningKey) error
 }
 
 // PersonKey is an Ed25519 key a person signs notices with, on their own machine.
@@ -193,14 +239,22 @@ type Activity struct {
 type Notices interface {
 	// NextNoticeID reserves an id for a notice about to be signed (its id is part of what is signed).
 	NextNoticeID(ctx context.Context) (int64, error)
+	// Revision counts how many times an actor's notices were published or updated: 0 when it has none
+	// (no error for an actor with none, or for no such actor). A writer reads it before it decides
+	// what to write, and hands it to PublishNotice or UpdateNotice as expect: so of two replicas that
+	// decided on the same state, one writes and the other learns to read again.
+	Revision(ctx context.Context, actor string) (int64, error)
 	// PublishNotice stores n and, in the same transaction, queues the activity for the delivery inbox of
 	// every follower of n.Actor, each inbox once, when n is public (a notice for stewards never goes to
-	// followers). Nothing is stored unless all of it is.
-	PublishNotice(ctx context.Context, n Notice, a Activity) (queued int, err error)
+	// followers), and counts one more revision of n.Actor's notices. Unless expect is AnyRevision,
+	// that revision must be expect, or it is ErrConflict. Nothing is stored unless all of it is.
+	PublishNotice(ctx context.Context, n Notice, a Activity, expect int64) (queued int, err error)
 	// UpdateNotice replaces a notice's document (endorsements were added) and, in the same
 	// transaction, queues the activity for every follower of its actor, each inbox once, when the
-	// notice is public. ErrNotFound if there is no such notice.
-	UpdateNotice(ctx context.Context, id int64, document []byte, a Activity) (queued int, err error)
+	// notice is public, and counts one more revision of its actor's notices. Unless expect is
+	// AnyRevision, that revision must be expect, or it is ErrConflict. ErrNotFound if there is no
+	// such notice. Nothing is stored unless all of it is.
+	UpdateNotice(ctx context.Context, id int64, document []byte, a Activity, expect int64) (queued int, err error)
 	// Notice returns the notice with id, or ErrNotFound.
 	Notice(ctx context.Context, id int64) (Notice, error)
 	// NoticeByStatement returns the notice carrying a statement, or ErrNotFound.
@@ -258,6 +312,10 @@ type Remote interface {
 	// MarkSeen records an incoming activity id once it has been handled, so a retry of a request
 	// that failed half-way is handled again rather than ignored.
 	MarkSeen(ctx context.Context, activityID string, now time.Time) error
+	// UseOnce records id as seen at now and reports whether it was not seen before, in one step: of
+	// any number of callers at once, one is first. Seen reports it afterwards and ForgetSeen forgets it,
+	// as a MarkSeen's.
+	UseOnce(ctx context.Context, id string, now time.Time) (first bool, err error)
 	// ForgetSeen drops the activity ids seen before a time and counts them: a sender retries a
 	// delivery for days at most, so older ids need not be kept.
 	ForgetSeen(ctx context.Context, before time.Time) (int, error)
@@ -384,8 +442,9 @@ type Transfer interface {
 	EachDelivery(ctx context.Context, fn func(QueuedDelivery) error) error
 	// EachSeen calls fn with every incoming activity id seen, and when.
 	EachSeen(ctx context.Context, fn func(activityID string, at time.Time) error) error
-	// RestoreNotice stores n with its id, queueing nothing; NextNoticeID hands out ids above it from
-	// then on. ErrExists if the id or the statement is taken.
+	// RestoreNotice stores n with its id, queueing nothing, and counts one more revision of n.Actor's
+	// notices; NextNoticeID hands out ids above it from then on. ErrExists if the id or the statement
+	// is taken.
 	RestoreNotice(ctx context.Context, n Notice) error
 	// RestoreDeliveries queues a to each delivery's inbox, atomically, with its due time, attempts,
 	// error and state (ids are new).

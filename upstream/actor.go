@@ -41,7 +41,7 @@ func (w *Watcher) ActorDocument(ctx context.Context, a store.Actor) ([]byte, err
 // packageFields are the profile fields of a package: its upstream and status, or that it is no longer
 // watched.
 func (w *Watcher) packageFields(ctx context.Context, pkg string) []federation.Field {
-	ps, err := w.State(ctx, pkg, w.now())
+	ps, err := w.State(ctx, pkg, notice.View{At: w.now()})
 	if err != nil {
 		return []federation.Field{{Name: "Status", ValueHTML: "not watched"}}
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"baton/federation"
@@ -117,6 +118,9 @@ func (w *Watcher) mirrorOnce(ctx context.Context, up store.Upstream, doc []byte)
 		if err := notice.Admit(up.Genesis, history.signed, v.signed, history.stewardsAt(w.now()), w.policy); err != nil {
 			return "", refuse(http.StatusUnprocessableEntity, "%s does not pass this instance's trust policy: %v", v.mirrored.ID, err)
 		}
+		if err := w.maySign(up, history, v.signed, v.signed.Proofs); err != nil {
+			return "", err
+		}
 	}
 	announcements, err := w.announcements(ctx, up, v.mirrored)
 	if err != nil {
@@ -136,10 +140,11 @@ func (w *Watcher) mirrorOnce(ctx context.Context, up store.Upstream, doc []byte)
 	return Mirrored, nil
 }
 
-// update keeps a known notice's newer copy when it carries every proof the kept one had and more:
-// endorsements are added over time, never taken away, and the statement itself never changes.
+// update keeps a known notice's newer copy when it carries every proof the kept one had and either
+// more proofs or a later rendering (its project marked it revoked): endorsements are added over time,
+// never taken away, and the statement itself never changes.
 func (w *Watcher) update(ctx context.Context, known store.MirroredNotice, v verified) (Outcome, error) {
-	if len(v.mirrored.Proofs) <= len(known.Proofs) {
+	if len(v.mirrored.Proofs) <= len(known.Proofs) && !renderedLater(v.mirrored.Document, known.Document) {
 		return Unchanged, nil
 	}
 	for _, p := range known.Proofs {
@@ -150,10 +155,51 @@ func (w *Watcher) update(ctx context.Context, known store.MirroredNotice, v veri
 	if sameStatement(known.Document, v.mirrored.Document) != nil {
 		return "", refuse(http.StatusUnprocessableEntity, "the update of %s changes what its statement says", known.ID)
 	}
+	if err := w.mayEndorse(ctx, known, v); err != nil {
+		return "", err
+	}
 	if err := w.store.UpdateMirrored(ctx, known.ID, v.mirrored.Document, v.mirrored.Proofs); err != nil {
 		return "", err
 	}
 	return Updated, nil
+}
+
+// maySign refuses a notice carrying proofs by people it does not concern, as its home instance does
+// (notice.MaySign), judged on the upstream's state today without the notice.
+func (w *Watcher) maySign(up store.Upstream, h history, sn notice.Signed, proofs []notice.Proof) error {
+	stewards := h.stewardsAt(w.now())
+	today := notice.Fold(up.Genesis, h.signed, stewards, w.policy, w.now())
+	for _, p := range proofs {
+		if err := notice.MaySign(today, sn, p.Person, stewards); err != nil {
+			return refuse(http.StatusUnprocessableEntity, "%s: %v", sn.ID, err)
+		}
+	}
+	return nil
+}
+
+// mayEndorse checks the proofs an update adds to a known notice.
+func (w *Watcher) mayEndorse(ctx context.Context, known store.MirroredNotice, v verified) error {
+	if !v.hasStmt {
+		return nil
+	}
+	up, err := w.store.Upstream(ctx, known.Upstream)
+	if err != nil {
+		return err
+	}
+	h, err := w.history(ctx, up)
+	if err != nil {
+		return err
+	}
+	h.signed = slices.DeleteFunc(h.signed, func(s notice.Signed) bool { return s.ID == known.ID })
+	added := slices.DeleteFunc(slices.Clone(v.mirrored.Proofs), func(p notice.Proof) bool { return hasProof(known.Proofs, p) })
+	return w.maySign(up, h, v.signed, added)
+}
+
+// renderedLater reports whether Note a says it was rendered after Note b (its "updated").
+func renderedLater(a, b []byte) bool {
+	va, errA := federation.ParseNote(a)
+	vb, errB := federation.ParseNote(b)
+	return errA == nil && errB == nil && va.Updated.After(vb.Updated)
 }
 
 func hasProof(proofs []notice.Proof, p notice.Proof) bool {

@@ -131,7 +131,7 @@ func (w *Watcher) checkProjectProof(ctx context.Context, up store.Upstream, doc 
 	if err != nil {
 		return refuse(http.StatusUnprocessableEntity, "the project's proof on the notice: %v", err)
 	}
-	if len(proofs) != 1 || proofs[0].Purpose != "assertionMethod" {
+	if len(proofs) != 1 {
 		return refuse(http.StatusUnprocessableEntity, "the notice carries %d proofs; a project signs its Note once, for assertionMethod", len(proofs))
 	}
 	return nil
@@ -156,9 +156,6 @@ func (w *Watcher) checkStatement(ctx context.Context, up store.Upstream, raw []b
 	out := make([]notice.Proof, len(proofs))
 	for i, p := range proofs {
 		k := keys.find(p.VerificationMethod)
-		if p.Purpose != "assertionMethod" {
-			return federation.Statement{}, nil, refuse(http.StatusUnprocessableEntity, "the proof by %s is for %q, not assertionMethod", p.VerificationMethod, p.Purpose)
-		}
 		if p.Created.IsZero() {
 			p.Created = published // undated: made no earlier than the Note, for the revocation check and the policy
 		}

@@ -9,6 +9,19 @@ import (
 	"baton/store"
 )
 
+const (
+	lasse = "https://notices.tukaani.example/users/lasse"
+	jia   = "https://notices.tukaani.example/users/jia"
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse(notice.Date, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
 // What an upstream's actor says is kept only as far as it cannot rewrite what was judged by it.
 func TestRefreshedPinsWhatNoticesWereJudgedBy(t *testing.T) {
 	first, later := day("2023-01-01"), day("2024-01-01")

@@ -30,6 +30,12 @@ type ProjectRequest struct {
 	Summary     string `json:"summary"`
 	Homepage    string `json:"homepage"`
 	Repository  string `json:"repository"`
+	// Since is when the project's record starts (YYYY-MM-DD), for a project taken on with its history;
+	// empty is now. Its notices may be dated back to it, not before.
+	Since string `json:"since,omitempty"`
+	// SigningKeys are the release-signing keys already in use; a key's holder becomes one of the
+	// project's first maintainers.
+	SigningKeys []SigningKeyRequest `json:"signing_keys,omitempty"`
 }
 
 // ProjectView is a project as the API shows it.
@@ -45,6 +51,9 @@ type ProjectView struct {
 	Followers   int    `json:"followers"`
 	Notices     int    `json:"notices"`
 	Created     string `json:"created"`
+	RecordSince string `json:"record_since"`
+	// SigningKeys are the release-signing keys in the project's genesis.
+	SigningKeys []notice.SigningKey `json:"signing_keys"`
 }
 
 // NoticeRequest is the body of POST /api/v1/projects/{name}/notices.
@@ -86,11 +95,22 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
+	since, err := recordSince(req.Since, s.now())
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	keys, holders, err := s.signingKeys(r.Context(), req.SigningKeys, "")
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
 	a, err := newProjectActor(req, s.now())
 	if err != nil {
 		s.storeError(w, err, "keys")
 		return
 	}
+	a.RecordSince, a.SigningKeys = since, keys
 	if err := s.store.CreateActor(r.Context(), a); errors.Is(err, store.ErrExists) {
 		writeError(w, http.StatusConflict, fmt.Sprintf("project %q exists already", req.Name))
 		return
@@ -98,7 +118,14 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err, "project")
 		return
 	}
-	s.log.Info("project created", "name", a.Name)
+	// Whoever holds a key the project signs releases with is one of its first maintainers.
+	for _, h := range holders {
+		if err := s.store.AddRole(r.Context(), store.Role{Person: h, Project: a.Name, Since: s.now().UTC()}); err != nil && !errors.Is(err, store.ErrExists) {
+			s.storeError(w, err, "role")
+			return
+		}
+	}
+	s.log.Info("project created", "name", a.Name, "record_since", a.RecordStart(), "signing_keys", len(keys))
 	view, err := s.projectView(r.Context(), a)
 	if err != nil {
 		s.storeError(w, err, "project")
@@ -160,7 +187,8 @@ func (s *Server) projectView(ctx context.Context, a store.Actor) (ProjectView, e
 	}
 	return ProjectView{Name: a.Name, Handle: "@" + a.Name + "@" + s.urls.AcctHost(), Actor: s.urls.Actor(a.Name),
 		DisplayName: a.ShownName(), Summary: a.Summary, Homepage: a.Homepage, Repository: a.Repository,
-		Status: status, Followers: followers, Notices: notices, Created: a.Created.Format(time.RFC3339)}, nil
+		Status: status, Followers: followers, Notices: notices, Created: a.Created.Format(time.RFC3339),
+		RecordSince: a.RecordStart().Format(time.RFC3339), SigningKeys: append([]notice.SigningKey{}, a.SigningKeys...)}, nil
 }
 
 func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {

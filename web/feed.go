@@ -60,8 +60,10 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	updated := a.Created
-	if len(items) > 0 {
-		updated = items[0].Published
+	for _, it := range items {
+		if it.Updated.After(updated) {
+			updated = it.Updated // an endorsement or revocation changes the feed as much as a new notice
+		}
 	}
 	f := atomFeed{
 		ID:      s.urls.Feed(a.Name),
@@ -74,9 +76,9 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		Author: atomAuthor{Name: a.ShownName(), URI: s.urls.Actor(a.Name)},
 	}
 	for _, it := range items {
-		ts := it.Published.UTC().Format(time.RFC3339)
 		f.Entries = append(f.Entries, atomEntry{
-			ID: it.URL, Title: it.KindTitle + " — " + a.ShownName(), Published: ts, Updated: ts,
+			ID: it.URL, Title: it.KindTitle + " — " + a.ShownName(),
+			Published: it.Published.UTC().Format(time.RFC3339), Updated: it.Updated.UTC().Format(time.RFC3339),
 			Link:    atomLink{Rel: "alternate", Type: "text/html", Href: it.URL},
 			Content: atomContent{Type: "html", Body: string(it.Content)},
 		})

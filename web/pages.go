@@ -35,6 +35,7 @@ type noticeItem struct {
 	Actor     string
 	KindTitle string
 	Published time.Time
+	Updated   time.Time // when it was last rendered again (endorsed, revoked); Published if never
 	// Content is the HTML Baton rendered and signed when it published the notice: only escaped text,
 	// links and the few tags Mastodon keeps.
 	Content         template.HTML
@@ -47,8 +48,12 @@ func (s *Server) noticeItem(n store.Notice) (noticeItem, error) {
 	if err != nil {
 		return noticeItem{}, err
 	}
+	updated := n.Published
+	if v.Updated.After(updated) {
+		updated = v.Updated
+	}
 	return noticeItem{ID: n.ID, URL: s.urls.Notice(n.ID), Actor: n.Actor, KindTitle: notice.Kind(n.Kind).Title(),
-		Published: n.Published, Content: template.HTML(v.ContentHTML), Proofs: v.Proofs, StatementProofs: v.StatementProofs}, nil
+		Published: n.Published, Updated: updated, Content: template.HTML(v.ContentHTML), Proofs: v.Proofs, StatementProofs: v.StatementProofs}, nil
 }
 
 func (s *Server) noticeItems(notices []store.Notice) ([]noticeItem, error) {

@@ -44,6 +44,9 @@ type RevokeKeyRequest struct {
 // RoleRequest is the body of POST /api/v1/projects/{name}/maintainers and POST /api/v1/stewards.
 type RoleRequest struct {
 	Person string `json:"person"`
+	// SigningKeys (maintainers only) are release-signing keys the person already signs the project's
+	// releases with: part of its genesis, so allowed only while the project has no notices.
+	SigningKeys []SigningKeyRequest `json:"signing_keys,omitempty"`
 }
 
 // PersonView is a person as the API shows them.
@@ -54,7 +57,9 @@ type PersonView struct {
 	DisplayName string     `json:"display_name"`
 	Keys        []KeyView  `json:"keys"`
 	Roles       []RoleView `json:"roles"`
-	Created     string     `json:"created"`
+	// Rights are what the person holds in each project now, as its notices say.
+	Rights  []RightView `json:"rights"`
+	Created string      `json:"created"`
 }
 
 // KeyView is one of a person's keys, revoked ones included.
@@ -306,7 +311,8 @@ func (s *Server) personView(ctx context.Context, a store.Actor) (PersonView, err
 		rv.Person = ""
 		v.Roles = append(v.Roles, rv)
 	}
-	return v, nil
+	v.Rights, err = s.heldRights(ctx, a.Name)
+	return v, err
 }
 
 func (s *Server) keyView(k store.PersonKey) KeyView {
@@ -530,12 +536,21 @@ func (s *Server) addMaintainer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	keys, _, err := s.signingKeys(ctx, req.SigningKeys, person.Name)
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
 	role := store.Role{Person: person.Name, Project: project.Name, Since: s.now().UTC()}
-	if err := s.store.AddRole(ctx, role); errors.Is(err, store.ErrExists) {
+	err = s.store.AddRole(ctx, role)
+	if errors.Is(err, store.ErrExists) && len(keys) == 0 {
 		writeError(w, http.StatusConflict, fmt.Sprintf("%s is a maintainer of %s already", person.Name, project.Name))
 		return
-	} else if err != nil {
+	} else if err != nil && !errors.Is(err, store.ErrExists) {
 		s.storeError(w, err, "role")
+		return
+	}
+	if !s.addGenesisKeys(w, r, project.Name, keys) {
 		return
 	}
 	s.log.Info("maintainer added", "project", project.Name, "person", person.Name)
@@ -759,6 +774,11 @@ func (s *Server) personPage(w http.ResponseWriter, r *http.Request, a store.Acto
 		keyItems = append(keyItems, personKeyItem{Fingerprint: k.Fingerprint, Multikey: proof.EncodeMultikey(ed25519.PublicKey(k.PublicKey)),
 			Added: k.Added.UTC(), Revoked: k.Revoked.UTC()})
 	}
+	rights, err := s.heldRights(ctx, a.Name)
+	if err != nil {
+		s.storeError(w, err, "rights")
+		return
+	}
 	p := s.page(a.ShownName() + " — Baton notices")
 	p.Alternates = []alternate{{federation.ContentType, s.urls.Actor(a.Name)}}
 	s.render(w, "person.html", struct {
@@ -767,6 +787,7 @@ func (s *Server) personPage(w http.ResponseWriter, r *http.Request, a store.Acto
 		DisplayName string
 		Followers   int
 		Roles       []personRoleItem
+		Rights      []RightView
 		Keys        []personKeyItem
-	}{p, a.Name, a.ShownName(), followers, roleItems, keyItems})
+	}{p, a.Name, a.ShownName(), followers, roleItems, rights, keyItems})
 }

@@ -148,7 +148,7 @@ func TestPeopleCreateAndShow(t *testing.T) {
 			{Fingerprint: k1.fingerprint, Multikey: proof.EncodeMultikey(k1.pub), KeyID: base + "/users/lasse#" + proof.EncodeMultikey(k1.pub), Added: "2024-06-15T12:00:00Z"},
 			{Fingerprint: k2.fingerprint, Multikey: proof.EncodeMultikey(k2.pub), KeyID: base + "/users/lasse#" + proof.EncodeMultikey(k2.pub), Added: "2024-06-15T12:00:00Z"},
 		},
-		Roles: []RoleView{}, Created: "2024-06-15T12:00:00Z"}
+		Roles: []RoleView{}, Rights: []RightView{}, Created: "2024-06-15T12:00:00Z"}
 	if jsonBody(t, got) != jsonBody(t, want) {
 		t.Errorf("created\n %s\nwant\n %s", jsonBody(t, got), jsonBody(t, want))
 	}

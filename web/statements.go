@@ -13,7 +13,6 @@ import (
 	"baton/notice"
 	"baton/outbox"
 	"baton/store"
-	"baton/upstream"
 )
 
 // maxStatementBody bounds a signed statement: a notice's words and a few dozen proofs.
@@ -52,15 +51,16 @@ func (s *Server) statementError(w http.ResponseWriter, err error, project string
 
 // StateView is a project's state at a time, and what `baton check` answers.
 type StateView struct {
-	Project string        `json:"project"`
-	At      string        `json:"at"`
-	Code    int           `json:"code"`
-	Reasons []string      `json:"reasons"`
-	State   notice.State  `json:"state"`
-	Policy  notice.Policy `json:"policy"`
-	Notices []string      `json:"notices"` // the public notices known at that time, oldest first
+	Project   string        `json:"project"`
+	At        string        `json:"at"`
+	Hindsight bool          `json:"hindsight,omitempty"` // folded knowing what is known now, at effective dates
+	Code      int           `json:"code"`
+	Reasons   []string      `json:"reasons"`
+	State     notice.State  `json:"state"`
+	Policy    notice.Policy `json:"policy"`
+	Notices   []string      `json:"notices"` // the public notices known at that time, oldest first
 	// Signer answers ?signer=FINGERPRINT: was that release-signing key announced, and endorsed?
-	Signer *upstream.SignerAnswer `json:"signer,omitempty"`
+	Signer *notice.SignerAnswer `json:"signer,omitempty"`
 }
 
 // answerSigner adds to v what the state says of the release-signing key fp (none when fp is empty);
@@ -69,19 +69,20 @@ func (v *StateView) answerSigner(state notice.State, fp string) {
 	if fp == "" {
 		return
 	}
-	answer := upstream.Signer(state, fp)
+	answer := notice.CheckSigner(state, fp)
 	v.Signer = &answer
-	v.Code = upstream.MostUrgent(v.Code, answer.Code)
+	v.Code = notice.MostUrgent(v.Code, answer.Code)
 	if answer.Code != notice.ExitNormal {
 		v.Reasons = append([]string{"signer: " + answer.Reason}, v.Reasons...)
 	}
 }
 
-// getState answers GET /api/v1/projects/{name}/state[?at=DATE][&signer=FINGERPRINT]: the state folded from the notices
-// published and in effect by then, without anything meant for stewards alone.
+// getState answers GET /api/v1/projects/{name}/state[?at=DATE][&hindsight=1][&signer=FINGERPRINT]:
+// the state folded from the notices published and in effect by then (or, with hindsight, published
+// by now), without anything meant for stewards alone.
 func (s *Server) getState(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	at, ok := s.stateTime(w, r)
+	q, ok := s.stateQuery(w, r)
 	if !ok {
 		return
 	}
@@ -91,36 +92,55 @@ func (s *Server) getState(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	policy := s.outbox.Policy()
-	state := h.Fold(policy, at).ForPublic()
+	state := q.view.Fold(h.Genesis, h.Notices, h.StewardsAt(q.view.At), policy).ForPublic()
 	verdict := notice.Check(state)
-	view := StateView{Project: name, At: at.Format(time.RFC3339), Code: verdict.Code, Reasons: verdict.Reasons,
-		State: state, Policy: policy, Notices: []string{}}
-	for _, sn := range notice.PublicView(h.Notices, at) {
+	view := StateView{Project: name, At: q.view.At.Format(time.RFC3339), Hindsight: q.view.Hindsight, Code: verdict.Code,
+		Reasons: append([]string{}, verdict.Reasons...), State: state, Policy: policy, Notices: []string{}}
+	for _, sn := range notice.PublicView(h.Notices, q.view.Known()) {
 		view.Notices = append(view.Notices, sn.ID)
 	}
-	if view.Reasons == nil {
-		view.Reasons = []string{}
-	}
-	view.answerSigner(state, r.URL.Query().Get("signer"))
+	view.answerSigner(state, q.signer)
 	writeJSON(w, http.StatusOK, "application/json", view)
 }
 
-// stateTime reads a state query's ?at=: a date means the end of that day (was the project in a window
-// on the day we took a release?), a time means that time, and none means now. It answers 400 itself.
-func (s *Server) stateTime(w http.ResponseWriter, r *http.Request) (time.Time, bool) {
-	v := r.URL.Query().Get("at")
-	if v == "" {
-		return s.now().UTC(), true
+// stateQuery is what a state request asks: the view, and a release-signing key to ask about.
+type stateQuery struct {
+	view   notice.View
+	signer string
+}
+
+// stateQuery reads a state request's ?at=, ?hindsight= and ?signer=. At: a date means the end of that
+// day (was the project in a window on the day we took a release?), a time means that time, and none
+// means now. It answers 400 itself.
+func (s *Server) stateQuery(w http.ResponseWriter, r *http.Request) (stateQuery, bool) {
+	now := s.now().UTC()
+	q := stateQuery{view: notice.View{At: now, Now: now}, signer: r.URL.Query().Get("signer")}
+	if v := r.URL.Query().Get("at"); v != "" {
+		t, err := notice.ParseDate(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "at: "+err.Error())
+			return q, false
+		}
+		if len(v) == len(notice.Date) {
+			t = t.Add(24*time.Hour - time.Second)
+		}
+		q.view.At = t
 	}
-	t, err := notice.ParseDate(v)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "at: "+err.Error())
-		return time.Time{}, false
+	switch h := r.URL.Query().Get("hindsight"); h {
+	case "", "0", "false":
+	case "1", "true":
+		q.view.Hindsight = true
+	default:
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("hindsight: %q is neither true nor false", h))
+		return q, false
 	}
-	if len(v) == len(notice.Date) {
-		t = t.Add(24*time.Hour - time.Second)
+	if q.signer != "" {
+		if err := notice.CheckFingerprint(q.signer); err != nil {
+			writeError(w, http.StatusBadRequest, "signer: "+err.Error())
+			return q, false
+		}
 	}
-	return t, true
+	return q, true
 }
 
 // NoticeAPIView is a notice as the API shows it to clients that endorse or audit it.

@@ -136,21 +136,21 @@ func (s *Server) getPackageState(w http.ResponseWriter, r *http.Request) {
 	if !s.watching(w) {
 		return
 	}
-	at, ok := s.stateTime(w, r)
+	q, ok := s.stateQuery(w, r)
 	if !ok {
 		return
 	}
-	ps, err := s.upstreams.State(r.Context(), r.PathValue("name"), at)
+	ps, err := s.upstreams.State(r.Context(), r.PathValue("name"), q.view)
 	if err != nil {
 		s.upstreamError(w, err, "package")
 		return
 	}
 	view := PackageStateView{
-		StateView: StateView{Project: ps.Upstream.Name, At: at.Format(time.RFC3339), Code: ps.Verdict.Code,
+		StateView: StateView{Project: ps.Upstream.Name, At: q.view.At.Format(time.RFC3339), Hindsight: q.view.Hindsight, Code: ps.Verdict.Code,
 			Reasons: append([]string{}, ps.Verdict.Reasons...), State: ps.State, Policy: s.outbox.Policy(), Notices: ps.Notices},
 		Package: ps.Watch.Package, Upstream: ps.Upstream.Actor,
 	}
-	view.answerSigner(ps.State, r.URL.Query().Get("signer"))
+	view.answerSigner(ps.State, q.signer)
 	writeJSON(w, http.StatusOK, "application/json", view)
 }
 
@@ -232,7 +232,7 @@ type mirroredItem struct {
 // packagePage shows how a package's upstream stands and the notices mirrored from it, newest first.
 func (s *Server) packagePage(w http.ResponseWriter, r *http.Request, a store.Actor) {
 	ctx := r.Context()
-	ps, err := s.upstreams.State(ctx, a.Name, s.now())
+	ps, err := s.upstreams.State(ctx, a.Name, notice.View{At: s.now()})
 	if err != nil {
 		s.upstreamError(w, err, "package")
 		return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"baton/notice"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -157,8 +158,9 @@ func TestCreateProject(t *testing.T) {
 		Name: "xz", Handle: "@xz@notices.example.org", Actor: base + "/users/xz", DisplayName: "XZ Utils",
 		Summary: "Data compression.", Homepage: "https://tukaani.org/xz/", Repository: "https://github.com/tukaani-project/xz",
 		Status: "normal", Followers: 0, Notices: 0, Created: "2024-06-15T12:00:00Z",
+		RecordSince: "2024-06-15T12:00:00Z", SigningKeys: []notice.SigningKey{},
 	}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("created %+v\nwant %+v", got, want)
 	}
 	a, err := f.store.Actor(context.Background(), "xz")

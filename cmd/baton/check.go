@@ -12,31 +12,40 @@ import (
 	"sync"
 
 	"baton/notice"
-	"baton/upstream"
 	"baton/web"
 )
 
 // checkUsage documents the exit codes pipelines gate on.
-const checkUsage = `baton check NAME... [--at DATE] [--json] [--server URL]
-baton check NAME --signer FINGERPRINT [--at DATE] [--json] [--server URL]
-baton check --watched [--at DATE] [--json] [--server URL]
+const checkUsage = `baton check NAME... [--at DATE [--hindsight]] [--json] [--server URL]
+baton check NAME --signer FINGERPRINT [--at DATE [--hindsight]] [--json] [--server URL]
+baton check --watched [--at DATE [--hindsight]] [--json] [--server URL]
 
-Prints how each NAME stands, now or at the end of DATE as known then. A NAME is a package the
-instance watches (a distro's instance judges it by its upstream's mirrored notices), or else a
-project the instance hosts (a foundation's). --watched checks every package the instance watches.
---signer also asks whether FINGERPRINT (OpenPGP hex, or SSH SHA256:…) is a release-signing key the
-project announced and still holds. --server URL (env BATON_SERVER) is the instance to ask.
+Prints how each NAME stands, now or at the end of DATE. A NAME is a package the instance watches (a
+distro's instance judges it by its upstream's mirrored notices), or else a project the instance hosts
+(a foundation's). --watched checks every package the instance watches. --signer also asks whether
+FINGERPRINT (OpenPGP hex, 40 or 64 digits, or SSH SHA256:…) is a release-signing key the project
+announced and still holds. --server URL (env BATON_SERVER) is the instance to ask.
+
+Two clocks. By default the answer is as known at DATE: only what was published by then counts, and
+a change of rights opens its window when it was published, even if it says it took effect earlier
+(such a notice is marked backdated). With --hindsight the answer is the auditor's: everything
+published up to now counts, revocations included, at the dates notices took effect ("knowing what we
+know today, was release day DATE inside a window, under a key later revoked?").
 
 Exits with:
   0  normal
-  1  a check failed (unknown name, instance unreachable); with several names, 1 wins over the rest
+  1  a check failed (unknown name, malformed fingerprint, instance unreachable); with several names,
+     1 wins over the rest
   2  in a scrutiny window: review new commits and releases with extra care
-  3  a handover, signer change or security-contact move is not endorsed as the policy asks
+  3  a change of rights (handover, signer change, infrastructure move, revocation) is not endorsed as
+     the policy asks, waits for someone's acceptance or consent, or was made under revoked rights
      (with --signer, this includes the change that announced the key)
   4  a maintainer is on hiatus, or the project is orphaned
   5  with --signer: the key was never announced, or was removed or revoked since: do not take
      releases signed with it as the project's
-When several apply, to one name or over several, 5 wins, then 3, then 2, then 4.
+  6  no record of the project at that date: the instance had not taken it on yet (as known), or the
+     date is before its recorded history starts (--hindsight). Never read it as normal.
+When several apply, to one name or over several, 5 wins, then 6, 3, 2 and 4.
 
 With --json, one NAME prints its state; several (or --watched) print {"results":[...],"code":N},
 each result a state or {"name":…,"error":…}.
@@ -52,6 +61,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprint(stderr, checkUsage); fs.PrintDefaults() }
 	c := clientFlags(fs)
 	at := fs.String("at", "", "answer as of this date (YYYY-MM-DD, the end of that day) or time (RFC 3339)")
+	hindsight := fs.Bool("hindsight", false, "answer knowing everything published up to now, at the dates notices took effect")
 	asJSON := fs.Bool("json", false, "print the whole state as JSON")
 	watched := fs.Bool("watched", false, "check every package the instance watches")
 	signer := fs.String("signer", "", "also ask whether this release-signing key was announced (one NAME only)")
@@ -63,11 +73,18 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, checkUsage)
 		return notice.ExitError
 	}
+	fp := normalFingerprint(*signer)
+	if fp != "" {
+		if err := notice.CheckFingerprint(fp); err != nil {
+			fmt.Fprintln(stderr, "baton check: --signer:", err)
+			return notice.ExitError
+		}
+	}
 	if names, err = checkNames(c, names, *watched, *signer != ""); err != nil {
 		fmt.Fprintln(stderr, "baton check:", err)
 		return notice.ExitError
 	}
-	results := c.checkAll(names, stateRequest{at: *at, signer: normalFingerprint(*signer)})
+	results := c.checkAll(names, stateRequest{at: *at, hindsight: *hindsight, signer: fp})
 	code := combineCodes(results)
 	if *watched || len(names) > 1 {
 		printResults(stdout, stderr, results, code, *asJSON)
@@ -101,12 +118,16 @@ func checkNames(c *apiClient, names []string, watched, signer bool) ([]string, e
 // stateRequest is what each name's state is asked with.
 type stateRequest struct {
 	at, signer string
+	hindsight  bool
 }
 
 func (q stateRequest) query() string {
 	v := url.Values{}
 	if q.at != "" {
 		v.Set("at", q.at)
+	}
+	if q.hindsight {
+		v.Set("hindsight", "1")
 	}
 	if q.signer != "" {
 		v.Set("signer", q.signer)
@@ -186,7 +207,7 @@ func combineCodes(results []checked) int {
 		if i == 0 {
 			code = r.view.Code // as the instance said, even a code this client does not rank
 		} else {
-			code = upstream.MostUrgent(code, r.view.Code)
+			code = notice.MostUrgent(code, r.view.Code)
 		}
 	}
 	return code
@@ -248,20 +269,40 @@ func printAnswer(w io.Writer, v stateAnswer) {
 	}
 }
 
+// verdicts name each exit code as a release manager reads it.
+var verdicts = map[int]string{notice.ExitNormal: "normal", notice.ExitScrutiny: "IN A SCRUTINY WINDOW",
+	notice.ExitUnendorsed: "UNENDORSED OR PENDING CHANGE OF RIGHTS", notice.ExitAway: "maintainer away",
+	notice.ExitUnannouncedSigner: "RELEASE-SIGNING KEY NOT ANNOUNCED OR NO LONGER VALID",
+	notice.ExitNoRecord:          "NO RECORD of the project at that date"}
+
 // printState prints a state under a title: the project, or a package and its upstream.
 func printState(w io.Writer, title string, v web.StateView) {
-	verdict := map[int]string{notice.ExitNormal: "normal", notice.ExitScrutiny: "IN A SCRUTINY WINDOW",
-		notice.ExitUnendorsed: "UNENDORSED CHANGE OF RIGHTS", notice.ExitAway: "maintainer away",
-		upstream.ExitUnannouncedSigner: "RELEASE-SIGNING KEY NOT ANNOUNCED OR NO LONGER VALID"}[v.Code]
-	fmt.Fprintf(w, "%s at %s: %s\n", title, v.At, verdict)
+	clock := "as known then"
+	if v.Hindsight {
+		clock = "with hindsight"
+	}
+	fmt.Fprintf(w, "%s at %s (%s): %s\n", title, v.At, clock, verdicts[v.Code])
 	for _, r := range v.Reasons {
 		fmt.Fprintf(w, "  - %s\n", r)
+	}
+	if v.State.NoRecord {
+		return
 	}
 	var people []string
 	for _, m := range v.State.Maintainers {
 		people = append(people, m.Person)
 	}
 	fmt.Fprintf(w, "maintainers: %s\n", strings.Join(people, ", "))
+	for _, p := range v.State.Pending {
+		if p.Waiting == "acceptance" {
+			fmt.Fprintf(w, "pending acceptance: %s (%s, by %s)\n", strings.Join(p.People, ", "), joinRights(p.Rights), p.Notice)
+		}
+	}
+	for _, r := range notice.Rights {
+		if holders := v.State.Holders(r); len(holders) > 0 {
+			fmt.Fprintf(w, "%s: %s\n", r, strings.Join(holders, ", "))
+		}
+	}
 	for _, s := range v.State.Signers {
 		state := "valid"
 		if !s.Valid() {
@@ -273,8 +314,16 @@ func printState(w io.Writer, title string, v web.StateView) {
 	}
 }
 
+func joinRights(rights []notice.Right) string {
+	words := make([]string, len(rights))
+	for i, r := range rights {
+		words[i] = string(r)
+	}
+	return strings.Join(words, ", ")
+}
+
 // printSigner answers --signer: first what a release manager acts on, then why.
-func printSigner(w io.Writer, s upstream.SignerAnswer) {
+func printSigner(w io.Writer, s notice.SignerAnswer) {
 	verdict := "announced and valid"
 	switch {
 	case !s.Announced:

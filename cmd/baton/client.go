@@ -103,6 +103,9 @@ func projectAdd(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&req.Summary, "summary", "", "one or two sentences about the project")
 	fs.StringVar(&req.Homepage, "homepage", "", "the project's homepage URL")
 	fs.StringVar(&req.Repository, "repo", "", "the project's source repository URL")
+	fs.StringVar(&req.Since, "since", "", "when the project's record starts (YYYY-MM-DD), for a project taken on with its history; notices may be dated back to it")
+	var keys listFlag
+	fs.Var(&keys, "signing-key", "a release-signing key already in use, TYPE:FINGERPRINT[:HOLDER] (TYPE openpgp or ssh; HOLDER becomes a first maintainer); repeatable")
 	names, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -111,6 +114,9 @@ func projectAdd(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("project add: want exactly one NAME, got %d", len(names))
 	}
 	req.Name = names[0]
+	if req.SigningKeys, err = keySpecs(keys); err != nil {
+		return fmt.Errorf("project add: --signing-key %w", err)
+	}
 	var view web.ProjectView
 	if err := c.call(http.MethodPost, "/api/v1/projects", req, &view); err != nil {
 		return err
@@ -134,4 +140,17 @@ func projectList(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%s\t%s\tfollowers=%d\tnotices=%d\tstatus=%s\n", v.Handle, v.DisplayName, v.Followers, v.Notices, v.Status)
 	}
 	return nil
+}
+
+// keySpecs reads --signing-key flags.
+func keySpecs(specs []string) ([]web.SigningKeyRequest, error) {
+	var out []web.SigningKeyRequest
+	for _, spec := range specs {
+		k, err := parseKeySpec(spec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
 }

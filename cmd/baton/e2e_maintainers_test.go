@@ -133,8 +133,9 @@ func TestE2EMaintainersSignAndStewardsEndorse(t *testing.T) {
 		!strings.Contains(string(actor), "scrutiny until") {
 		t.Errorf("the project's profile does not show its maintainers and scrutiny window:\n%s", actor)
 	}
-	if code, _ := in.checkCode("xz", "--at", "2020-01-01"); code != 0 {
-		t.Fatalf("check --at 2020-01-01: exit %d, want 0", code)
+	// Before the project was added there is no record of it: never "normal".
+	if code, out := in.checkCode("xz", "--at", "2020-01-01"); code != 6 || !strings.Contains(out, "NO RECORD") {
+		t.Fatalf("check --at 2020-01-01: exit %d, want 6\n%s", code, out)
 	}
 
 	// The follower got both notices and the Update of the endorsed handover, and verifies every

@@ -181,21 +181,17 @@ func actorIDs(c *apiClient, names []string) ([]string, error) {
 	return ids, nil
 }
 
-// signingKeys reads TYPE:FINGERPRINT[:HOLDER]. An SSH fingerprint has a colon of its own (SHA256:…).
+// signingKeys reads TYPE:FINGERPRINT[:HOLDER] flags into keys, each holder's name looked up.
 func signingKeys(c *apiClient, specs []string) ([]notice.SigningKey, error) {
 	var keys []notice.SigningKey
 	for _, spec := range specs {
-		typ, rest, ok := strings.Cut(spec, ":")
-		if !ok {
-			return nil, fmt.Errorf("key %q: want TYPE:FINGERPRINT[:HOLDER]", spec)
+		r, err := parseKeySpec(spec)
+		if err != nil {
+			return nil, err
 		}
-		fp, holder := rest, ""
-		if i := strings.LastIndex(rest, ":"); i >= 0 && !strings.HasSuffix(rest[:i], "SHA256") {
-			fp, holder = rest[:i], rest[i+1:]
-		}
-		k := notice.SigningKey{Type: notice.KeyType(typ), Fingerprint: fp}
-		if holder != "" {
-			ids, err := actorIDs(c, []string{holder})
+		k := notice.SigningKey{Type: notice.KeyType(r.Type), Fingerprint: r.Fingerprint}
+		if r.Holder != "" {
+			ids, err := actorIDs(c, []string{r.Holder})
 			if err != nil {
 				return nil, err
 			}
@@ -204,6 +200,27 @@ func signingKeys(c *apiClient, specs []string) ([]notice.SigningKey, error) {
 		keys = append(keys, k)
 	}
 	return keys, nil
+}
+
+// parseKeySpec reads TYPE:FINGERPRINT[:HOLDER] (TYPE openpgp or ssh; an SSH fingerprint has a colon of
+// its own, SHA256:…) and checks the fingerprint here, so a typo is an error before anything is sent.
+func parseKeySpec(spec string) (web.SigningKeyRequest, error) {
+	typ, rest, ok := strings.Cut(spec, ":")
+	if !ok {
+		return web.SigningKeyRequest{}, fmt.Errorf("key %q: want TYPE:FINGERPRINT[:HOLDER], TYPE openpgp or ssh", spec)
+	}
+	fp, holder := rest, ""
+	if i := strings.LastIndex(rest, ":"); i >= 0 && !strings.HasSuffix(rest[:i], "SHA256") {
+		fp, holder = rest[:i], rest[i+1:]
+	}
+	fp = normalFingerprint(fp)
+	if typ != string(notice.OpenPGP) && typ != string(notice.SSH) {
+		return web.SigningKeyRequest{}, fmt.Errorf("key %q: type %q is neither openpgp nor ssh", spec, typ)
+	}
+	if err := notice.CheckFingerprint(fp); err != nil {
+		return web.SigningKeyRequest{}, fmt.Errorf("key %q: %w", spec, err)
+	}
+	return web.SigningKeyRequest{Type: typ, Fingerprint: fp, Holder: holder}, nil
 }
 
 // moves reads FIELD=NEW or FIELD=OLD->NEW.

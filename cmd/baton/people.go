@@ -194,6 +194,23 @@ func printPerson(w io.Writer, v web.PersonView) {
 	for _, r := range v.Roles {
 		fmt.Fprintf(w, "role: %s\tsince %s\n", roleText(r), r.Since)
 	}
+	for _, r := range v.Rights {
+		switch {
+		case r.Pending:
+			fmt.Fprintf(w, "right: %s in %s\tpending acceptance of %s\n", r.Right, r.Project, r.Notice)
+		case r.Notice != "":
+			fmt.Fprintf(w, "right: %s in %s\tsince %s, by %s%s\n", r.Right, r.Project, r.Since, r.Notice, untilWords(r.Until))
+		default:
+			fmt.Fprintf(w, "right: %s in %s\tsince %s, as a first maintainer\n", r.Right, r.Project, r.Since)
+		}
+	}
+}
+
+func untilWords(until string) string {
+	if until == "" {
+		return ""
+	}
+	return ", until " + until
 }
 
 func roleText(r web.RoleView) string {
@@ -270,12 +287,18 @@ func maintainerCommand(args []string, stdout, stderr io.Writer) error {
 	projectName := fs.String("project", "", "the project NAME becomes a first maintainer of")
 	kf := newKeyFlags(fs, "NAME's OpenSSH Ed25519 public key file (FILE.pub): registers NAME first if needed; repeatable")
 	displayName := fs.String("display-name", "", "the name people read, when NAME is registered now")
+	var signing listFlag
+	fs.Var(&signing, "signing-key", "a release-signing key NAME already signs the project's releases with, TYPE:FINGERPRINT (TYPE openpgp or ssh); repeatable, before the project's first notice")
 	name, err := oneName(fs, args[1:])
 	if err != nil {
 		return err
 	}
 	if *projectName == "" {
 		return errors.New("maintainer add: --project is required")
+	}
+	signingKeys, err := keySpecs(signing)
+	if err != nil {
+		return fmt.Errorf("maintainer add: --signing-key %w", err)
 	}
 	keys, err := kf.read()
 	if err != nil {
@@ -290,7 +313,7 @@ func maintainerCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var role web.RoleView
-	if err := c.call(http.MethodPost, path, web.RoleRequest{Person: name}, &role); err != nil {
+	if err := c.call(http.MethodPost, path, web.RoleRequest{Person: name, SigningKeys: signingKeys}, &role); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s is a maintainer of %s since %s\n", role.Person, role.Project, role.Since)

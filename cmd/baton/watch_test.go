@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"baton/notice"
-	"baton/upstream"
 	"baton/web"
 )
 
@@ -250,8 +249,8 @@ func TestCombineExitCodes(t *testing.T) {
 		{"one as the instance says", []checked{ok(4)}, notice.ExitAway},
 		{"a code this client does not rank, alone", []checked{ok(7)}, 7},
 		{"scrutiny over away", []checked{ok(4), ok(2), ok(0)}, notice.ExitScrutiny},
-		{"unannounced key over scrutiny", []checked{ok(2), ok(5), ok(4)}, upstream.ExitUnannouncedSigner},
-		{"an unannounced key over unendorsed", []checked{ok(5), ok(3), ok(2)}, upstream.ExitUnannouncedSigner},
+		{"unannounced key over scrutiny", []checked{ok(2), ok(5), ok(4)}, notice.ExitUnannouncedSigner},
+		{"an unannounced key over unendorsed", []checked{ok(5), ok(3), ok(2)}, notice.ExitUnannouncedSigner},
 		{"unendorsed over scrutiny", []checked{ok(2), ok(3)}, notice.ExitUnendorsed},
 		{"an error over everything", []checked{ok(3), failed, ok(5)}, notice.ExitError},
 		{"an error alone", []checked{failed}, notice.ExitError},

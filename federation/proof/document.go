@@ -1,11 +1,14 @@
 package proof
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+
+	"github.com/gowebpki/jcs"
 )
 
 // securedDocument is a document split into the two parts eddsa-jcs-2022
@@ -71,4 +74,56 @@ func (s securedDocument) withProof(p object) ([]byte, error) {
 		return nil, fmt.Errorf("proof: encoding proof: %w", err)
 	}
 	return encodeJSON(out)
+}
+
+// Merge returns base with every proof of other that base lacks, appended: two endorsers who each
+// signed their own copy of a document end up in one proof set. Both must secure the same document
+// (compared canonically), or it is an error. It verifies nothing: verify what it returns.
+func Merge(base, other []byte) ([]byte, error) {
+	a, err := splitDocument(base)
+	if err != nil {
+		return nil, fmt.Errorf("proof: %w", err)
+	}
+	b, err := splitDocument(other)
+	if err != nil {
+		return nil, fmt.Errorf("proof: %w", err)
+	}
+	same, err := sameDocument(a.unsecured, b.unsecured)
+	if err != nil {
+		return nil, fmt.Errorf("proof: %w", err)
+	}
+	if !same {
+		return nil, errors.New("proof: the two copies secure different documents")
+	}
+	for _, p := range b.proofs {
+		if !slices.ContainsFunc(a.proofs, func(q object) bool { return string(q["proofValue"]) == string(p["proofValue"]) }) {
+			a.proofs = append(a.proofs, p)
+		}
+	}
+	if len(a.proofs) > maxProofs {
+		return nil, fmt.Errorf("proof: %d proofs together, more than the %d allowed", len(a.proofs), maxProofs)
+	}
+	out := maps.Clone(a.unsecured)
+	if out["proof"], err = encodeJSON(a.proofs); err != nil {
+		return nil, fmt.Errorf("proof: encoding proofs: %w", err)
+	}
+	return encodeJSON(out)
+}
+
+// sameDocument compares two documents in their canonical (JCS) form.
+func sameDocument(a, b object) (bool, error) {
+	ca, err := canonical(a)
+	if err != nil {
+		return false, err
+	}
+	cb, err := canonical(b)
+	return err == nil && bytes.Equal(ca, cb), err
+}
+
+func canonical(o object) ([]byte, error) {
+	raw, err := encodeJSON(o)
+	if err != nil {
+		return nil, err
+	}
+	return jcs.Transform(raw)
 }

@@ -36,7 +36,7 @@ const maxProofs = 16
 // Proof describes one verified proof.
 type Proof struct {
 	VerificationMethod string    // key id, e.g. https://host/users/xz#ed25519-key
-	Purpose            string    // proofPurpose, normally "assertionMethod"
+	Purpose            string    // proofPurpose: always "assertionMethod", the only one Verify accepts
 	Created            time.Time // zero if the proof gives no created time
 }
 
@@ -175,6 +175,12 @@ func (s securedDocument) parseProofs() ([]parsedProof, error) {
 		var err error
 		if parsed[i], err = parseProof(p, s.unsecured); err != nil {
 			return nil, fmt.Errorf("proof: proof[%d]: %w", i, err)
+		}
+		// Baton's proofs assert what a document says. A proof made for authentication or capability
+		// delegation was made for another use; taking it as an assertion would let one use pass for
+		// another, so every verifier, at home and on a distro, refuses it here.
+		if parsed[i].Purpose != assertionMethod {
+			return nil, fmt.Errorf("proof: proof[%d] by %s: proofPurpose is %s; Baton accepts assertionMethod only", i, quoteForError(parsed[i].VerificationMethod), quoteForError(parsed[i].Purpose))
 		}
 	}
 	return parsed, nil

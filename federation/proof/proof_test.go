@@ -765,3 +765,47 @@ const benchmarkNote = `{
     }
   }
 }`
+
+// A proof made for another purpose is refused before any key is resolved, even when its signature
+// over that purpose is good: it was never an assertion of the document.
+func TestVerifyRefusesOtherPurposes(t *testing.T) {
+	method, key := testKey("ann")
+	for _, purpose := range []string{"authentication", "capabilityDelegation", "capabilityInvocation", ""} {
+		signed, err := Sign([]byte(`{"type":"Note","content":"hi"}`), key, method, time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := strings.Replace(string(signed), `"proofPurpose":"assertionMethod"`, `"proofPurpose":"`+purpose+`"`, 1)
+		resolved := false
+		_, err = Verify([]byte(doc), func(string) (ed25519.PublicKey, error) { resolved = true; return key.Public().(ed25519.PublicKey), nil })
+		if err == nil || resolved {
+			t.Errorf("purpose %q: err %v, key resolved %v; want refused before resolving", purpose, err, resolved)
+		}
+	}
+}
+
+// Two endorsers who each signed their own copy of a document end up in one proof set, both verifying.
+func TestMerge(t *testing.T) {
+	methodA, keyA := testKey("alice")
+	methodB, keyB := testKey("bob")
+	methodC, keyC := testKey("carol")
+	base := mustSign(t, []byte(benchmarkNote), keyA, methodA)
+	withB := mustSign(t, base, keyB, methodB)
+	withC := mustSign(t, base, keyC, methodC)
+	merged, err := Merge(withB, withC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := keysFor(map[string]ed25519.PublicKey{methodA: publicOf(keyA), methodB: publicOf(keyB), methodC: publicOf(keyC)})
+	proofs, err := Verify(merged, all)
+	if err != nil || len(proofs) != 3 {
+		t.Fatalf("merged: %d proofs, %v; want 3 verifying", len(proofs), err)
+	}
+	if again, err := Merge(merged, withB); err != nil || !bytes.Equal(again, merged) {
+		t.Errorf("merging a copy with nothing new changed the document (%v)", err)
+	}
+	other := mustSign(t, []byte(`{"type":"Note","content":"something else"}`), keyC, methodC)
+	if _, err := Merge(withB, other); err == nil {
+		t.Errorf("merged the proofs of another document")
+	}
+}

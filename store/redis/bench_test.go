@@ -90,7 +90,7 @@ func BenchmarkPublishFanOut(b *testing.B) {
 					b.Fatal(err)
 				}
 				n := store.Notice{ID: id, Actor: "xz", Public: true, Document: make([]byte, 2000), Published: time.Now()}
-				if queued, err := s.PublishNotice(ctx, n, a); err != nil || queued != inboxes {
+				if queued, err := s.PublishNotice(ctx, n, a, store.AnyRevision); err != nil || queued != inboxes {
 					b.Fatalf("PublishNotice = %d, %v; want %d", queued, err, inboxes)
 				}
 			}

@@ -2,13 +2,15 @@ package redis
 
 // These tests look inside Redis: the indexes the scripts keep beside the records must stay in step with
 // them, and an activity must be kept exactly as long as a delivery needs it. They also cover what the
-// conformance suite does not: UpdateNotice and the statement index.
+// conformance suite does not: UpdateNotice and the statement index, and the revision of notices stored
+// before revisions were kept.
 
 import (
 	"errors"
 	"testing"
 	"time"
 
+	"baton/notice"
 	"baton/store"
 )
 
@@ -104,7 +106,7 @@ func TestActivitiesDoNotOutliveDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.PublishNotice(ctx, store.Notice{ID: id, Actor: "xz", Public: true, Document: []byte(`{}`), Published: time.Now()}, act("a")); err != nil || n != 0 {
+	if n, err := s.PublishNotice(ctx, store.Notice{ID: id, Actor: "xz", Public: true, Document: []byte(`{}`), Published: time.Now()}, act("a"), store.AnyRevision); err != nil || n != 0 {
 		t.Fatalf("PublishNotice = %d, %v", n, err)
 	}
 	wantActivities("after publishing to no followers", 0)
@@ -157,7 +159,7 @@ func TestUpdateNoticeAndStatements(t *testing.T) {
 		}
 		n := store.Notice{ID: id, Actor: "xz", StatementID: statement, Kind: "handover", Public: public,
 			Document: []byte(`{"v":1}`), Published: time.Now()}
-		_, err = s.PublishNotice(ctx, n, act)
+		_, err = s.PublishNotice(ctx, n, act, store.AnyRevision)
 		return n, err
 	}
 	pub, err := publish("urn:statement:1", true)
@@ -187,7 +189,7 @@ func TestUpdateNoticeAndStatements(t *testing.T) {
 		n      store.Notice
 		queued int
 	}{{pub, 1}, {priv, 0}} {
-		queued, err := s.UpdateNotice(ctx, tc.n.ID, []byte(`{"v":2}`), act)
+		queued, err := s.UpdateNotice(ctx, tc.n.ID, []byte(`{"v":2}`), act, store.AnyRevision)
 		if err != nil || queued != tc.queued {
 			t.Fatalf("UpdateNotice(%d) = %d, %v; want %d", tc.n.ID, queued, err, tc.queued)
 		}
@@ -196,11 +198,54 @@ func TestUpdateNoticeAndStatements(t *testing.T) {
 			t.Fatalf("Notice after UpdateNotice = %+v, %v", got, err)
 		}
 	}
-	if _, err := s.UpdateNotice(ctx, priv.ID+100, []byte(`{}`), act); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.UpdateNotice(ctx, priv.ID+100, []byte(`{}`), act, store.AnyRevision); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("UpdateNotice of an unknown notice: %v, want ErrNotFound", err)
 	}
 	if depth, err := s.QueueDepth(ctx); err != nil || depth != 2 {
 		t.Fatalf("QueueDepth = %d, %v; want 2 (the publish and the update of the public notice)", depth, err)
+	}
+}
+
+// TestRevisionOfNoticesStoredBefore checks an actor whose notices were stored before revisions were
+// kept (no revision field in its hash): its notices count one each, as SQLite's migration counts them,
+// and the next write goes on from there and stores the revision.
+func TestRevisionOfNoticesStoredBefore(t *testing.T) {
+	s := openTest(t, needRedis(t), true)
+	ctx := t.Context()
+	if err := s.CreateActor(ctx, store.Actor{Name: "xz", Kind: store.KindProject, Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	act := store.Activity{ID: "https://baton.example/a", Signer: "xz", Body: []byte(`{}`)}
+	for range 3 {
+		id, err := s.NextNoticeID(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PublishNotice(ctx, store.Notice{ID: id, Actor: "xz", Document: []byte(`{}`), Published: time.Now()}, act, store.AnyRevision); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.c.HSet(ctx, s.k.actor("xz"), "revision", "7").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.Revision(ctx, "xz"); err != nil || r != 7 {
+		t.Fatalf("Revision with the field set = %d, %v; want 7", r, err)
+	}
+	if err := s.c.HDel(ctx, s.k.actor("xz"), "revision").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.Revision(ctx, "xz"); err != nil || r != 3 {
+		t.Fatalf("Revision without the field = %d, %v; want 3, one per notice", r, err)
+	}
+	err := s.AddGenesisKeys(ctx, "xz", []notice.SigningKey{{Fingerprint: "SHA256:k", Type: notice.SSH}})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("AddGenesisKeys of a project with notices but no revision field: %v, want ErrConflict", err)
+	}
+	if _, err := s.UpdateNotice(ctx, 1, []byte(`{"v":2}`), act, 3); err != nil {
+		t.Fatalf("UpdateNotice at revision 3: %v", err)
+	}
+	if got, err := s.c.HGet(ctx, s.k.actor("xz"), "revision").Result(); err != nil || got != "4" {
+		t.Fatalf("revision field after UpdateNotice = %q, %v; want 4", got, err)
 	}
 }
 

@@ -39,6 +39,28 @@ local function storeNotice()
 end
 `
 
+// luaRevision keeps each actor's notice revision, in its actor hash (field revision). An actor whose
+// notices were stored before revisions were kept has none there yet: its notices count one each, as
+// they do when SQLite's schema brings in revisions.
+const luaRevision = `
+local function revisionOf(actor)
+  local r = redis.call('HGET', K.actor(actor), 'revision')
+  if r then return tonumber(r) end
+  return redis.call('ZCARD', K.notices(actor))
+end
+-- stale reports whether a revision is not the one a write expects (ARGV, as a string; -1 is any).
+local function stale(revision, expect)
+  expect = tonumber(expect)
+  return expect ~= -1 and revision ~= expect
+end
+local function setRevision(actor, revision)
+  redis.call('HSET', K.actor(actor), 'revision', num(revision))
+end
+`
+
+// conflict is what the scripts answer when the revision is not the one expected.
+const conflict = -3
+
 // noticeArgs are a notice's script arguments, read by storeNotice.
 func noticeArgs(n store.Notice) []any {
 	return []any{n.ID, n.Actor, n.StatementID, n.Kind, flag(n.Public), n.Document, encTime(n.Published)}
@@ -51,18 +73,25 @@ func noticeError(n store.Notice, code int) error {
 		return fmt.Errorf("notice %d or statement %q: %w", n.ID, n.StatementID, store.ErrExists)
 	case -2:
 		return fmt.Errorf("notice %d: actor %q: %w", n.ID, n.Actor, store.ErrNotFound)
+	case conflict:
+		return fmt.Errorf("notice %d: notices of %q changed: %w", n.ID, n.Actor, store.ErrConflict)
 	}
 	return nil
 }
 
-// publishNotice stores a notice and, when it is public, queues the activity (from ARGV[9]) to each
-// distinct delivery inbox of the actor's followers: all of it or none of it. It answers with the
-// deliveries queued, or storeNotice's refusal.
-var publishNotice = newScript(luaKeys, luaQueue, luaNotice, `
+// publishNotice stores a notice, counts one more revision of its actor's notices and, when it is
+// public, queues the activity (from ARGV[10]) to each distinct delivery inbox of the actor's
+// followers: all of it or none of it. It answers with the deliveries queued, -3 when the revision is
+// not ARGV[9], or storeNotice's refusal.
+var publishNotice = newScript(luaKeys, luaQueue, luaNotice, luaRevision, `
+local actor = ARGV[3]
+local revision = revisionOf(actor)
+if stale(revision, ARGV[9]) then return -3 end
 local stored = storeNotice()
 if stored ~= 0 then return stored end
+setRevision(actor, revision + 1)
 if ARGV[6] ~= '1' then return 0 end -- stewards only: never to followers
-return queueFollowers(ARGV[3], activityAt(9))
+return queueFollowers(actor, activityAt(10))
 `)
 
 func flag(b bool) string {
@@ -73,8 +102,9 @@ func flag(b bool) string {
 }
 
 // PublishNotice implements store.Notices. The actor must exist, as in the reference backend.
-func (s *Store) PublishNotice(ctx context.Context, n store.Notice, a store.Activity) (int, error) {
-	queued, err := s.run(ctx, publishNotice, append(noticeArgs(n), activityArgs(a)...)...).Int()
+func (s *Store) PublishNotice(ctx context.Context, n store.Notice, a store.Activity, expect int64) (int, error) {
+	args := append(noticeArgs(n), expect)
+	queued, err := s.run(ctx, publishNotice, append(args, activityArgs(a)...)...).Int()
 	if err != nil {
 		return 0, err
 	}
@@ -84,25 +114,43 @@ func (s *Store) PublishNotice(ctx context.Context, n store.Notice, a store.Activ
 	return queued, nil
 }
 
-// updateNotice replaces a notice's document and, when the notice is public, queues the activity to each
-// distinct delivery inbox of its actor's followers, together: the deliveries queued, or -1 if there
-// is no such notice.
-var updateNotice = newScript(luaKeys, luaQueue, `
+// updateNotice replaces a notice's document, counts one more revision of its actor's notices and, when
+// the notice is public, queues the activity to each distinct delivery inbox of its actor's followers,
+// together: the deliveries queued, -1 if there is no such notice, or -3 when the revision is not
+// ARGV[4].
+var updateNotice = newScript(luaKeys, luaQueue, luaRevision, `
 local notice = K.notice(ARGV[2])
 local n = redis.call('HMGET', notice, 'actor', 'public')
 if not n[1] then return -1 end
+local revision = revisionOf(n[1])
+if stale(revision, ARGV[4]) then return -3 end
 redis.call('HSET', notice, 'document', ARGV[3])
+setRevision(n[1], revision + 1)
 if n[2] ~= '1' then return 0 end -- stewards only: never to followers
-return queueFollowers(n[1], activityAt(4))
+return queueFollowers(n[1], activityAt(5))
 `)
 
 // UpdateNotice implements store.Notices.
-func (s *Store) UpdateNotice(ctx context.Context, id int64, document []byte, a store.Activity) (int, error) {
-	queued, err := s.run(ctx, updateNotice, append([]any{id, document}, activityArgs(a)...)...).Int()
-	if err == nil && queued < 0 {
+func (s *Store) UpdateNotice(ctx context.Context, id int64, document []byte, a store.Activity, expect int64) (int, error) {
+	queued, err := s.run(ctx, updateNotice, append([]any{id, document, expect}, activityArgs(a)...)...).Int()
+	switch {
+	case err != nil:
+		return 0, err
+	case queued == conflict:
+		return 0, fmt.Errorf("notice %d: its actor's notices changed: %w", id, store.ErrConflict)
+	case queued < 0:
 		return 0, fmt.Errorf("notice %d: %w", id, store.ErrNotFound)
 	}
-	return queued, err
+	return queued, nil
+}
+
+// revision reads an actor's notice revision.
+var revision = newScript(luaKeys, luaRevision, `return revisionOf(ARGV[2])`)
+
+// Revision implements store.Notices with a script, so that an actor without a stored revision counts
+// its notices as the writing scripts do.
+func (s *Store) Revision(ctx context.Context, actor string) (int64, error) {
+	return s.run(ctx, revision, actor).Int64()
 }
 
 func readNotice(id int64, m map[string]string) (store.Notice, error) {

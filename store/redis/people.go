@@ -8,6 +8,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"baton/notice"
 	"baton/store"
 )
 
@@ -16,15 +17,20 @@ var createActor = newScript(luaKeys, `
 local name = ARGV[2]
 if redis.call('EXISTS', K.actor(name)) == 1 then return 0 end
 redis.call('HSET', K.actor(name), 'kind', ARGV[3], 'display_name', ARGV[4], 'summary', ARGV[5],
-  'homepage', ARGV[6], 'repository', ARGV[7], 'rsa_key_pem', ARGV[8], 'ed25519_seed', ARGV[9], 'created', ARGV[10])
+  'homepage', ARGV[6], 'repository', ARGV[7], 'rsa_key_pem', ARGV[8], 'ed25519_seed', ARGV[9], 'created', ARGV[10],
+  'record_since', ARGV[11], 'signing_keys', ARGV[12])
 redis.call('ZADD', K.actors, 0, name)
 return 1
 `)
 
 // CreateActor implements store.Actors.
 func (s *Store) CreateActor(ctx context.Context, a store.Actor) error {
+	keys, err := store.EncodeSigningKeys(a.SigningKeys)
+	if err != nil {
+		return err
+	}
 	created, err := s.run(ctx, createActor, a.Name, a.Kind, a.DisplayName, a.Summary, a.Homepage, a.Repository,
-		a.RSAKeyPEM, a.Ed25519Seed, encTime(a.Created)).Int()
+		a.RSAKeyPEM, a.Ed25519Seed, encTime(a.Created), encTime(a.RecordSince), keys).Int()
 	if err == nil && created == 0 {
 		err = fmt.Errorf("actor %q: %w", a.Name, store.ErrExists)
 	}
@@ -36,9 +42,17 @@ func readActor(name string, m map[string]string) (store.Actor, error) {
 	a := store.Actor{
 		Name: name, Kind: r.str("kind"), DisplayName: r.str("display_name"), Summary: r.str("summary"),
 		Homepage: r.str("homepage"), Repository: r.str("repository"), RSAKeyPEM: r.str("rsa_key_pem"),
-		Ed25519Seed: r.bytes("ed25519_seed"), Created: r.time("created"),
+		Ed25519Seed: r.bytes("ed25519_seed"), Created: r.time("created"), RecordSince: r.time("record_since"),
 	}
-	return a, r.err
+	if r.err != nil {
+		return a, r.err
+	}
+	keys, err := store.DecodeSigningKeys(r.bytes("signing_keys"))
+	if err != nil {
+		return a, fmt.Errorf("actor %s: %w", name, err)
+	}
+	a.SigningKeys = keys
+	return a, nil
 }
 
 // Actor implements store.Actors.
@@ -92,6 +106,55 @@ func (s *Store) InitActorKey(ctx context.Context, name, pem string) (string, err
 		return "", fmt.Errorf("actor %q: %w", name, store.ErrNotFound)
 	}
 	return stored, err
+}
+
+// addGenesisKeys replaces a project's genesis keys (ARGV[3] as read, ARGV[4] to store) unless it
+// published already: 1 if replaced, 0 if they are not what was read any more, -1 if there is no such
+// project, -3 once it has a notice.
+var addGenesisKeys = newScript(luaKeys, luaRevision, `
+local project = ARGV[2]
+local actor = K.actor(project)
+if redis.call('HGET', actor, 'kind') ~= 'project' then return -1 end
+if revisionOf(project) > 0 or redis.call('ZCARD', K.notices(project)) > 0 then return -3 end
+if (redis.call('HGET', actor, 'signing_keys') or '') ~= ARGV[3] then return 0 end
+redis.call('HSET', actor, 'signing_keys', ARGV[4])
+return 1
+`)
+
+// genesisAttempts bounds how many times AddGenesisKeys reads the keys again after another writer
+// changed them between its read and its write.
+const genesisAttempts = 100
+
+// AddGenesisKeys implements store.Actors. The keys are merged here, as every backend merges them, and
+// written with a compare-and-set on the keys as read: the script checks that the project has no notice
+// and that nobody changed the keys since, and writes, in one step.
+func (s *Store) AddGenesisKeys(ctx context.Context, project string, keys []notice.SigningKey) error {
+	for range genesisAttempts {
+		read, err := s.c.HGet(ctx, s.k.actor(project), "signing_keys").Result()
+		if err != nil && !errors.Is(err, goredis.Nil) {
+			return err
+		}
+		have, err := store.DecodeSigningKeys([]byte(read))
+		if err != nil {
+			return fmt.Errorf("actor %s: %w", project, err)
+		}
+		merged, err := store.EncodeSigningKeys(store.AppendSigningKeys(have, keys...))
+		if err != nil {
+			return err
+		}
+		n, err := s.run(ctx, addGenesisKeys, project, read, merged).Int()
+		switch {
+		case err != nil:
+			return err
+		case n == -1:
+			return fmt.Errorf("project %q: %w", project, store.ErrNotFound)
+		case n == conflict:
+			return fmt.Errorf("genesis keys of %q, which has published: %w", project, store.ErrConflict)
+		case n == 1:
+			return nil
+		}
+	}
+	return fmt.Errorf("genesis keys of %q changed %d times while being added to", project, genesisAttempts)
 }
 
 // addKey records a person's key and its place in the order added, unless the person has it: 1 if

@@ -26,7 +26,8 @@
 // splits one way only; the last value of a key needs no escaping).
 //
 //	P setting:<key>                     string   an instance setting
-//	P actor:<name>                      hash     a local actor
+//	P actor:<name>                      hash     a local actor, and (field revision) how many times its
+//	                                             notices were published or updated (see luaRevision)
 //	P actors                            zset     actor names, all scored 0: name order
 //	P personkey:<esc person>:<fpr>      hash     a person's signing key
 //	P personkeys:<person>               zset     fingerprints scored by P seq:keys: the order added

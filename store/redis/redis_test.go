@@ -123,7 +123,7 @@ func TestReplicasShareState(t *testing.T) {
 		t.Fatalf("NextNoticeID on b = %d, %v after %d on a: want a greater id", idb, err, ida)
 	}
 	act := store.Activity{ID: "https://baton.example/xz/notices/1/activity", Signer: "xz", Body: []byte(`{}`)}
-	queued, err := a.PublishNotice(ctx, store.Notice{ID: ida, Actor: "xz", Public: true, Document: []byte(`{}`), Published: now}, act)
+	queued, err := a.PublishNotice(ctx, store.Notice{ID: ida, Actor: "xz", Public: true, Document: []byte(`{}`), Published: now}, act, 0)
 	mustEqual(t, "PublishNotice on a", queued, 1, err)
 	ds, err := b.Claim(ctx, time.Now(), 10, time.Minute)
 	if err != nil || len(ds) != 1 || ds[0].Inbox != f.Inbox || ds[0].Activity.ID != act.ID {

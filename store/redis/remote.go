@@ -25,6 +25,13 @@ func (s *Store) MarkSeen(ctx context.Context, activityID string, now time.Time) 
 	return s.c.ZAddNX(ctx, s.k.seen(), goredis.Z{Score: float64(now.UnixMicro()), Member: activityID}).Err()
 }
 
+// UseOnce implements store.Remote with one ZADD NX into the seen set, which adds the id only when it
+// is not there and counts what it added.
+func (s *Store) UseOnce(ctx context.Context, id string, now time.Time) (bool, error) {
+	added, err := s.c.ZAddNX(ctx, s.k.seen(), goredis.Z{Score: float64(now.UnixMicro()), Member: id}).Result()
+	return added == 1, err
+}
+
 // ForgetSeen implements store.Remote. It compares microseconds: an id seen in the microsecond of
 // before, but earlier, stays until the next call.
 func (s *Store) ForgetSeen(ctx context.Context, before time.Time) (int, error) {

@@ -150,11 +150,13 @@ func (s *Store) EachSeen(ctx context.Context, fn func(string, time.Time) error) 
 	}
 }
 
-// restoreNotice stores a notice, as publishNotice does but queueing nothing, and moves the notice id
-// counter up to its id.
-var restoreNotice = newScript(luaKeys, luaNotice, `
+// restoreNotice stores a notice and counts one more revision of its actor's notices, as publishNotice
+// does but queueing nothing, and moves the notice id counter up to its id.
+var restoreNotice = newScript(luaKeys, luaNotice, luaRevision, `
+local revision = revisionOf(ARGV[3])
 local stored = storeNotice()
 if stored ~= 0 then return stored end
+setRevision(ARGV[3], revision + 1)
 if tonumber(redis.call('GET', K.seq('notices')) or '0') < tonumber(ARGV[2]) then
   redis.call('SET', K.seq('notices'), ARGV[2])
 end

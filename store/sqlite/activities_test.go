@@ -36,7 +36,7 @@ func TestActivitiesDoNotOutliveDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.PublishNotice(ctx, store.Notice{ID: id, Actor: "xz", Document: []byte(`{}`), Published: time.Now()}, act("a")); err != nil || n != 0 {
+	if n, err := s.PublishNotice(ctx, store.Notice{ID: id, Actor: "xz", Document: []byte(`{}`), Published: time.Now()}, act("a"), store.AnyRevision); err != nil || n != 0 {
 		t.Fatalf("PublishNotice = %d, %v", n, err)
 	}
 	wantActivities("after publishing to no followers", 0)

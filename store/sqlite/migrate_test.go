@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"baton/notice"
 	"baton/store"
 )
 
@@ -85,5 +86,61 @@ func TestAddWatchSaysWhatIsMissing(t *testing.T) {
 	err = s.AddWatch(ctx, store.Watch{Package: "nobody", Upstream: up.Actor, Created: time.Now()})
 	if !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), `"nobody"`) {
 		t.Errorf("AddWatch of a package without an actor: %v", err)
+	}
+}
+
+// TestMigrateRevisionsFromV4 opens a database of schema version 4 whose project has published, and
+// checks that each actor's notices count as its revision, that actors read back without a genesis
+// record, and that publishing goes on from the revision counted.
+func TestMigrateRevisionsFromV4(t *testing.T) {
+	dir := t.TempDir()
+	ctx := t.Context()
+	old, err := sql.Open("sqlite", "file:"+filepath.ToSlash(filepath.Join(dir, FileName)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{schemaV1, schemaV2, schemaV3, schemaV4, `PRAGMA user_version = 4`,
+		`INSERT INTO actors(name, kind, display_name, summary, homepage, repository, rsa_key_pem, ed25519_seed, created)
+			VALUES ('xz', 'project', '', '', '', '', 'PEM', x'', 1), ('curl', 'project', '', '', '', '', 'PEM', x'', 2)`,
+		`INSERT INTO notice_ids(id) VALUES (1), (2), (3)`,
+		`INSERT INTO notices(id, actor, kind, public, document, published) VALUES
+			(1, 'xz', 'release', 1, '{}', 1), (2, 'xz', 'advisory', 0, '{}', 2), (3, 'xz', 'release', 1, '{}', 3)`,
+	} {
+		if _, err := old.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatalf("Open of a version 4 database: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	for actor, want := range map[string]int64{"xz": 3, "curl": 0} {
+		if got, err := s.Revision(ctx, actor); err != nil || got != want {
+			t.Errorf("Revision(%q) after migrating = %d, %v; want %d", actor, got, err, want)
+		}
+	}
+	xz, err := s.Actor(ctx, "xz")
+	if err != nil || !xz.RecordSince.IsZero() || len(xz.SigningKeys) != 0 || !xz.RecordStart().Equal(xz.Created) {
+		t.Fatalf("Actor after migrating = %+v, %v; want no genesis record", xz, err)
+	}
+	err = s.AddGenesisKeys(ctx, "xz", []notice.SigningKey{{Fingerprint: "SHA256:k", Type: notice.SSH}})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("AddGenesisKeys of a project that published before migrating: %v, want ErrConflict", err)
+	}
+	id, err := s.NextNoticeID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := store.Notice{ID: id, Actor: "xz", Kind: "release", Document: []byte(`{}`), Published: time.Now()}
+	if _, err := s.PublishNotice(ctx, n, store.Activity{ID: "a"}, 2); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("PublishNotice at revision 2 of 3: %v, want ErrConflict", err)
+	}
+	if _, err := s.PublishNotice(ctx, n, store.Activity{ID: "a"}, 3); err != nil {
+		t.Fatalf("PublishNotice at revision 3: %v", err)
 	}
 }

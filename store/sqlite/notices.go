@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,10 +20,42 @@ func (s *Store) NextNoticeID(ctx context.Context) (int64, error) {
 	return res.LastInsertId()
 }
 
+// Revision implements store.Notices.
+func (s *Store) Revision(ctx context.Context, actor string) (int64, error) {
+	var revision int64
+	err := s.db.QueryRowContext(ctx, `SELECT notice_revision FROM actors WHERE name = ?`, actor).Scan(&revision)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return revision, err
+}
+
+// revise counts one more revision of actor's notices, or answers ErrConflict when expect is not
+// AnyRevision and not the revision now. Inside the transaction that writes the notice, which holds
+// the database's one write lock from its BEGIN, no other writer comes between the check and the count.
+func revise(ctx context.Context, tx *sql.Tx, actor string, expect int64) error {
+	var revision int64
+	err := tx.QueryRowContext(ctx, `SELECT notice_revision FROM actors WHERE name = ?`, actor).Scan(&revision)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil // no such actor: revision 0, and storing its notice fails on the missing actor
+	}
+	if err != nil {
+		return err
+	}
+	if expect != store.AnyRevision && revision != expect {
+		return fmt.Errorf("notices of %q are at revision %d, not %d: %w", actor, revision, expect, store.ErrConflict)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE actors SET notice_revision = notice_revision + 1 WHERE name = ?`, actor)
+	return err
+}
+
 // PublishNotice implements store.Notices.
-func (s *Store) PublishNotice(ctx context.Context, n store.Notice, a store.Activity) (int, error) {
+func (s *Store) PublishNotice(ctx context.Context, n store.Notice, a store.Activity, expect int64) (int, error) {
 	var queued int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := revise(ctx, tx, n.Actor, expect); err != nil {
+			return err
+		}
 		if err := insertNotice(ctx, tx, n); err != nil {
 			return err
 		}
@@ -118,14 +151,23 @@ func (s *Store) NoticeByStatement(ctx context.Context, statementID string) (stor
 }
 
 // UpdateNotice implements store.Notices.
-func (s *Store) UpdateNotice(ctx context.Context, id int64, document []byte, a store.Activity) (int, error) {
+func (s *Store) UpdateNotice(ctx context.Context, id int64, document []byte, a store.Activity, expect int64) (int, error) {
 	var queued int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var actor string
 		var public bool
-		err := tx.QueryRowContext(ctx, `UPDATE notices SET document = ? WHERE id = ? RETURNING actor, public`, document, id).Scan(&actor, &public)
+		err := tx.QueryRowContext(ctx, `SELECT actor, public FROM notices WHERE id = ?`, id).Scan(&actor, &public)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("notice %d: %w", id, store.ErrNotFound)
+		}
 		if err != nil {
-			return notFound(err)
+			return err
+		}
+		if err := revise(ctx, tx, actor, expect); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE notices SET document = ? WHERE id = ?`, document, id); err != nil {
+			return err
 		}
 		if !public {
 			return nil // stewards only: never to followers
@@ -177,6 +219,17 @@ func (s *Store) Seen(ctx context.Context, activityID string) (bool, error) {
 func (s *Store) MarkSeen(ctx context.Context, activityID string, now time.Time) error {
 	_, err := s.exec(ctx, `INSERT OR IGNORE INTO seen(activity_id, at) VALUES (?, ?)`, activityID, unix(now))
 	return err
+}
+
+// UseOnce implements store.Remote: INSERT OR IGNORE writes a row only for an id not there, and says
+// whether it did in the same statement.
+func (s *Store) UseOnce(ctx context.Context, id string, now time.Time) (bool, error) {
+	res, err := s.exec(ctx, `INSERT OR IGNORE INTO seen(activity_id, at) VALUES (?, ?)`, id, unix(now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // ForgetSeen implements store.Remote.

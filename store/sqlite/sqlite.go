@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"baton/notice"
 	"baton/store"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -60,7 +61,7 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // migrations bring the schema from one version to the next; the database's user_version says how many
 // have run. Append, never edit: a deployed database has run the earlier ones.
-var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4}
+var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5}
 
 const schemaV1 = `
 CREATE TABLE IF NOT EXISTS settings (
@@ -159,6 +160,16 @@ const schemaV4 = `
 CREATE INDEX deliveries_activity ON deliveries(activity);
 `
 
+// schemaV5 adds a project's genesis record (when its record starts, the signing keys it came with) and
+// each actor's notice revision, which publishing compares and counts. An actor's notices so far count
+// as one revision each.
+const schemaV5 = `
+ALTER TABLE actors ADD COLUMN record_since INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE actors ADD COLUMN signing_keys BLOB NOT NULL DEFAULT '[]';
+ALTER TABLE actors ADD COLUMN notice_revision INTEGER NOT NULL DEFAULT 0;
+UPDATE actors SET notice_revision = (SELECT count(*) FROM notices WHERE notices.actor = actors.name);
+`
+
 func (s *Store) migrate(ctx context.Context) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var version int
@@ -234,15 +245,21 @@ func (s *Store) InitSetting(ctx context.Context, key string, value []byte) ([]by
 	return stored, err
 }
 
-const actorColumns = `name, kind, display_name, summary, homepage, repository, rsa_key_pem, ed25519_seed, created`
+const actorColumns = `name, kind, display_name, summary, homepage, repository, rsa_key_pem, ed25519_seed, created,
+	record_since, signing_keys`
 
 // CreateActor implements store.Actors.
 func (s *Store) CreateActor(ctx context.Context, a store.Actor) error {
 	if a.Ed25519Seed == nil {
 		a.Ed25519Seed = []byte{} // a person has none; the column wants a value
 	}
-	_, err := s.exec(ctx, `INSERT INTO actors(`+actorColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.Name, a.Kind, a.DisplayName, a.Summary, a.Homepage, a.Repository, a.RSAKeyPEM, a.Ed25519Seed, unix(a.Created))
+	keys, err := store.EncodeSigningKeys(a.SigningKeys)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, `INSERT INTO actors(`+actorColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.Name, a.Kind, a.DisplayName, a.Summary, a.Homepage, a.Repository, a.RSAKeyPEM, a.Ed25519Seed, unix(a.Created),
+		unixOrZero(a.RecordSince), keys)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("actor %q: %w", a.Name, store.ErrExists)
 	}
@@ -253,9 +270,15 @@ type scanner interface{ Scan(...any) error }
 
 func scanActor(row scanner) (store.Actor, error) {
 	var a store.Actor
-	var created int64
-	err := row.Scan(&a.Name, &a.Kind, &a.DisplayName, &a.Summary, &a.Homepage, &a.Repository, &a.RSAKeyPEM, &a.Ed25519Seed, &created)
-	a.Created = fromUnix(created)
+	var created, since int64
+	var keys []byte
+	err := row.Scan(&a.Name, &a.Kind, &a.DisplayName, &a.Summary, &a.Homepage, &a.Repository, &a.RSAKeyPEM, &a.Ed25519Seed, &created,
+		&since, &keys)
+	if err != nil {
+		return a, err
+	}
+	a.Created, a.RecordSince = fromUnix(created), fromUnixOrZero(since)
+	a.SigningKeys, err = store.DecodeSigningKeys(keys)
 	return a, err
 }
 
@@ -280,6 +303,43 @@ func (s *Store) InitActorKey(ctx context.Context, name, pem string) (string, err
 		return err
 	})
 	return stored, err
+}
+
+// AddGenesisKeys implements store.Actors, in one transaction: the check for notices and the write.
+func (s *Store) AddGenesisKeys(ctx context.Context, project string, keys []notice.SigningKey) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		have, err := genesisKeys(ctx, tx, project)
+		if err != nil {
+			return err
+		}
+		stored, err := store.EncodeSigningKeys(store.AppendSigningKeys(have, keys...))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE actors SET signing_keys = ? WHERE name = ?`, stored, project)
+		return err
+	})
+}
+
+// genesisKeys reads a project's genesis keys while they may still change: ErrNotFound if it is no
+// project, ErrConflict once it has a notice.
+func genesisKeys(ctx context.Context, tx *sql.Tx, project string) ([]notice.SigningKey, error) {
+	var kind string
+	var stored []byte
+	var revision int64
+	var notices bool
+	err := tx.QueryRowContext(ctx, `SELECT kind, signing_keys, notice_revision,
+		EXISTS (SELECT 1 FROM notices WHERE actor = actors.name) FROM actors WHERE name = ?`, project).
+		Scan(&kind, &stored, &revision, &notices)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) || (err == nil && kind != store.KindProject):
+		return nil, fmt.Errorf("project %q: %w", project, store.ErrNotFound)
+	case err != nil:
+		return nil, err
+	case revision > 0 || notices:
+		return nil, fmt.Errorf("genesis keys of %q, which has published: %w", project, store.ErrConflict)
+	}
+	return store.DecodeSigningKeys(stored)
 }
 
 // ListActors implements store.Actors.

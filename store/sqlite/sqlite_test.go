@@ -78,7 +78,7 @@ func TestReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	notice := store.Notice{ID: id, Actor: "xz", Kind: "release", Public: true, Document: []byte(`{"content":"5.6.2"}`), Published: created}
-	if n, err := s.PublishNotice(ctx, notice, publishAct); err != nil || n != 1 {
+	if n, err := s.PublishNotice(ctx, notice, publishAct, 0); err != nil || n != 1 {
 		t.Fatalf("PublishNotice = %d, %v; want 1, nil", n, err)
 	}
 	if err := s.Enqueue(ctx, queuedAct, []string{"https://other.example/inbox"}); err != nil {

@@ -112,6 +112,9 @@ func (s *Store) EachSeen(ctx context.Context, fn func(string, time.Time) error) 
 // past it, so NextNoticeID never hands it out again.
 func (s *Store) RestoreNotice(ctx context.Context, n store.Notice) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := revise(ctx, tx, n.Actor, store.AnyRevision); err != nil {
+			return err
+		}
 		if err := insertNotice(ctx, tx, n); err != nil {
 			return err
 		}

@@ -13,7 +13,8 @@ import (
 
 // RunMove checks store.Move from stores made by openFrom into stores made by openTo (each call a new,
 // empty store): everything an instance keeps arrives as it was, queued deliveries keep their state,
-// notice ids are not handed out again, and a store that holds an instance is never moved into.
+// notice ids are not handed out again, each actor's revision counts its notices, and a store that holds
+// an instance is never moved into.
 func RunMove(t *testing.T, openFrom, openTo func(t *testing.T) store.Movable) {
 	t.Run("Everything", func(t *testing.T) {
 		from, to := openFrom(t), openTo(t)
@@ -32,6 +33,12 @@ func RunMove(t *testing.T, openFrom, openTo func(t *testing.T) store.Movable) {
 		got2 := claim(t, to, time.Now(), 10, time.Minute)
 		wantStrings(t, "claimed after the move", sortedInboxes(got2), []string{"https://a.example/inbox", "https://b.example/inbox",
 			"https://d.example/inbox", "https://e.example/inbox"})
+		// The project keeps its genesis, and publishes on from the revision its notices make.
+		xz, err := to.Actor(ctx(t), "xz")
+		noErr(t, "Actor", err)
+		wantActor(t, xz, foundedProject("xz"))
+		wantRevision(t, to, "xz", 4)
+		publish(t, to, notice(t, to, "xz", true), 2)
 	})
 	t.Run("IntoAnInstance", func(t *testing.T) {
 		from, to := openFrom(t), openTo(t)
@@ -54,7 +61,8 @@ func fill(t *testing.T, s store.Movable) int64 {
 	noErr(t, "InitSetting", err)
 	_, err = s.InitSetting(c, "admin-token", []byte("hash"))
 	noErr(t, "InitSetting", err)
-	mustCreateActors(t, s, "xz", "lasse")
+	noErr(t, "CreateActor", s.CreateActor(c, foundedProject("xz")))
+	mustCreateActors(t, s, "lasse")
 	mustCreatePackages(t, s, "xz-utils")
 	noErr(t, "AddKey", s.AddKey(c, store.PersonKey{Person: "lasse", Fingerprint: "SHA256:old", PublicKey: seed(1), Added: when}))
 	noErr(t, "AddKey", s.AddKey(c, store.PersonKey{Person: "lasse", Fingerprint: "SHA256:new", PublicKey: seed(2), Added: when.Add(time.Hour)}))
@@ -141,6 +149,9 @@ func contents(t *testing.T, s store.Movable) []string {
 		for _, n := range ns {
 			add("notice %d %s %q %s %v %q %d", n.ID, n.Actor, n.StatementID, n.Kind, n.Public, n.Document, n.Published.UnixNano())
 		}
+		revision, err := s.Revision(c, a.Name)
+		noErr(t, "Revision", err)
+		add("revision of %s: %d", a.Name, revision)
 		fs, _, err := s.ListFollowers(c, a.Name, 0, 100)
 		noErr(t, "ListFollowers", err)
 		for _, f := range fs {

@@ -38,11 +38,26 @@ func activityFor(n store.Notice) store.Activity {
 	}
 }
 
+// publish publishes n at its actor's revision as read just before, and checks that the revision
+// counted it.
 func publish(t *testing.T, s store.Store, n store.Notice, want int) {
 	t.Helper()
-	queued, err := s.PublishNotice(ctx(t), n, activityFor(n))
+	revision := wantRevision(t, s, n.Actor, -1)
+	queued, err := s.PublishNotice(ctx(t), n, activityFor(n), revision)
 	noErr(t, fmt.Sprintf("PublishNotice(%d)", n.ID), err)
 	wantInt(t, fmt.Sprintf("PublishNotice(%d) queued", n.ID), queued, want)
+	wantRevision(t, s, n.Actor, revision+1)
+}
+
+// wantRevision reads an actor's revision and, unless want is negative, checks it.
+func wantRevision(t *testing.T, s store.Store, actor string, want int64) int64 {
+	t.Helper()
+	got, err := s.Revision(ctx(t), actor)
+	noErr(t, fmt.Sprintf("Revision(%q)", actor), err)
+	if want >= 0 && got != want {
+		t.Fatalf("Revision(%q) = %d, want %d", actor, got, want)
+	}
+	return got
 }
 
 func testNotices(t *testing.T, open func(t *testing.T) store.Store) {
@@ -130,7 +145,7 @@ func testNotices(t *testing.T, open func(t *testing.T) store.Store) {
 
 		n := notice(t, s, "xz", true)
 		a := activityFor(n)
-		queued, err := s.PublishNotice(ctx(t), n, a)
+		queued, err := s.PublishNotice(ctx(t), n, a, 0)
 		noErr(t, "PublishNotice", err)
 		wantInt(t, "queued", queued, 4)
 		wantDepth(t, s, 4)
@@ -177,10 +192,12 @@ func testNotices(t *testing.T, open func(t *testing.T) store.Store) {
 		dup := n
 		dup.Document = []byte(`{"other":"document"}`)
 		dup.Public = false
-		queued, err := s.PublishNotice(ctx(t), dup, store.Activity{ID: "https://baton.example/dup", Signer: "xz", Body: []byte(`{}`)})
+		queued, err := s.PublishNotice(ctx(t), dup, store.Activity{ID: "https://baton.example/dup", Signer: "xz", Body: []byte(`{}`)},
+			store.AnyRevision)
 		wantErr(t, "PublishNotice of a used id", err, store.ErrExists)
 		wantInt(t, "queued by the failed PublishNotice", queued, 0)
 		wantDepth(t, s, 2)
+		wantRevision(t, s, "xz", 1) // a refused notice is no revision
 		got, err := s.Notice(ctx(t), n.ID)
 		noErr(t, "Notice", err)
 		wantNotice(t, got, n)

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,6 +43,9 @@ func testRemote(t *testing.T, open func(t *testing.T) store.Store) {
 		wantSeen("after ForgetSeen", id, false)
 		wantSeen("a later id after ForgetSeen", late, true)
 	})
+
+	t.Run("UseOnce", func(t *testing.T) { testUseOnce(t, open(t)) })
+	t.Run("UseOnceConcurrent", func(t *testing.T) { testUseOnceConcurrent(t, open(t)) })
 
 	t.Run("RemoteKey", func(t *testing.T) {
 		s := open(t)
@@ -83,4 +88,72 @@ func testRemote(t *testing.T, open func(t *testing.T) store.Store) {
 		_, err = s.RemoteKey(ctx(t), "https://social.example/users/carol#main-key")
 		wantErr(t, "RemoteKey(unknown)", err, store.ErrNotFound)
 	})
+}
+
+func useOnce(t *testing.T, s store.Store, id string, now time.Time, want bool) {
+	t.Helper()
+	first, err := s.UseOnce(ctx(t), id, now)
+	noErr(t, "UseOnce", err)
+	if first != want {
+		t.Fatalf("UseOnce(%q) = %v, want %v", id, first, want)
+	}
+}
+
+func wantSeen(t *testing.T, s store.Store, id string, want bool) {
+	t.Helper()
+	seen, err := s.Seen(ctx(t), id)
+	noErr(t, "Seen", err)
+	if seen != want {
+		t.Fatalf("Seen(%q) = %v, want %v", id, seen, want)
+	}
+}
+
+// testUseOnce checks that UseOnce keeps ids as MarkSeen does: Seen reports them, ForgetSeen forgets
+// them by the time of their first use, and a forgotten id is new again.
+func testUseOnce(t *testing.T, s store.Store) {
+	const query, late, marked = "urn:uuid:query-1", "urn:uuid:query-2", "https://social.example/activities/1"
+	useOnce(t, s, query, when, true)
+	wantSeen(t, s, query, true)
+	useOnce(t, s, query, when, false)
+	useOnce(t, s, query, when.Add(72*time.Hour), false) // a later use does not move the first one
+	useOnce(t, s, late, when.Add(48*time.Hour), true)
+	noErr(t, "MarkSeen", s.MarkSeen(ctx(t), marked, when))
+	useOnce(t, s, marked, when.Add(time.Minute), false)
+
+	n, err := s.ForgetSeen(ctx(t), when.Add(24*time.Hour))
+	noErr(t, "ForgetSeen", err)
+	wantInt(t, "ids forgotten", n, 2)
+	wantSeen(t, s, query, false)
+	wantSeen(t, s, late, true)
+	useOnce(t, s, late, when.Add(49*time.Hour), false)
+	useOnce(t, s, query, when.Add(96*time.Hour), true)
+}
+
+// testUseOnceConcurrent has callers use the same ids at once: for each id exactly one is first.
+func testUseOnceConcurrent(t *testing.T, s store.Store) {
+	const callers, ids = 16, 5
+	firsts := make([][]bool, callers)
+	var done sync.WaitGroup
+	for c := range callers {
+		firsts[c] = make([]bool, ids)
+		done.Go(func() {
+			for i := range ids {
+				first, err := s.UseOnce(ctx(t), fmt.Sprintf("urn:uuid:shared-%d", i), when)
+				if err != nil {
+					t.Errorf("UseOnce: %v", err)
+				}
+				firsts[c][i] = first
+			}
+		})
+	}
+	done.Wait()
+	for i := range ids {
+		n := 0
+		for c := range callers {
+			if firsts[c][i] {
+				n++
+			}
+		}
+		wantInt(t, fmt.Sprintf("callers first to use id %d", i), n, 1)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -32,6 +33,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Roles", func(t *testing.T) { testRoles(t, open) })
 	t.Run("Followers", func(t *testing.T) { testFollowers(t, open) })
 	t.Run("Notices", func(t *testing.T) { testNotices(t, open) })
+	t.Run("Revisions", func(t *testing.T) { testRevisions(t, open) })
+	t.Run("Genesis", func(t *testing.T) { testGenesis(t, open) })
 	t.Run("Queue", func(t *testing.T) { testQueue(t, open) })
 	t.Run("Remote", func(t *testing.T) { testRemote(t, open) })
 	t.Run("InitActorKey", func(t *testing.T) { testInitActorKey(t, open) })
@@ -109,7 +112,8 @@ func wantDepth(t *testing.T, s store.Store, want int) {
 func sameActor(a, b store.Actor) bool {
 	return a.Name == b.Name && a.Kind == b.Kind && a.DisplayName == b.DisplayName && a.Summary == b.Summary &&
 		a.Homepage == b.Homepage && a.Repository == b.Repository && a.RSAKeyPEM == b.RSAKeyPEM &&
-		bytes.Equal(a.Ed25519Seed, b.Ed25519Seed) && a.Created.Equal(b.Created)
+		bytes.Equal(a.Ed25519Seed, b.Ed25519Seed) && a.Created.Equal(b.Created) && sameTime(a.RecordSince, b.RecordSince) &&
+		slices.Equal(a.SigningKeys, b.SigningKeys)
 }
 
 func sameFollower(a, b store.Follower) bool {
