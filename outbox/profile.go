@@ -83,6 +83,9 @@ func (o *Outbox) Status(ctx context.Context, name string) (string, error) {
 type Standing struct {
 	Status      string
 	Maintainers []string
+	Holders     []Holding       // who holds each right, by the names people read
+	Pending     []string        // who has not yet accepted what a handover offers them
+	Signers     []notice.Signer // the release-signing keys announced, valid or not
 	Verdict     notice.Verdict
 	// What another instance needs to judge the project's notices itself: its first maintainers and
 	// the instance's stewards (docs/federation.md).
@@ -103,9 +106,19 @@ func (o *Outbox) Standing(ctx context.Context, name string) (Standing, error) {
 	}
 	if len(h.Genesis.Maintainers) > 0 {
 		state := h.Fold(o.cfg.Policy, o.now()).ForPublic()
-		st := Standing{Status: statusLine(state), Verdict: notice.Check(state), Genesis: h.Genesis, Stewards: stewards}
+		st := Standing{Status: statusLine(state), Verdict: notice.Check(state), Genesis: h.Genesis, Stewards: stewards, Signers: state.Signers}
 		for _, m := range state.Maintainers {
 			st.Maintainers = append(st.Maintainers, o.PersonName(ctx, m.Person))
+		}
+		for _, r := range notice.Rights {
+			if people := state.Holders(r); len(people) > 0 {
+				st.Holders = append(st.Holders, Holding{Right: r, People: o.personNameList(ctx, people)})
+			}
+		}
+		for _, p := range state.Pending {
+			if p.Waiting == "acceptance" {
+				st.Pending = append(st.Pending, strings.Join(o.personNameList(ctx, p.People), ", ")+" has not accepted "+p.Notice)
+			}
 		}
 		return st, nil
 	}
@@ -114,6 +127,20 @@ func (o *Outbox) Standing(ctx context.Context, name string) (Standing, error) {
 		return Standing{}, err
 	}
 	return Standing{Status: notice.Status(events, o.now()), Genesis: h.Genesis, Stewards: stewards}, nil
+}
+
+// Holding is a right and the people who hold it.
+type Holding struct {
+	Right  notice.Right
+	People []string
+}
+
+func (o *Outbox) personNameList(ctx context.Context, ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = o.PersonName(ctx, id)
+	}
+	return out
 }
 
 // statusLine says a project's state in the few words of a profile field.

@@ -32,6 +32,12 @@ func TestProjectGenesisKeysAndRecord(t *testing.T) {
 	if v.Code != notice.ExitNormal || v.Signer == nil || !v.Signer.Valid || len(v.State.Maintainers) != 1 {
 		t.Errorf("check --signer on the genesis key: %d %+v %+v", v.Code, v.Signer, v.State.Maintainers)
 	}
+	page := f.do("GET", "/users/xz", "", "Accept", "text/html").Body.String()
+	for _, want := range []string{"Who holds what", "release-signing", lasseFP, "a first key"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the project page does not show %q", want)
+		}
+	}
 	// As known, the project was added on 2024-06-15; with hindsight its record starts in 2021.
 	if v := f.stateQuery("?at=2022-06-01"); v.Code != notice.ExitNoRecord {
 		t.Errorf("as known in 2022: code %d, want no record", v.Code)
