@@ -71,6 +71,9 @@ func (p Pending) Text() string {
 	if p.Waiting == "acceptance" {
 		return fmt.Sprintf("pending acceptance: %s has not accepted %s %s (%s); until they do, they hold nothing", strings.Join(p.People, ", "), p.Kind, p.Notice, list(p.Rights))
 	}
+	if len(p.People) == 0 {
+		return fmt.Sprintf("pending consent: %s %s touches %s, which nobody holds; it takes no effect until a steward signs it", p.Kind, p.Notice, list(p.Rights))
+	}
 	return fmt.Sprintf("pending consent: %s %s touches %s, held by %s, none of whom has signed; it takes no effect until one does", p.Kind, p.Notice, list(p.Rights), strings.Join(p.People, ", "))
 }
 

@@ -52,9 +52,14 @@ func Evaluate(s State, sn Signed, stewards []string, p Policy, at time.Time) End
 		e.Missing = append(e.Missing, fmt.Sprintf("author: %s has not signed", n.Author))
 	}
 	for _, r := range touchedRights(n) {
-		if holders := s.Holders(r); !s.consented(n, r, signed) {
-			e.Unconsented = append(e.Unconsented, r)
+		if s.consented(n, r, signed, stewards) {
+			continue
+		}
+		e.Unconsented = append(e.Unconsented, r)
+		if holders := s.Holders(r); len(holders) > 0 {
 			e.Missing = append(e.Missing, fmt.Sprintf("consent: %s is held by %s, who has not signed: the change takes no effect until a holder does", r, strings.Join(holders, ", ")))
+		} else {
+			e.Missing = append(e.Missing, fmt.Sprintf("consent: nobody holds %s any more: the change takes no effect until a steward signs it", r))
 		}
 	}
 	if e.Required {
@@ -131,10 +136,14 @@ func touchedRights(n Notice) []Right {
 }
 
 // consented reports whether the holders of r agree to n: its author holds r, or one of the holders
-// signed. A right nobody holds any more is the maintainers' to give, so the author's word suffices.
-func (s State) consented(n Notice, r Right, signed map[string]bool) bool {
+// signed. A right nobody holds (its holders retired) is nobody's to give away alone: a steward's proof
+// stands in for the holder's consent.
+func (s State) consented(n Notice, r Right, signed map[string]bool, stewards []string) bool {
 	holders := s.Holders(r)
-	return len(holders) == 0 || slices.Contains(holders, n.Author) || slices.ContainsFunc(holders, func(p string) bool { return signed[p] })
+	if len(holders) == 0 {
+		return slices.ContainsFunc(stewards, func(p string) bool { return signed[p] })
+	}
+	return slices.Contains(holders, n.Author) || slices.ContainsFunc(holders, func(p string) bool { return signed[p] })
 }
 
 // beneficiaries are the people the notices with ids gave something: a handover's incoming, the

@@ -153,3 +153,20 @@ func TestPolicyValidate(t *testing.T) {
 	wantErrors(t, Policy{StewardEndorsements: -1, SharedStewardEndorsements: -2, ScrutinyWindow: -1}.Validate(),
 		"steward endorsements: -1 is negative", "shared steward endorsements: -2 is negative", "scrutiny window: -1ns is negative")
 }
+
+// A right nobody holds any more is nobody's to take alone: after ann retires, dan (commit only) cannot
+// announce his own release-signing key without a steward standing in for the holder's consent.
+func TestConsentForARightNobodyHolds(t *testing.T) {
+	p := DefaultPolicy()
+	h := pub("h", "2024-01-01", handover(CoMaintainer, people(ann), people(dan), RightCommit), ann, dan)
+	bye := pub("r", "2024-02-01", Notice{Project: "xz", Kind: Retirement, Text: "Bye.", Author: ann}, ann)
+	st := Fold(genesis(ann), []Signed{h, bye}, stewards, p, day("2024-03-01"))
+	key := signerChange(dan, []SigningKey{pgp(pgpKey2, dan)}, nil)
+	e := Evaluate(st, pub("k", "2024-03-01", key, dan), stewards, p, day("2024-03-01"))
+	if len(e.Unconsented) != 1 || !strings.Contains(strings.Join(e.Missing, "\n"), "nobody holds release-signing") {
+		t.Errorf("unconsented %v, missing %q; want release-signing waiting for a steward", e.Unconsented, e.Missing)
+	}
+	if e := Evaluate(st, pub("k", "2024-03-01", key, dan, steward), stewards, p, day("2024-03-01")); len(e.Unconsented) != 0 {
+		t.Errorf("with a steward's proof: unconsented %v", e.Unconsented)
+	}
+}
