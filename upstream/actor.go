@@ -19,7 +19,7 @@ import (
 // ActorDocument writes a package's actor: a Service packagers follow, whose profile names the upstream
 // it watches and how that upstream stands, as this instance judges it.
 func (w *Watcher) ActorDocument(ctx context.Context, a store.Actor) ([]byte, error) {
-	key, err := w.outbox.ActorKey(ctx, a)
+	key, err := w.actorKey(ctx, a)
 	if err != nil {
 		return nil, err
 	}

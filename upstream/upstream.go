@@ -7,6 +7,8 @@
 package upstream
 
 import (
+	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,7 +20,6 @@ import (
 
 	"baton/federation"
 	"baton/notice"
-	"baton/outbox"
 	"baton/store"
 )
 
@@ -27,7 +28,7 @@ type Watcher struct {
 	store    store.Store
 	urls     federation.URLs
 	resolver *federation.Resolver
-	outbox   *outbox.Outbox
+	actorKey func(context.Context, store.Actor) (crypto.Signer, error)
 	policy   notice.Policy
 	now      func() time.Time
 	log      *slog.Logger
@@ -46,7 +47,10 @@ type Options struct {
 	Store    store.Store
 	URLs     federation.URLs
 	Resolver *federation.Resolver
-	Outbox   *outbox.Outbox // signs package actors' documents; its policy is the one notices are judged by
+	// ActorKey is a local actor's RSA key, made when first needed (outbox.Outbox.ActorKey): package
+	// actors' documents carry it.
+	ActorKey func(context.Context, store.Actor) (crypto.Signer, error)
+	Policy   notice.Policy // the trust policy upstream notices are judged by: this instance's own
 	Now      func() time.Time
 	Log      *slog.Logger
 	Metrics  *Metrics
@@ -67,7 +71,7 @@ func New(o Options) *Watcher {
 	if o.Queued == nil {
 		o.Queued = func() {}
 	}
-	return &Watcher{store: o.Store, urls: o.URLs, resolver: o.Resolver, outbox: o.Outbox, policy: o.Outbox.Policy(),
+	return &Watcher{store: o.Store, urls: o.URLs, resolver: o.Resolver, actorKey: o.ActorKey, policy: o.Policy,
 		now: o.Now, log: o.Log, metrics: o.Metrics, queued: o.Queued}
 }
 

@@ -62,7 +62,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error (env BATON_LOG_LEVEL)")
 	fs.IntVar(&c.workers, "workers", 16, "concurrent deliveries (env BATON_WORKERS)")
 	def := notice.DefaultPolicy()
-	fs.IntVar(&c.policy.StewardEndorsements, "steward-endorsements", def.StewardEndorsements, "steward endorsements a handover, signer change or security-contact move needs when the project has a single maintainer (env BATON_STEWARD_ENDORSEMENTS)")
+	fs.IntVar(&c.policy.StewardEndorsements, "steward-endorsements", def.StewardEndorsements, "steward endorsements a change of rights (handover, signer change, infrastructure move, or a revocation of one) needs when the project has a single maintainer (env BATON_STEWARD_ENDORSEMENTS)")
 	fs.IntVar(&c.policy.SharedStewardEndorsements, "shared-steward-endorsements", def.SharedStewardEndorsements, "the same, when the project has two or more maintainers (env BATON_SHARED_STEWARD_ENDORSEMENTS)")
 	fs.DurationVar(&c.policy.ScrutinyWindow, "scrutiny-window", def.ScrutinyWindow, "how long a change of rights keeps a project in a scrutiny window (env BATON_SCRUTINY_WINDOW)")
 	fs.DurationVar(&c.lease, "delivery-lease", 2*time.Minute, "how long a delivery taken by a worker is held; after a crash, deliveries in flight are retried when it ends (env BATON_DELIVERY_LEASE)")
@@ -116,7 +116,7 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	resolver := federation.NewResolver(client, inbox.KeyCache(st), instanceSigner, nil)
 	out := outbox.New(outbox.Options{Store: st, URLs: urls, Client: client, Log: log,
 		Metrics: outbox.NewMetrics(reg, st), Config: outbox.Config{Workers: c.workers, Lease: c.lease, Policy: c.policy}})
-	watcher := upstream.New(upstream.Options{Store: st, URLs: urls, Resolver: resolver, Outbox: out, Log: log,
+	watcher := upstream.New(upstream.Options{Store: st, URLs: urls, Resolver: resolver, ActorKey: out.ActorKey, Policy: out.Policy(), Log: log,
 		Metrics: upstream.NewMetrics(reg), Queued: out.Nudge})
 	in := inbox.New(inbox.Options{Store: st, URLs: urls, Resolver: resolver, Log: log,
 		Metrics: inbox.NewMetrics(reg, st), Queued: out.Nudge, Upstreams: watcher})
