@@ -207,11 +207,29 @@ func (o *Outbox) signedNote(id int64, actor store.Actor, n notice.Notice, publis
 // updateProfileIfChanged sends followers an Update of the project's actor when its status changed, so
 // the Status field on its profile is current in their servers too.
 func (o *Outbox) updateProfileIfChanged(ctx context.Context, actor store.Actor, before string, at time.Time) error {
-	after, err := o.Status(ctx, actor.Name)
-	if err != nil || after == before {
+	after, err := o.Standing(ctx, actor.Name)
+	if err != nil || after.Status == before {
 		return err
 	}
-	doc, err := o.ActorDocument(ctx, actor)
+	return o.sendProfileUpdate(ctx, actor, after, at)
+}
+
+// updateProfileFor is updateProfileIfChanged for a publish that knows the history before and after it.
+func (o *Outbox) updateProfileFor(ctx context.Context, actor store.Actor, before, after History, at time.Time) error {
+	was, err := o.standing(ctx, before)
+	if err != nil {
+		return err
+	}
+	now, err := o.standing(ctx, after)
+	if err != nil || now.Status == was.Status {
+		return err
+	}
+	return o.sendProfileUpdate(ctx, actor, now, at)
+}
+
+// sendProfileUpdate queues an Update of the project's actor, as it stands, for every follower.
+func (o *Outbox) sendProfileUpdate(ctx context.Context, actor store.Actor, st Standing, at time.Time) error {
+	doc, err := o.actorDocument(ctx, actor, st)
 	if err != nil {
 		return err
 	}

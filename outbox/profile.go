@@ -15,15 +15,20 @@ import (
 
 // ActorDocument writes a project's actor document, with its current status among the profile fields.
 func (o *Outbox) ActorDocument(ctx context.Context, a store.Actor) ([]byte, error) {
+	st, err := o.Standing(ctx, a.Name)
+	if err != nil {
+		return nil, err
+	}
+	return o.actorDocument(ctx, a, st)
+}
+
+// actorDocument writes a project's actor document for its standing.
+func (o *Outbox) actorDocument(ctx context.Context, a store.Actor, st Standing) ([]byte, error) {
 	signer, err := o.ActorKey(ctx, a)
 	if err != nil {
 		return nil, err
 	}
 	pub, err := federation.PublicKeyPEM(signer.Public())
-	if err != nil {
-		return nil, err
-	}
-	st, err := o.Standing(ctx, a.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +105,12 @@ func (o *Outbox) Standing(ctx context.Context, name string) (Standing, error) {
 	if err != nil {
 		return Standing{}, err
 	}
+	return o.standing(ctx, h)
+}
+
+// standing is how the project whose history is h stands now.
+func (o *Outbox) standing(ctx context.Context, h History) (Standing, error) {
+	name := h.Genesis.Project
 	stewards := make([]federation.StewardRef, len(h.Stewards))
 	for i, id := range h.Stewards {
 		stewards[i] = federation.StewardRef{ID: id, Since: h.stewardsSince[id].UTC()}

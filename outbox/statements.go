@@ -289,10 +289,6 @@ func (o *Outbox) publishSigned(ctx context.Context, h History, id int64, sn noti
 	if err != nil {
 		return Published{}, err
 	}
-	statusBefore, err := o.Status(ctx, actor.Name)
-	if err != nil {
-		return Published{}, err
-	}
 	note, public, err := o.statementNote(ctx, h, actor, id, sn, st.Raw, time.Time{})
 	if err != nil {
 		return Published{}, err
@@ -317,7 +313,10 @@ func (o *Outbox) publishSigned(ctx context.Context, h History, id int64, sn noti
 	o.metrics.published.Inc()
 	o.log.Info("notice published", "id", id, "project", actor.Name, "kind", sn.Notice.Kind, "author", sn.Notice.Author, "queued", queued)
 	if public {
-		if err := o.updateProfileIfChanged(ctx, actor, statusBefore, sn.Published); err != nil {
+		// The history as it stands now is h with this notice: no need to load it again.
+		after := h
+		after.Notices = append(slices.Clip(h.Notices), sn)
+		if err := o.updateProfileFor(ctx, actor, h, after, sn.Published); err != nil {
 			o.log.Error("send profile update", "project", actor.Name, "err", err)
 		}
 	}
