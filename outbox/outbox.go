@@ -16,6 +16,7 @@ import (
 
 	"baton/federation"
 	"baton/federation/proof"
+	"baton/ledger"
 	"baton/notice"
 	"baton/store"
 )
@@ -29,6 +30,7 @@ type Outbox struct {
 	log     *slog.Logger
 	metrics *Metrics
 	cfg     Config
+	ledger  *ledger.Ledger // judges what joins a project's record; the outbox publishes it
 
 	nudge   chan struct{} // wakes the dispatcher when work was queued
 	signers sync.Map      // local actor name -> federation.Signer, parsed once
@@ -87,12 +89,17 @@ func New(o Options) *Outbox {
 	}
 	return &Outbox{
 		store: o.Store, urls: o.URLs, client: o.Client, now: o.Now, log: o.Log, metrics: o.Metrics,
-		cfg: o.Config, nudge: make(chan struct{}, 1), hosts: breakers{now: o.Now},
+		cfg: o.Config, ledger: ledger.New(o.Store, o.URLs, o.Config.Policy, o.Now),
+		nudge: make(chan struct{}, 1), hosts: breakers{now: o.Now},
 	}
 }
 
-// Policy is the trust policy the outbox judges statements by.
+// Policy is the trust policy statements are judged by.
 func (o *Outbox) Policy() notice.Policy { return o.cfg.Policy }
+
+// Ledger is the ledger the outbox publishes for: pages, the state API and check read projects'
+// records through it.
+func (o *Outbox) Ledger() *ledger.Ledger { return o.ledger }
 
 // Nudge tells the dispatcher that work was queued, so it need not wait for its next poll.
 func (o *Outbox) Nudge() {
@@ -138,7 +145,7 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 	if maintainers, err := o.store.RoleHolders(ctx, n.Project); err != nil {
 		return Published{}, err
 	} else if len(maintainers) > 0 {
-		return Published{}, refuse(409, "project %s has maintainers, who sign its notices: baton notice post --project %s --as NAME --key FILE", n.Project, n.Project)
+		return Published{}, ledger.Refuse(409, "project %s has maintainers, who sign its notices: baton notice post --project %s --as NAME --key FILE", n.Project, n.Project)
 	}
 	statusBefore, err := o.Status(ctx, actor.Name)
 	if err != nil {
@@ -151,7 +158,7 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 // project's status before it ("" for a package, whose status is its upstream's).
 func (o *Outbox) publishAdminNotice(ctx context.Context, actor store.Actor, n notice.Notice, statusBefore string) (Published, error) {
 	if len(actor.Ed25519Seed) != ed25519.SeedSize {
-		return Published{}, refuse(409, "%s has no key to sign notices with", actor.Name)
+		return Published{}, ledger.Refuse(409, "%s has no key to sign notices with", actor.Name)
 	}
 	id, err := o.store.NextNoticeID(ctx)
 	if err != nil {
@@ -215,7 +222,7 @@ func (o *Outbox) updateProfileIfChanged(ctx context.Context, actor store.Actor, 
 }
 
 // updateProfileFor is updateProfileIfChanged for a publish that knows the history before and after it.
-func (o *Outbox) updateProfileFor(ctx context.Context, actor store.Actor, before, after History, at time.Time) error {
+func (o *Outbox) updateProfileFor(ctx context.Context, actor store.Actor, before, after ledger.History, at time.Time) error {
 	was, err := o.standing(ctx, before)
 	if err != nil {
 		return err

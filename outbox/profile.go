@@ -9,6 +9,7 @@ import (
 	vocab "github.com/go-ap/activitypub"
 
 	"baton/federation"
+	"baton/ledger"
 	"baton/notice"
 	"baton/store"
 )
@@ -101,7 +102,7 @@ type Standing struct {
 // Standing folds a project's notices once for everything its profile and page show. A project with
 // maintainers stands as their signed notices say (its state); one without, as the admin's notices say.
 func (o *Outbox) Standing(ctx context.Context, name string) (Standing, error) {
-	h, err := o.History(ctx, name)
+	h, err := o.ledger.History(ctx, name)
 	if err != nil {
 		return Standing{}, err
 	}
@@ -109,11 +110,11 @@ func (o *Outbox) Standing(ctx context.Context, name string) (Standing, error) {
 }
 
 // standing is how the project whose history is h stands now.
-func (o *Outbox) standing(ctx context.Context, h History) (Standing, error) {
+func (o *Outbox) standing(ctx context.Context, h ledger.History) (Standing, error) {
 	name := h.Genesis.Project
 	stewards := make([]federation.StewardRef, len(h.Stewards))
 	for i, id := range h.Stewards {
-		stewards[i] = federation.StewardRef{ID: id, Since: h.stewardsSince[id].UTC()}
+		stewards[i] = federation.StewardRef{ID: id, Since: h.StewardSince(id).UTC()}
 	}
 	if len(h.Genesis.Maintainers) > 0 {
 		state := h.Fold(o.cfg.Policy, o.now()).ForPublic()

@@ -13,6 +13,7 @@ import (
 
 	"baton/federation"
 	"baton/federation/proof"
+	"baton/ledger"
 	"baton/notice"
 	"baton/store"
 )
@@ -76,7 +77,7 @@ func (f *fixture) sign(t *testing.T, doc []byte, s person) []byte {
 
 func wantRefused(t *testing.T, what string, err error, status int, contains string) {
 	t.Helper()
-	var refused *StatementError
+	var refused *ledger.Error
 	if !errors.As(err, &refused) || refused.Status != status || !strings.Contains(err.Error(), contains) {
 		t.Fatalf("%s: err = %v, want a %d refusal saying %q", what, err, status, contains)
 	}

@@ -31,11 +31,11 @@ func (s *Server) heldRights(ctx context.Context, person string) ([]RightView, er
 		if a.Kind != store.KindProject {
 			continue
 		}
-		h, err := s.outbox.History(ctx, a.Name)
+		h, err := s.ledger.History(ctx, a.Name)
 		if err != nil {
 			return nil, err
 		}
-		st := h.Fold(s.outbox.Policy(), now)
+		st := h.Fold(s.ledger.Policy(), now)
 		for _, g := range st.HeldBy(id) {
 			v := RightView{Project: a.Name, Right: string(g.Right), Since: g.Since.UTC().Format(time.RFC3339), Notice: g.Notice}
 			if !g.Until.IsZero() {

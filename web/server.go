@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"baton/federation"
+	"baton/ledger"
 	"baton/outbox"
 	"baton/store"
 	"baton/upstream"
@@ -29,6 +30,7 @@ type Server struct {
 	store                store.Store
 	urls                 federation.URLs
 	outbox               *outbox.Outbox
+	ledger               *ledger.Ledger // projects' records, as the outbox publishes them
 	inbox                http.Handler
 	gatherer             prometheus.Gatherer
 	now                  func() time.Time
@@ -66,7 +68,7 @@ func New(o Options) *Server {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Server{store: o.Store, urls: o.URLs, outbox: o.Outbox, inbox: o.Inbox, gatherer: o.Gatherer,
+	return &Server{store: o.Store, urls: o.URLs, outbox: o.Outbox, ledger: o.Outbox.Ledger(), inbox: o.Inbox, gatherer: o.Gatherer,
 		now: o.Now, log: o.Log, version: o.Version, tokenHash: o.AdminTokenHash, instanceRSAPublicPEM: o.InstancePublicKeyPEM,
 		upstreams: o.Upstreams}
 }

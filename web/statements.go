@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"baton/federation"
+	"baton/ledger"
 	"baton/notice"
-	"baton/outbox"
 	"baton/store"
 )
 
@@ -35,7 +35,7 @@ func (s *Server) postStatement(w http.ResponseWriter, r *http.Request) {
 
 // statementError answers a refused statement and reports whether there was an error.
 func (s *Server) statementError(w http.ResponseWriter, err error, project string) bool {
-	var refused *outbox.StatementError
+	var refused *ledger.Error
 	switch {
 	case err == nil:
 		return false
@@ -86,12 +86,12 @@ func (s *Server) getState(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h, err := s.outbox.History(r.Context(), name)
+	h, err := s.ledger.History(r.Context(), name)
 	if err != nil {
 		s.storeError(w, err, "project "+name)
 		return
 	}
-	policy := s.outbox.Policy()
+	policy := s.ledger.Policy()
 	state := q.view.Fold(h.Genesis, h.Notices, h.StewardsAt(q.view.At), policy).ForPublic()
 	verdict := notice.Check(state)
 	view := StateView{Project: name, At: q.view.At.Format(time.RFC3339), Hindsight: q.view.Hindsight, Code: verdict.Code,

@@ -29,7 +29,7 @@ func (s *Server) stewardNotices(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, err := s.outbox.Steward(r.Context(), query); s.statementError(w, err, "") {
+	if _, err := s.ledger.Steward(r.Context(), query); s.statementError(w, err, "") {
 		return
 	}
 	actors, err := s.store.ListActors(r.Context())

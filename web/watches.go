@@ -147,7 +147,7 @@ func (s *Server) getPackageState(w http.ResponseWriter, r *http.Request) {
 	}
 	view := PackageStateView{
 		StateView: StateView{Project: ps.Upstream.Name, At: q.view.At.Format(time.RFC3339), Hindsight: q.view.Hindsight, Code: ps.Verdict.Code,
-			Reasons: append([]string{}, ps.Verdict.Reasons...), State: ps.State, Policy: s.outbox.Policy(), Notices: ps.Notices},
+			Reasons: append([]string{}, ps.Verdict.Reasons...), State: ps.State, Policy: s.ledger.Policy(), Notices: ps.Notices},
 		Package: ps.Watch.Package, Upstream: ps.Upstream.Actor,
 	}
 	view.answerSigner(ps.State, q.signer)

@@ -19,7 +19,7 @@ import (
 	"golang.org/x/crypto/ssh/agent"
 
 	"baton/federation/proof"
-	"baton/outbox"
+	"baton/ledger"
 	"baton/web"
 )
 
@@ -173,7 +173,7 @@ func stewardNotices(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	query, err := json.Marshal(map[string]string{"type": outbox.StewardQueryType, "id": newStatementID()})
+	query, err := json.Marshal(map[string]string{"type": ledger.StewardQueryType, "id": newStatementID()})
 	if err != nil {
 		return err
 	}
