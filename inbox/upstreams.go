@@ -19,16 +19,16 @@ func (ib *Inbox) fromUpstream(ctx context.Context, a activity) verdict {
 		return accepted("ignored", "Update of a "+a.Object.Type+" is not acted on by this instance")
 	}
 	outcome, err := ib.upstreams.Receive(ctx, a.Actor, a.Object.Raw)
-	var refusal *upstream.Error
+	var refused *upstream.Error
 	switch {
 	case errors.Is(err, upstream.ErrNotWatched):
 		return accepted("ignored", a.Actor+" is not an upstream this instance watches")
-	case errors.As(err, &refusal):
+	case errors.As(err, &refused):
 		label := "notice_rejected"
-		if refusal.Status == http.StatusServiceUnavailable {
+		if refused.Status == http.StatusServiceUnavailable {
 			label = "notice_unavailable"
 		}
-		return rejected(refusal.Status, label, "%v", refusal.Err)
+		return rejected(refused.Status, label, "%s", refused.Reason)
 	case err != nil:
 		return ib.internal(a, err)
 	}

@@ -9,11 +9,11 @@
 package ledger
 
 import (
-	"fmt"
 	"time"
 
 	"baton/federation"
 	"baton/notice"
+	"baton/refusal"
 	"baton/store"
 )
 
@@ -44,16 +44,10 @@ func (l *Ledger) Policy() notice.Policy { return l.policy }
 const Attempts = 8
 
 // Error is a statement, endorsement or query refused for what it says or who signed it, as opposed to
-// a failure of the instance. Status is the HTTP status to answer; the message is safe to show.
-type Error struct {
-	Status int
-	Err    error
-}
-
-func (e *Error) Error() string { return e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
+// a failure of the instance.
+type Error = refusal.Error
 
 // Refuse makes an Error.
 func Refuse(status int, format string, args ...any) error {
-	return &Error{Status: status, Err: fmt.Errorf(format, args...)}
+	return refusal.New(status, format, args...)
 }

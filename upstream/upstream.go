@@ -10,7 +10,6 @@ import (
 	"context"
 	"crypto"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -20,6 +19,7 @@ import (
 
 	"baton/federation"
 	"baton/notice"
+	"baton/refusal"
 	"baton/store"
 )
 
@@ -75,17 +75,11 @@ func New(o Options) *Watcher {
 		now: o.Now, log: o.Log, metrics: o.Metrics, queued: o.Queued}
 }
 
-// Error is a refusal with the HTTP status that says why.
-type Error struct {
-	Status int
-	Err    error
-}
-
-func (e *Error) Error() string { return e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
+// Error is a notice refused, with the HTTP status that says why.
+type Error = refusal.Error
 
 func refuse(status int, format string, args ...any) error {
-	return &Error{Status: status, Err: fmt.Errorf(format, args...)}
+	return refusal.New(status, format, args...)
 }
 
 // lock serializes the judging of one upstream's notices.

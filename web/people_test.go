@@ -108,15 +108,15 @@ func (f *fixture) actorNames() string {
 	return strings.Join(names, ",")
 }
 
-// refusal is a request that must be refused with a status and a message naming the problem.
-type refusal struct {
+// refusalCase is a request that must be refused with a status and a message naming the problem.
+type refusalCase struct {
 	name, method, path, body string
 	noToken                  bool
 	status                   int
 	says                     []string
 }
 
-func (f *fixture) checkRefusals(t *testing.T, cases []refusal) {
+func (f *fixture) checkRefusals(t *testing.T, cases []refusalCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,7 +178,7 @@ func TestPeopleCreateAndShow(t *testing.T) {
 	body := func(name string, keys ...string) string {
 		return jsonBody(t, PersonRequest{Name: name, Keys: keys})
 	}
-	f.checkRefusals(t, []refusal{
+	f.checkRefusals(t, []refusalCase{
 		{name: "no token", method: "POST", path: "/api/v1/people", body: body("jia", good.line), noToken: true, status: 401, says: []string{"admin token"}},
 		{name: "bad name", method: "POST", path: "/api/v1/people", body: body("Jia", good.line), status: 422, says: []string{`name: name "Jia"`}},
 		{name: "no keys", method: "POST", path: "/api/v1/people", body: body("jia"), status: 422, says: []string{"keys: at least one key", "ssh-ed25519"}},
@@ -258,7 +258,7 @@ func TestPeopleKeys(t *testing.T) {
 		t.Fatalf("revoke without the prefix: %d %s", w.Code, w.Body)
 	}
 
-	f.checkRefusals(t, []refusal{
+	f.checkRefusals(t, []refusalCase{
 		{name: "add without token", method: "POST", path: "/api/v1/people/lasse/keys", body: jsonBody(t, KeyRequest{Key: newSSHKey(t, "").line}), noToken: true, status: 401, says: []string{"admin token"}},
 		{name: "add to nobody", method: "POST", path: "/api/v1/people/nobody/keys", body: jsonBody(t, KeyRequest{Key: newSSHKey(t, "").line}), status: 404, says: []string{`person "nobody" not found`}},
 		{name: "add to a project", method: "POST", path: "/api/v1/people/xz/keys", body: jsonBody(t, KeyRequest{Key: newSSHKey(t, "").line}), status: 404, says: []string{`person "xz" not found`}},
@@ -312,7 +312,7 @@ func TestPeopleRoles(t *testing.T) {
 	// zlib publishes a notice: from then on its maintainers change by handover alone.
 	f.postNotice("zlib", `{"kind":"hiatus","text":"Away for a while."}`)
 
-	f.checkRefusals(t, []refusal{
+	f.checkRefusals(t, []refusalCase{
 		{name: "maintainer without token", method: "POST", path: "/api/v1/projects/xz/maintainers", body: `{"person":"s1"}`, noToken: true, status: 401, says: []string{"admin token"}},
 		{name: "maintainer twice", method: "POST", path: "/api/v1/projects/xz/maintainers", body: `{"person":"lasse"}`, status: 409, says: []string{"lasse is a maintainer of xz already"}},
 		{name: "unknown person", method: "POST", path: "/api/v1/projects/xz/maintainers", body: `{"person":"jia"}`, status: 404, says: []string{`person "jia" not found`, "baton person add jia"}},

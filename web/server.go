@@ -21,6 +21,7 @@ import (
 	"baton/federation"
 	"baton/ledger"
 	"baton/outbox"
+	"baton/refusal"
 	"baton/store"
 	"baton/upstream"
 )
@@ -201,8 +202,17 @@ func writeActivity(w http.ResponseWriter, doc []byte) {
 	w.Write(doc)
 }
 
-// storeError answers a store error: 404 for what does not exist, 500 (logged) otherwise.
+// storeError answers an error from below: a refusal with its status and reason, 404 for what does not
+// exist, 500 (logged) otherwise.
 func (s *Server) storeError(w http.ResponseWriter, err error, what string) {
+	if r, ok := refusal.As(err); ok {
+		// A refusal says what the sender did wrong; its cause, if any, is for the log alone.
+		if r.Err != nil {
+			s.log.Info("refused", "what", what, "status", r.Status, "err", r)
+		}
+		writeError(w, r.Status, r.Reason)
+		return
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, what+" not found")
 		return

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"baton/federation"
-	"baton/ledger"
 	"baton/notice"
 	"baton/store"
 )
@@ -33,19 +32,13 @@ func (s *Server) postStatement(w http.ResponseWriter, r *http.Request) {
 		Kind: pub.Notice.Kind, Published: pub.Notice.Published.Format(time.RFC3339), Queued: pub.Queued})
 }
 
-// statementError answers a refused statement and reports whether there was an error.
+// statementError answers a refused statement, endorsement or query (see storeError), naming the project
+// when it is the one not found, and reports whether there was an error.
 func (s *Server) statementError(w http.ResponseWriter, err error, project string) bool {
-	var refused *ledger.Error
-	switch {
-	case err == nil:
+	if err == nil {
 		return false
-	case errors.As(err, &refused):
-		writeError(w, refused.Status, refused.Error())
-	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, fmt.Sprintf("project %q not found", project))
-	default:
-		s.storeError(w, err, "statement")
 	}
+	s.storeError(w, err, fmt.Sprintf("project %q", project))
 	return true
 }
 

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -52,7 +51,7 @@ func (s *Server) postWatch(w http.ResponseWriter, r *http.Request) {
 	}
 	wt, added, err := s.upstreams.Watch(r.Context(), req.Package, strings.TrimSpace(req.Upstream), req.Purl)
 	if err != nil {
-		s.upstreamError(w, err, "watch "+req.Package)
+		s.storeError(w, err, "watch "+req.Package)
 		return
 	}
 	view, err := s.watchView(r.Context(), wt, map[string]int{})
@@ -94,7 +93,7 @@ func (s *Server) deleteWatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.upstreams.Unwatch(r.Context(), r.PathValue("name")); err != nil {
-		s.upstreamError(w, err, "unwatch")
+		s.storeError(w, err, "unwatch")
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -142,7 +141,7 @@ func (s *Server) getPackageState(w http.ResponseWriter, r *http.Request) {
 	}
 	ps, err := s.upstreams.State(r.Context(), r.PathValue("name"), q.view)
 	if err != nil {
-		s.upstreamError(w, err, "package")
+		s.storeError(w, err, "package")
 		return
 	}
 	view := PackageStateView{
@@ -190,16 +189,6 @@ func (s *Server) watching(w http.ResponseWriter) bool {
 	return true
 }
 
-// upstreamError answers with the status an upstream.Error carries, or as storeError does.
-func (s *Server) upstreamError(w http.ResponseWriter, err error, what string) {
-	var e *upstream.Error
-	if errors.As(err, &e) {
-		writeError(w, e.Status, e.Error())
-		return
-	}
-	s.storeError(w, err, what)
-}
-
 func hostOf(rawURL string) string {
 	_, rest, _ := strings.Cut(rawURL, "://")
 	host, _, _ := strings.Cut(rest, "/")
@@ -234,7 +223,7 @@ func (s *Server) packagePage(w http.ResponseWriter, r *http.Request, a store.Act
 	ctx := r.Context()
 	ps, err := s.upstreams.State(ctx, a.Name, notice.View{At: s.now()})
 	if err != nil {
-		s.upstreamError(w, err, "package")
+		s.storeError(w, err, "package")
 		return
 	}
 	mirrored, err := s.store.MirroredNotices(ctx, ps.Upstream.Actor)

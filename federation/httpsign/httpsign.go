@@ -29,6 +29,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"baton/refusal"
 )
 
 // The time window, copied from Mastodon (SignatureVerification: CLOCK_SKEW_MARGIN,
@@ -66,21 +68,8 @@ type Verified struct {
 
 // Error is what verification failures return. Status is the HTTP status the server should answer:
 // 400 malformed header, 401 signature problems, 503 the key could not be fetched. Reason names the
-// problem for the {"error": ...} body.
-type Error struct {
-	Status int
-	Reason string
-	Err    error
-}
-
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("httpsign: %s: %v", e.Reason, e.Err)
-	}
-	return "httpsign: " + e.Reason
-}
-
-func (e *Error) Unwrap() error { return e.Err }
+// problem for the {"error": ...} body; Err is the cause.
+type Error = refusal.Error
 
 func malformed(format string, args ...any) *Error {
 	return &Error{Status: http.StatusBadRequest, Reason: fmt.Sprintf(format, args...)}
