@@ -180,7 +180,7 @@ func RenderStatementHTML(urls federation.URLs, actor store.Actor, sn notice.Sign
 func pendingLine(n notice.Notice, e notice.Endorsement, names map[string]string) string {
 	var parts []string
 	if n.Kind == notice.Handover && len(e.Acceptance.Missing) > 0 {
-		parts = append(parts, fmt.Sprintf("pending acceptance by %s, who hold nothing until they accept", nameList(e.Acceptance.Missing, names)))
+		parts = append(parts, fmt.Sprintf("pending acceptance by %s: nothing passes to them until they accept", nameList(e.Acceptance.Missing, names)))
 	}
 	if len(e.Unconsented) > 0 {
 		parts = append(parts, "it takes no effect until a holder of "+rightList(e.Unconsented)+" consents")

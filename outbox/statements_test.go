@@ -252,3 +252,34 @@ func TestBackdatedEndorsementRefused(t *testing.T) {
 	_, err = f.outbox.EndorseStatement(ctx, pub.Notice.ID, backdated)
 	wantRefused(t, "an endorsement dated a month back", err, 422, "ago")
 }
+
+// The Note says what a packager must know before acting on it: a handover dated back says so, and one
+// whose incoming person has not accepted says it is pending; once they accept, the Update says neither.
+func TestNoteSaysBackdatedAndPending(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.clock.Advance(90 * 24 * time.Hour) // the project's record started 90 days ago
+	lasse, jia := f.addPerson(t, "lasse", "xz"), f.addPerson(t, "jia")
+	handover := notice.Notice{Kind: notice.Handover, Author: lasse.id, Text: "Jia joins.", From: []string{lasse.id},
+		To: []string{jia.id}, Mode: notice.CoMaintainer, Scope: []notice.Right{notice.RightCommit},
+		Since: f.clock.Now().Add(-30 * 24 * time.Hour).Truncate(24 * time.Hour)}
+	pub, err := f.outbox.PublishStatement(ctx, "xz", f.statement(t, handover, lasse))
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := noteOf(t, pub.Notice.Document).ContentHTML
+	for _, want := range []string{"⚠ Backdated: published " + f.clock.Now().Format(notice.Date), "⏳ Pending: pending acceptance by jia: nothing passes to them until they accept"} {
+		if !strings.Contains(content, want) {
+			t.Errorf("the Note does not say %q:\n%s", want, content)
+		}
+	}
+	f.clock.Advance(time.Minute)
+	statement := noteOf(t, pub.Notice.Document).Statement
+	if _, err := f.outbox.EndorseStatement(ctx, pub.Notice.ID, f.sign(t, statement, jia)); err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := f.store.Notice(ctx, pub.Notice.ID)
+	if content := noteOf(t, stored.Document).ContentHTML; strings.Contains(content, "Pending") || !strings.Contains(content, "Backdated") {
+		t.Errorf("after Jia accepts, the Note still says pending, or no longer says backdated:\n%s", content)
+	}
+}
