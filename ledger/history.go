@@ -62,8 +62,14 @@ func (l *Ledger) History(ctx context.Context, project string) (History, error) {
 		}
 		st.Notice.Project = project
 		id := l.urls.Notice(n.ID)
-		h.Notices = append(h.Notices, notice.Signed{ID: id, Published: n.Published, Notice: st.Notice, Proofs: proofs})
+		sn := notice.Signed{ID: id, Published: n.Published, Notice: st.Notice, Proofs: proofs}
+		h.Notices = append(h.Notices, sn)
 		h.Stored[id] = n
+		// A notice admitted before instances kept a record start may be dated before the project was
+		// added: it is part of the record all the same, so the record reaches back to it.
+		if e := sn.Effective(); e.Before(h.Genesis.Since) {
+			h.Genesis.Since = e
+		}
 	}
 	return h, nil
 }

@@ -103,3 +103,43 @@ func TestStewardQueryOnceUnderRace(t *testing.T) {
 		t.Errorf("the query was answered %d times, want once", n)
 	}
 }
+
+// A notice admitted before the record start was kept, and dated before the project was added, stays
+// part of the record: the record reaches back to it rather than dropping it.
+func TestHistoryKeepsNoticesFromBeforeTheRecordStart(t *testing.T) {
+	l, keys, urls := newLedger(t)
+	ctx := context.Background()
+	created := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	st := l.store
+	if err := st.CreateActor(ctx, store.Actor{Name: "xz", Kind: store.KindProject, RSAKeyPEM: "unused", Ed25519Seed: make([]byte, 32), Created: created}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddRole(ctx, store.Role{Person: "bob", Project: "xz", Since: created}); err != nil {
+		t.Fatal(err)
+	}
+	hiatus := notice.Notice{Kind: notice.Hiatus, Author: urls.Actor("bob"), Text: "Away since spring.", Since: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)}
+	doc, err := federation.StatementDocument("urn:uuid:55555555-5555-4555-8555-555555555555", urls.Actor("xz"), hiatus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := keys["bob"]
+	doc, err = proof.Sign(doc, key, urls.Actor("bob")+"#"+proof.EncodeMultikey(key.Public().(ed25519.PublicKey)), created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	note, _ := urls.NoteDocument(federation.NoteFields{ID: 1, Actor: "xz", Published: created, Public: true, Kind: "hiatus", Statement: doc})
+	if _, err := st.PublishNotice(ctx, store.Notice{ID: 1, Actor: "xz", Kind: "hiatus", Public: true, Document: note, Published: created}, store.Activity{ID: "a1", Signer: "xz", Body: []byte("{}")}, store.AnyRevision); err != nil {
+		t.Fatal(err)
+	}
+	h, err := l.History(ctx, "xz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Genesis.Since.Equal(hiatus.Since) {
+		t.Errorf("the record starts %s, want the hiatus's date %s", h.Genesis.Since, hiatus.Since)
+	}
+	state := h.Fold(l.Policy(), created.Add(time.Hour))
+	if len(state.Rejected) != 0 || len(state.Hiatus) != 1 {
+		t.Errorf("the old hiatus: rejected %+v, hiatus %+v", state.Rejected, state.Hiatus)
+	}
+}
