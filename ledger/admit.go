@@ -172,9 +172,14 @@ func (l *Ledger) AdmitEndorsement(ctx context.Context, id int64, st federation.S
 	if err := l.freshProofs(fresh, QueryFreshness); err != nil {
 		return Reopened{}, err
 	}
-	r.Signed.Proofs, r.Statement = proofs, merged
-	if err := maySign(r.History.Fold(l.policy, l.now()), r.Signed, fresh, r.History.Stewards); err != nil {
+	updated := r.Signed
+	updated.Proofs = proofs
+	if err := maySign(r.History.Fold(l.policy, l.now()), updated, fresh, r.History.Stewards); err != nil {
 		return Reopened{}, err
 	}
+	if err := notice.AdmitProofs(r.History.Genesis, r.History.Notices, r.Signed, updated, r.History.Stewards, l.policy, l.now()); err != nil {
+		return Reopened{}, Refuse(422, "%v", err)
+	}
+	r.Signed, r.Statement = updated, merged
 	return r, nil
 }

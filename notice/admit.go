@@ -22,7 +22,26 @@ func Admit(g Genesis, notices []Signed, candidate Signed, stewards []string, p P
 	if i := slices.IndexFunc(after.Rejected, func(r Rejection) bool { return r.Notice == candidate.ID }); i >= 0 {
 		return errors.New(after.Rejected[i].Reason)
 	}
-	before := Fold(g, notices, stewards, p, end)
+	return voided(Fold(g, notices, stewards, p, end), after)
+}
+
+// AdmitProofs says why the proofs updated adds to old, a published notice, may not join it, or nil:
+// they must not make notices already published stop taking effect. Accepting a successor handover
+// after its outgoing maintainer published something else in the meantime would void that, rewriting
+// what packagers were told; the handover must then be revoked and handed over again. others are the
+// project's other notices; now is when the proofs are added.
+func AdmitProofs(g Genesis, others []Signed, old, updated Signed, stewards []string, p Policy, now time.Time) error {
+	end := latest(append(slices.Clone(others), updated))
+	if now.After(end) {
+		end = now
+	}
+	before := Fold(g, append(slices.Clone(others), old), stewards, p, end)
+	after := Fold(g, append(slices.Clone(others), updated), stewards, p, end)
+	return voided(before, after)
+}
+
+// voided lists the notices that took effect in before and are rejected in after.
+func voided(before, after State) error {
 	var errs []error
 	for _, r := range after.Rejected {
 		if !slices.ContainsFunc(before.Rejected, func(b Rejection) bool { return b.Notice == r.Notice }) {

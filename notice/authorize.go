@@ -124,17 +124,52 @@ func handoverRules(s State, n Notice) []error {
 	if !slices.Contains(n.From, n.Author) {
 		errs = append(errs, fmt.Errorf("handover: from: the author %s is not among the outgoing maintainers", n.Author))
 	}
+	notMaintainer := false
 	for _, p := range n.From {
 		if !s.IsMaintainer(p) {
-			errs = append(errs, fmt.Errorf("handover: from: %s is not a maintainer of %s", p, s.Project))
+			notMaintainer = true
+			if p != n.Author { // authorRole says it of the author
+				errs = append(errs, fmt.Errorf("handover: from: %s is not a maintainer of %s", p, s.Project))
+			}
 		}
 	}
+	if notMaintainer {
+		return errs // who is not a maintainer holds nothing: saying so right by right adds nothing
+	}
+	var unheld []Right
 	for _, r := range n.Scope {
 		if !s.holdsAny(n.From, r) {
-			errs = append(errs, fmt.Errorf("handover: scope: none of from holds %s, so none can pass it on", r))
+			unheld = append(unheld, r)
 		}
 	}
+	if len(unheld) > 0 {
+		errs = append(errs, fmt.Errorf("handover: scope: none of from holds %s, so none can pass it on", list(unheld)))
+	}
+	if id, rights := s.pendingSuccession(n); id != "" {
+		errs = append(errs, fmt.Errorf("handover: scope: %s already hands %s on as successor and waits for acceptance: revoke it before handing them over again", id, list(rights)))
+	}
 	return errs
+}
+
+// pendingSuccession finds a successor handover waiting for acceptance that would take from n's
+// outgoing some of the rights n hands on: once accepted, it would void n, so the two cannot both stand.
+func (s State) pendingSuccession(n Notice) (string, []Right) {
+	for _, p := range s.Pending {
+		t, ok := s.known[p.Notice]
+		if !ok || p.Kind != Handover || t.Notice.Mode != Successor || !slices.ContainsFunc(t.Notice.From, func(f string) bool { return slices.Contains(n.From, f) }) {
+			continue
+		}
+		var overlap []Right
+		for _, r := range n.Scope {
+			if slices.Contains(p.Rights, r) {
+				overlap = append(overlap, r)
+			}
+		}
+		if len(overlap) > 0 {
+			return p.Notice, overlap
+		}
+	}
+	return "", nil
 }
 
 func signerChangeRules(s State, n Notice) []error {

@@ -438,7 +438,7 @@ func TestFoldRejects(t *testing.T) {
 		"a: id: another notice with id a took effect",
 		": id: an id is empty",
 		`z: project: the notice is for "zlib", the state for "xz"`,
-		"s: handover: dan is not a maintainer of xz\nhandover: from: dan is not a maintainer of xz\nhandover: scope: none of from holds commit, so none can pass it on",
+		"s: handover: dan is not a maintainer of xz",
 		"rr: relief-request: dan is not a maintainer of xz",
 	}
 	if got := rejected(st); !slices.Equal(got, want) {

@@ -194,14 +194,32 @@ func printPerson(w io.Writer, v web.PersonView) {
 	for _, r := range v.Roles {
 		fmt.Fprintf(w, "role: %s\tsince %s\n", roleText(r), r.Since)
 	}
-	for _, r := range v.Rights {
+	printRights(w, v.Rights)
+}
+
+// printRights prints the rights a person holds, a line for each project and the notice they came by.
+func printRights(w io.Writer, rights []web.RightView) {
+	type source struct{ project, notice, since, until string }
+	var order []source
+	held := map[source][]string{}
+	pending := map[source]bool{}
+	for _, r := range rights {
+		k := source{r.Project, r.Notice, r.Since, r.Until}
+		if _, ok := held[k]; !ok {
+			order = append(order, k)
+		}
+		held[k] = append(held[k], r.Right)
+		pending[k] = r.Pending
+	}
+	for _, k := range order {
+		list := strings.Join(held[k], ", ")
 		switch {
-		case r.Pending:
-			fmt.Fprintf(w, "right: %s in %s\tpending acceptance of %s\n", r.Right, r.Project, r.Notice)
-		case r.Notice != "":
-			fmt.Fprintf(w, "right: %s in %s\tsince %s, by %s%s\n", r.Right, r.Project, r.Since, r.Notice, untilWords(r.Until))
+		case pending[k]:
+			fmt.Fprintf(w, "rights in %s: %s\tpending: offered by %s, not accepted yet\n", k.project, list, k.notice)
+		case k.notice != "":
+			fmt.Fprintf(w, "rights in %s: %s\tsince %s, by %s%s\n", k.project, list, k.since, k.notice, untilWords(k.until))
 		default:
-			fmt.Fprintf(w, "right: %s in %s\tsince %s, as a first maintainer\n", r.Right, r.Project, r.Since)
+			fmt.Fprintf(w, "rights in %s: %s\tsince %s, as a first maintainer\n", k.project, list, k.since)
 		}
 	}
 }

@@ -101,6 +101,7 @@ func TestE2EPeople(t *testing.T) {
 		"key: " + lasse1.fingerprint + "\tadded ",
 		"key: " + lasse2.fingerprint + "\tadded ",
 		"role: maintainer of xz\tsince ",
+		"rights in xz: commit, merge, release-signing, publishing, security-contact, website, dns, ci, fuzzing-contact\tsince ",
 	}
 	if len(lines) != len(wantPrefixes) {
 		t.Fatalf("person show printed %d lines, want %d:\n%s", len(lines), len(wantPrefixes), show)
