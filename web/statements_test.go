@@ -66,19 +66,10 @@ func (f *fixture) newStatement(n notice.Notice, signers ...signer) []byte {
 
 func (f *fixture) state(at string) StateView {
 	f.t.Helper()
-	path := "/api/v1/projects/xz/state"
 	if at != "" {
-		path += "?at=" + at
+		return f.stateQuery("?at=" + at)
 	}
-	w := f.do("GET", path, "")
-	if w.Code != http.StatusOK {
-		f.t.Fatalf("GET %s: %d %s", path, w.Code, w.Body)
-	}
-	var v StateView
-	if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
-		f.t.Fatal(err)
-	}
-	return v
+	return f.stateQuery("")
 }
 
 func TestSignedStatementsAndState(t *testing.T) {
