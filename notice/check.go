@@ -48,7 +48,7 @@ func Check(s State) Verdict {
 	if w := s.Scrutiny; w.Open() {
 		v.flag(ExitScrutiny, fmt.Sprintf("in a scrutiny window from %s until %s", w.Since.Format(Date), w.Until.Format(Date)))
 		for _, r := range w.Reasons {
-			v.flag(ExitScrutiny, fmt.Sprintf("scrutiny: %s %s (%s, until %s%s): %s", r.Kind, r.Notice, r.Since.Format(Date), r.Until.Format(Date), backdatedText(r.Backdated), r.Why))
+			v.flag(ExitScrutiny, fmt.Sprintf("scrutiny: %s %s (%s, until %s%s): %s", r.Kind, r.Notice, r.Since.Format(Date), r.Until.Format(Date), datedBackText(r.Dated, r.Backdated), r.Why))
 		}
 	}
 	for _, r := range s.Revoked {
@@ -75,6 +75,14 @@ func (p Pending) Text() string {
 		return fmt.Sprintf("pending consent: %s %s touches %s, which nobody holds; it takes no effect until a steward signs it", p.Kind, p.Notice, list(p.Rights))
 	}
 	return fmt.Sprintf("pending consent: %s %s touches %s, held by %s, none of whom has signed; it takes no effect until one does", p.Kind, p.Notice, list(p.Rights), strings.Join(p.People, ", "))
+}
+
+// datedBackText says that a window's notice gives an earlier date than the one its window runs from.
+func datedBackText(dated, published time.Time) string {
+	if published.IsZero() {
+		return ""
+	}
+	return "; backdated: dated " + dated.Format(Date) + ", published " + published.Format(Date)
 }
 
 func backdatedText(published time.Time) string {

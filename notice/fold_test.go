@@ -258,7 +258,7 @@ func TestFoldBackdatingSkipsNothing(t *testing.T) {
 			t.Errorf("since %q: check %d, window %q; want 2 and a window from publication", since, v.Code, window(st.Scrutiny))
 		}
 		backdated := since != "" && since != "2024-06-01"
-		if got := strings.Contains(strings.Join(Check(st).Reasons, "\n"), "backdated: published 2024-06-01"); got != backdated {
+		if got := strings.Contains(strings.Join(Check(st).Reasons, "\n"), "backdated: dated "+since+", published 2024-06-01"); got != backdated {
 			t.Errorf("since %q: reasons say backdated %v, want %v", since, got, backdated)
 		}
 	}

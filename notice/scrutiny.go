@@ -25,6 +25,9 @@ func (f *folder) openWindow(s Signed) {
 		return
 	}
 	r := WindowReason{Notice: s.ID, Kind: s.Notice.Kind, Since: start, Until: until, Why: why, Backdated: backdated(s)}
+	if s.Backdated() {
+		r.Dated = s.Effective()
+	}
 	w := &f.st.Scrutiny
 	if !r.Since.Before(w.Until) {
 		*w = Window{Since: r.Since, Until: r.Until, Reasons: []WindowReason{r}}

@@ -95,6 +95,7 @@ type WindowReason struct {
 	// Backdated is set when the notice was published more than a day after the date it gives: the
 	// window then runs from its publication (as known), not from that date.
 	Backdated time.Time `json:"backdated,omitzero"` // when it was published, if backdated
+	Dated     time.Time `json:"dated,omitzero"`     // the date it gives, if backdated
 }
 
 // Pending is a change that takes no effect until someone signs it: the incoming person of a handover

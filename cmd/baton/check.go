@@ -288,19 +288,15 @@ func printState(w io.Writer, title string, v web.StateView) {
 	if v.State.NoRecord {
 		return
 	}
-	var people []string
-	for _, m := range v.State.Maintainers {
-		people = append(people, m.Person)
+	if len(v.State.Maintainers) == 0 {
+		fmt.Fprintln(w, "maintainers: none")
 	}
-	fmt.Fprintf(w, "maintainers: %s\n", strings.Join(people, ", "))
+	for _, m := range v.State.Maintainers {
+		fmt.Fprintf(w, "maintainer %s holds %s\n", m.Person, heldRights(m))
+	}
 	for _, p := range v.State.Pending {
 		if p.Waiting == "acceptance" {
 			fmt.Fprintf(w, "pending acceptance: %s (%s, by %s)\n", strings.Join(p.People, ", "), joinRights(p.Rights), p.Notice)
-		}
-	}
-	for _, r := range notice.Rights {
-		if holders := v.State.Holders(r); len(holders) > 0 {
-			fmt.Fprintf(w, "%s: %s\n", r, strings.Join(holders, ", "))
 		}
 	}
 	for _, s := range v.State.Signers {
@@ -312,6 +308,18 @@ func printState(w io.Writer, title string, v web.StateView) {
 		}
 		fmt.Fprintf(w, "release-signing key %s (%s) since %s: %s\n", s.Key.Fingerprint, s.Key.Type, s.Since.Format(notice.Date), state)
 	}
+}
+
+// heldRights names the rights a maintainer holds: all of them, or which.
+func heldRights(m notice.Maintainer) string {
+	if len(m.Rights) == len(notice.Rights) {
+		return "every right (" + joinRights(notice.Rights) + ")"
+	}
+	rights := make([]notice.Right, len(m.Rights))
+	for i, g := range m.Rights {
+		rights[i] = g.Right
+	}
+	return joinRights(rights)
 }
 
 func joinRights(rights []notice.Right) string {
