@@ -44,6 +44,8 @@ type Server struct {
 	peopleMu sync.Mutex
 	// upstreams is the watcher of a distro instance's upstreams; nil where none is configured.
 	upstreams *upstream.Watcher
+	// adminFailures slows down guessing the admin token.
+	adminFailures *failureLimiter
 }
 
 // Options are what a Server is made of.
@@ -71,7 +73,7 @@ func New(o Options) *Server {
 	}
 	return &Server{store: o.Store, urls: o.URLs, outbox: o.Outbox, ledger: o.Outbox.Ledger(), inbox: o.Inbox, gatherer: o.Gatherer,
 		now: o.Now, log: o.Log, version: o.Version, tokenHash: o.AdminTokenHash, instanceRSAPublicPEM: o.InstancePublicKeyPEM,
-		upstreams: o.Upstreams}
+		upstreams: o.Upstreams, adminFailures: newFailureLimiter(o.Now)}
 }
 
 // HashToken is how admin tokens are stored: only their SHA-256.
@@ -139,12 +141,17 @@ func (s *Server) Handler() http.Handler {
 // admin lets a request through only with the admin token as a bearer token.
 func (s *Server) admin(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		addr := clientAddr(r)
+		if tooManyFailures(w, s.adminFailures.blocked(addr)) {
+			return
+		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || token == "" {
+		if !ok || token == "" { // not a guess: nothing to count
 			writeError(w, http.StatusUnauthorized, "this needs the admin token: Authorization: Bearer TOKEN")
 			return
 		}
 		if len(s.tokenHash) == 0 || subtle.ConstantTimeCompare(HashToken(token), s.tokenHash) != 1 {
+			s.adminFailures.fail(addr)
 			writeError(w, http.StatusForbidden, "the token is not this instance's admin token")
 			return
 		}

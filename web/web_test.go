@@ -42,6 +42,12 @@ func (c *clock) Now() time.Time {
 	return c.now
 }
 
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 type fixture struct {
 	t       *testing.T
 	handler http.Handler
@@ -897,5 +903,36 @@ func TestMiscRoutes(t *testing.T) {
 	}
 	if w := f.do("GET", "/nothing-here", ""); w.Code != 404 {
 		t.Errorf("/nothing-here: %d", w.Code)
+	}
+}
+
+// Guessing the admin token is slowed down: after ten wrong tokens from one address within a minute,
+// every admin request from it waits, the right token included; other addresses are not affected, and
+// the wait ends with the minute.
+func TestAdminTokenGuessingIsLimited(t *testing.T) {
+	f := newFixture(t)
+	from := func(addr, token string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", base+"/api/v1/projects", strings.NewReader(`{"name":"zlib"}`))
+		req.RemoteAddr = addr + ":40000"
+		req.Header.Set("Authorization", "Bearer "+token)
+		w := httptest.NewRecorder()
+		f.handler.ServeHTTP(w, req)
+		return w
+	}
+	for i := range 10 {
+		if w := from("198.51.100.7", "guess-"+strconv.Itoa(i)); w.Code != 403 {
+			t.Fatalf("guess %d: %d, want 403", i, w.Code)
+		}
+	}
+	w := from("198.51.100.7", adminToken)
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("after ten wrong tokens: %d (Retry-After %q), want 429 with Retry-After", w.Code, w.Header().Get("Retry-After"))
+	}
+	if w := from("198.51.100.8", adminToken); w.Code == http.StatusTooManyRequests {
+		t.Errorf("another address was held back too")
+	}
+	f.clock.Advance(adminWindow)
+	if w := from("198.51.100.7", adminToken); w.Code == http.StatusTooManyRequests {
+		t.Errorf("still held back after the window: %d", w.Code)
 	}
 }

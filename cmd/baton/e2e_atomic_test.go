@@ -302,7 +302,7 @@ func TestE2ERedisReplicasAdmitAtomically(t *testing.T) {
 	start := time.Now()
 	redis := startRedis(t, false)
 	proxy := startProxy(t)
-	token := "e2e-admin-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	token := "e2e-admin-token-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	flags := []string{"--redis", redis.URL(0), "--base-url", proxy.url}
 	a := startReplica(t, token, flags...)
 	b := startReplica(t, token, flags...)

@@ -93,7 +93,7 @@ type instance struct {
 // output goes to the test log if the test failed.
 func startBaton(t *testing.T, flags ...string) *instance {
 	t.Helper()
-	return startWithToken(t, "e2e-admin-"+strconv.FormatInt(time.Now().UnixNano(), 36), flags...)
+	return startWithToken(t, "e2e-admin-token-"+strconv.FormatInt(time.Now().UnixNano(), 36), flags...)
 }
 
 // startWithToken runs an instance with an admin token of the test's choosing ("" lets the instance

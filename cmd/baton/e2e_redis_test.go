@@ -36,7 +36,7 @@ type replicaSet struct {
 // flags, one after the other (the first stores the instance key, the others load it).
 func startReplicas(t *testing.T, redis *redistest.Server, n int, flags ...string) *replicaSet {
 	t.Helper()
-	rs := &replicaSet{redis: redis, proxy: startProxy(t), token: "e2e-admin-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
+	rs := &replicaSet{redis: redis, proxy: startProxy(t), token: "e2e-admin-token-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
 	all := append([]string{"--redis", redis.URL(0), "--base-url", rs.proxy.url}, flags...)
 	for range n {
 		rs.replicas = append(rs.replicas, startReplica(t, rs.token, all...))

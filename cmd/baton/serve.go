@@ -9,11 +9,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -156,10 +158,36 @@ func openStore(ctx context.Context, dataDir, redisURL string) (store.Store, erro
 		defer cancel()
 		return redis.Open(openCtx, redisURL)
 	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data folder: %w", err)
+	if err := privateDataDir(dataDir); err != nil {
+		return nil, err
 	}
-	return sqlite.Open(dataDir)
+	st, err := sqlite.Open(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return st, privateFiles(dataDir)
+}
+
+// privateDataDir makes the data folder, or takes the one there, readable by this user alone: the
+// database holds the instance's private keys.
+func privateDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("data folder %s: make it private (mode 0700): %w", dir, err)
+	}
+	return nil
+}
+
+// privateFiles makes the database's files readable by this user alone, whatever the umask made them.
+func privateFiles(dir string) error {
+	for _, name := range []string{sqlite.FileName, sqlite.FileName + "-wal", sqlite.FileName + "-shm"} {
+		if err := os.Chmod(filepath.Join(dir, name), 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("database file %s: make it private (mode 0600): %w", name, err)
+		}
+	}
+	return nil
 }
 
 // logStore says where the state is kept, without the Redis URL's password.
@@ -240,6 +268,9 @@ func instanceKey(ctx context.Context, st store.Settings) (crypto.Signer, error) 
 // which is printed once (only its hash is kept).
 func adminTokenHash(ctx context.Context, st store.Settings, given string, stderr io.Writer) ([]byte, error) {
 	if given != "" {
+		if n := len(given); n < minAdminToken {
+			return nil, fmt.Errorf("the admin token (--admin-token or BATON_ADMIN_TOKEN) is %d characters long; it must have at least %d, e.g. $(openssl rand -hex 24)", n, minAdminToken)
+		}
 		return web.HashToken(given), nil
 	}
 	b := make([]byte, 24)
@@ -256,3 +287,7 @@ func adminTokenHash(ctx context.Context, st store.Settings, given string, stderr
 }
 
 const adminTokenSetting = "admin_token_sha256"
+
+// minAdminToken is the shortest admin token an operator may choose: long enough that guessing it, even
+// at the pace the web's limiter allows, is hopeless. The tokens Baton makes have 48 hex digits.
+const minAdminToken = 24

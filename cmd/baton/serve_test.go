@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"baton/store/sqlite"
+)
+
+// An operator-chosen admin token shorter than 24 characters is refused with a message saying what to
+// do; one long enough is taken.
+func TestAdminTokenLength(t *testing.T) {
+	_, err := adminTokenHash(context.Background(), nil, "mychosen123", io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "at least 24") || !strings.Contains(err.Error(), "BATON_ADMIN_TOKEN") {
+		t.Errorf("an 11-character token: %v", err)
+	}
+	if _, err := adminTokenHash(context.Background(), nil, strings.Repeat("x", 24), io.Discard); err != nil {
+		t.Errorf("a 24-character token: %v", err)
+	}
+}
+
+// The data folder and the database files are this user's alone, even when the folder existed before
+// with a looser mode and the umask is the usual 022.
+func TestDataFolderIsPrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	st, err := openStore(context.Background(), dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if info, _ := os.Stat(dir); info.Mode().Perm() != 0o700 {
+		t.Errorf("data folder mode %o, want 700", info.Mode().Perm())
+	}
+	info, err := os.Stat(filepath.Join(dir, sqlite.FileName))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("database file: %v, mode %o, want 600", err, info.Mode().Perm())
+	}
+}
