@@ -809,3 +809,23 @@ func TestMerge(t *testing.T) {
 		t.Errorf("merged the proofs of another document")
 	}
 }
+
+// Two documents from anywhere merge or are refused, never panic; what merges keeps every proof of
+// the first and stays one JSON object.
+func FuzzMerge(f *testing.F) {
+	method, key := testKey("alice")
+	signed := mustSign(f, []byte(benchmarkNote), key, method)
+	f.Add(signed, signed)
+	f.Add(signed, []byte(`{"proof":[]}`))
+	f.Add([]byte(`{"a":1,"proof":{"proofValue":"z1"}}`), []byte(`{"a":1,"proof":[{"proofValue":"z2"},{"proofValue":"z1"}]}`))
+	f.Add([]byte(`[]`), []byte(`{}`))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		merged, err := Merge(a, b)
+		if err != nil {
+			return
+		}
+		if !json.Valid(merged) {
+			t.Fatalf("merged %q and %q into invalid JSON", a, b)
+		}
+	})
+}
