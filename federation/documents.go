@@ -64,6 +64,8 @@ var actorContext = []any{
 		"discoverable":              "toot:discoverable",
 		"indexable":                 "toot:indexable",
 		"featured":                  map[string]string{"@id": "toot:featured", "@type": "@id"},
+		"featuredTags":              map[string]string{"@id": "toot:featuredTags", "@type": "@id"},
+		"Hashtag":                   "as:Hashtag",
 		"schema":                    "http://schema.org#",
 		"PropertyValue":             "schema:PropertyValue",
 		"value":                     "schema:value",
@@ -132,6 +134,8 @@ func (u URLs) ActorDocument(p ActorProfile) ([]byte, error) {
 		"discoverable":              true,
 		"indexable":                 true,
 		"attachment":                propertyValues(p.Fields),
+		"featured":                  u.Featured(p.Name),
+		"featuredTags":              u.FeaturedTags(p.Name),
 	}
 	if methods := u.assertionMethods(p); len(methods) > 0 {
 		extra["assertionMethod"] = methods
@@ -172,4 +176,17 @@ func propertyValues(fields []Field) []map[string]string {
 		out = append(out, map[string]string{"type": "PropertyValue", "name": f.Name, "value": f.ValueHTML})
 	}
 	return out
+}
+
+// FeaturedCollection is an actor's featured (pinned) collection: Baton pins nothing, and says so, since
+// Mastodon and GoToSocial fetch it for every account they look at.
+func FeaturedCollection(id string) ([]byte, error) {
+	c := vocab.OrderedCollectionNew(vocab.ID(id))
+	return document(c, ActivityStreamsContext, map[string]any{"totalItems": 0, "orderedItems": []any{}})
+}
+
+// FeaturedTagsCollection lists the hashtags an actor features: a project's own.
+func FeaturedTagsCollection(id string, tags []Tag) ([]byte, error) {
+	c := vocab.CollectionNew(vocab.ID(id))
+	return document(c, actorContext, map[string]any{"totalItems": len(tags), "items": hashtags(tags)})
 }

@@ -82,6 +82,12 @@ func (u URLs) Followers(name string) string { return u.actorOrInstance(name) + "
 // Following is a local actor's following collection.
 func (u URLs) Following(name string) string { return u.actorOrInstance(name) + "/following" }
 
+// Featured is a local actor's featured (pinned) collection: empty, but there, since servers fetch it.
+func (u URLs) Featured(name string) string { return u.actorOrInstance(name) + "/featured" }
+
+// FeaturedTags is a local actor's featured hashtags.
+func (u URLs) FeaturedTags(name string) string { return u.actorOrInstance(name) + "/featured_tags" }
+
 // Feed is a project's Atom feed.
 func (u URLs) Feed(name string) string { return u.Actor(name) + "/feed.atom" }
 

@@ -11,6 +11,7 @@ import (
 	vocab "github.com/go-ap/activitypub"
 
 	"baton/federation"
+	"baton/notice"
 	"baton/store"
 )
 
@@ -97,7 +98,7 @@ func (s *Server) instanceActor(w http.ResponseWriter, r *http.Request) {
 	writeActivity(w, doc)
 }
 
-// instanceCollection serves the instance actor's (empty) outbox, followers and following.
+// instanceCollection serves the instance actor's (empty) outbox, followers, following and featured collections.
 func (s *Server) instanceCollection(w http.ResponseWriter, r *http.Request) {
 	var id string
 	switch r.PathValue("collection") {
@@ -107,6 +108,14 @@ func (s *Server) instanceCollection(w http.ResponseWriter, r *http.Request) {
 		id = s.urls.Followers("")
 	case "following":
 		id = s.urls.Following("")
+	case "featured":
+		doc, err := federation.FeaturedCollection(s.urls.Featured(""))
+		s.writeDoc(w, doc, err)
+		return
+	case "featured_tags":
+		doc, err := federation.FeaturedTagsCollection(s.urls.FeaturedTags(""), nil)
+		s.writeDoc(w, doc, err)
+		return
 	default:
 		writeError(w, http.StatusNotFound, "no such collection")
 		return
@@ -211,6 +220,34 @@ func (s *Server) followersCollection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc, err := federation.OrderedCollection(s.urls.Followers(name), n, "")
+	s.writeDoc(w, doc, err)
+}
+
+// featuredCollection is empty: nothing is pinned.
+func (s *Server) featuredCollection(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if _, err := s.store.Actor(r.Context(), name); err != nil {
+		s.storeError(w, err, "actor "+name)
+		return
+	}
+	doc, err := federation.FeaturedCollection(s.urls.Featured(name))
+	s.writeDoc(w, doc, err)
+}
+
+// featuredTagsCollection lists a project's or package's own hashtag; a person features none.
+func (s *Server) featuredTagsCollection(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	a, err := s.store.Actor(r.Context(), name)
+	if err != nil {
+		s.storeError(w, err, "actor "+name)
+		return
+	}
+	var tags []federation.Tag
+	if a.Kind != store.KindPerson {
+		tag := notice.Hashtag(a.Name)
+		tags = append(tags, federation.Tag{Name: tag, Href: s.urls.Tag(tag)})
+	}
+	doc, err := federation.FeaturedTagsCollection(s.urls.FeaturedTags(name), tags)
 	s.writeDoc(w, doc, err)
 }
 

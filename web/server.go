@@ -93,6 +93,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /actor", s.instanceActor)
 	mux.HandleFunc("GET /actor/{collection}", s.instanceCollection)
 	mux.HandleFunc("GET /users/{name}/outbox", s.outboxCollection)
+	mux.HandleFunc("GET /users/{name}/featured", s.featuredCollection)
+	mux.HandleFunc("GET /users/{name}/featured_tags", s.featuredTagsCollection)
 	mux.HandleFunc("GET /users/{name}/followers", s.followersCollection)
 	mux.HandleFunc("GET /users/{name}/following", s.followingCollection)
 	mux.HandleFunc("GET /notices/{id}/activity", s.noticeActivity)

@@ -936,3 +936,32 @@ func TestAdminTokenGuessingIsLimited(t *testing.T) {
 		t.Errorf("still held back after the window: %d", w.Code)
 	}
 }
+
+// Mastodon and GoToSocial fetch every account's featured collection (and featured tags): each actor
+// names both, and both answer, empty or with the project's hashtag.
+func TestFeaturedCollections(t *testing.T) {
+	f := newFixture(t)
+	f.createProject(xzProject)
+	w := f.do("GET", "/users/xz", "", "Accept", "application/activity+json")
+	var actor struct {
+		Featured     string `json:"featured"`
+		FeaturedTags string `json:"featuredTags"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &actor); err != nil || actor.Featured != base+"/users/xz/featured" || actor.FeaturedTags != base+"/users/xz/featured_tags" {
+		t.Fatalf("actor featured %q, featuredTags %q (%v)", actor.Featured, actor.FeaturedTags, err)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{"/users/xz/featured", `"orderedItems":[]`},
+		{"/users/xz/featured_tags", `"name":"#xz"`},
+		{"/actor/featured", `"totalItems":0`},
+		{"/actor/featured_tags", `"items":[]`},
+	} {
+		w := f.do("GET", tc.path, "", "Accept", "application/activity+json")
+		if w.Code != http.StatusOK || !strings.Contains(w.Header().Get("Content-Type"), "activity+json") || !strings.Contains(w.Body.String(), tc.want) {
+			t.Errorf("GET %s: %d %s %s, want it to hold %s", tc.path, w.Code, w.Header().Get("Content-Type"), w.Body, tc.want)
+		}
+	}
+	if w := f.do("GET", "/users/nobody/featured", "", "Accept", "application/activity+json"); w.Code != http.StatusNotFound {
+		t.Errorf("an unknown actor's featured collection: %d", w.Code)
+	}
+}
