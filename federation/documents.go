@@ -137,6 +137,10 @@ func (u URLs) ActorDocument(p ActorProfile) ([]byte, error) {
 		"featured":                  u.Featured(p.Name),
 		"featuredTags":              u.FeaturedTags(p.Name),
 	}
+	if p.Name != "" {
+		extra["icon"] = map[string]string{"type": "Image", "mediaType": "image/png", "url": u.Avatar(p.Name)}
+		extra["image"] = map[string]string{"type": "Image", "mediaType": "image/png", "url": u.Header(p.Name)}
+	}
 	if methods := u.assertionMethods(p); len(methods) > 0 {
 		extra["assertionMethod"] = methods
 	}

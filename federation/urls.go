@@ -82,6 +82,12 @@ func (u URLs) Followers(name string) string { return u.actorOrInstance(name) + "
 // Following is a local actor's following collection.
 func (u URLs) Following(name string) string { return u.actorOrInstance(name) + "/following" }
 
+// Avatar is a local actor's picture.
+func (u URLs) Avatar(name string) string { return u.Actor(name) + "/avatar.png" }
+
+// Header is a local actor's banner picture.
+func (u URLs) Header(name string) string { return u.Actor(name) + "/header.png" }
+
 // Featured is a local actor's featured (pinned) collection: empty, but there, since servers fetch it.
 func (u URLs) Featured(name string) string { return u.actorOrInstance(name) + "/featured" }
 

@@ -46,6 +46,7 @@ type Server struct {
 	upstreams *upstream.Watcher
 	// adminFailures slows down guessing the admin token.
 	adminFailures *failureLimiter
+	pictures      *pictures // actors' avatars and headers, drawn once
 }
 
 // Options are what a Server is made of.
@@ -73,7 +74,7 @@ func New(o Options) *Server {
 	}
 	return &Server{store: o.Store, urls: o.URLs, outbox: o.Outbox, ledger: o.Outbox.Ledger(), inbox: o.Inbox, gatherer: o.Gatherer,
 		now: o.Now, log: o.Log, version: o.Version, tokenHash: o.AdminTokenHash, instanceRSAPublicPEM: o.InstancePublicKeyPEM,
-		upstreams: o.Upstreams, adminFailures: newFailureLimiter(o.Now)}
+		upstreams: o.Upstreams, adminFailures: newFailureLimiter(o.Now), pictures: newPictures()}
 }
 
 // HashToken is how admin tokens are stored: only their SHA-256.
@@ -94,6 +95,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /actor/{collection}", s.instanceCollection)
 	mux.HandleFunc("GET /users/{name}/outbox", s.outboxCollection)
 	mux.HandleFunc("GET /users/{name}/featured", s.featuredCollection)
+	mux.HandleFunc("GET /users/{name}/avatar.png", s.avatar)
+	mux.HandleFunc("GET /users/{name}/header.png", s.header)
 	mux.HandleFunc("GET /users/{name}/featured_tags", s.featuredTagsCollection)
 	mux.HandleFunc("GET /users/{name}/followers", s.followersCollection)
 	mux.HandleFunc("GET /users/{name}/following", s.followingCollection)

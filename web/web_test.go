@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"image/png"
 	"io"
 	"log/slog"
 	"mime"
@@ -963,5 +964,49 @@ func TestFeaturedCollections(t *testing.T) {
 	}
 	if w := f.do("GET", "/users/nobody/featured", "", "Accept", "application/activity+json"); w.Code != http.StatusNotFound {
 		t.Errorf("an unknown actor's featured collection: %d", w.Code)
+	}
+}
+
+// Every actor has a picture and a banner of its own, drawn from its name: real PNGs of the right size.
+func TestActorPictures(t *testing.T) {
+	f := newFixture(t)
+	f.createProject(xzProject)
+	w := f.do("GET", "/users/xz", "", "Accept", "application/activity+json")
+	var actor struct {
+		Icon, Image struct{ Type, MediaType, URL string }
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &actor); err != nil || actor.Icon.URL != base+"/users/xz/avatar.png" || actor.Image.MediaType != "image/png" {
+		t.Fatalf("actor icon %+v, image %+v (%v)", actor.Icon, actor.Image, err)
+	}
+	for _, tc := range []struct {
+		path          string
+		width, height int
+	}{{"/users/xz/avatar.png", 400, 400}, {"/users/xz/header.png", 1500, 500}} {
+		w := f.do("GET", tc.path, "")
+		img, err := png.Decode(w.Body)
+		if w.Code != 200 || w.Header().Get("Content-Type") != "image/png" || err != nil {
+			t.Fatalf("GET %s: %d %s %v", tc.path, w.Code, w.Header().Get("Content-Type"), err)
+		}
+		if b := img.Bounds(); b.Dx() != tc.width || b.Dy() != tc.height {
+			t.Errorf("%s is %dx%d, want %dx%d", tc.path, b.Dx(), b.Dy(), tc.width, tc.height)
+		}
+		// The name is drawn: a good part of the picture differs from its background.
+		drawn, bg := 0, img.At(0, 0)
+		for y := 0; y < tc.height; y += 4 {
+			for x := 0; x < tc.width; x += 4 {
+				if img.At(x, y) != bg {
+					drawn++
+				}
+			}
+		}
+		if share := float64(drawn) / float64(tc.width*tc.height/16); share < 0.02 {
+			t.Errorf("%s looks blank: %.1f%% drawn", tc.path, 100*share)
+		}
+	}
+	if got := initials("XZ Utils"); got != "XU" {
+		t.Errorf("initials(XZ Utils) = %q", got)
+	}
+	if got := initials("lasse"); got != "L" {
+		t.Errorf("initials(lasse) = %q", got)
 	}
 }
