@@ -55,6 +55,7 @@ type NoteFields struct {
 	Endorsed    *bool           // whether the trust policy is met; nil where it asks nothing
 	Missing     []string        // what the trust policy still asks for
 	RevokedBy   string          // the revocation that withdrew it; empty while it stands
+	Language    string          // the language of the content (BCP 47, e.g. "en"), for contentMap; empty: unsaid
 }
 
 // NoteDocument writes the Note for a notice, ready to be signed with proof.Sign.
@@ -76,6 +77,9 @@ func (u URLs) NoteDocument(n NoteFields) ([]byte, error) {
 	}
 	if n.Summary != "" {
 		extra["summary"] = n.Summary
+	}
+	if n.Language != "" {
+		extra["contentMap"] = map[string]string{n.Language: n.ContentHTML}
 	}
 	if !n.Since.IsZero() {
 		extra["effectiveAt"] = n.Since.UTC().Format(time.RFC3339)

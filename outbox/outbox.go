@@ -44,6 +44,7 @@ type Config struct {
 	MaxAttempts int           // attempts before giving up; default 16, as Mastodon (about three days)
 	PollEvery   time.Duration // how often an idle dispatcher looks for due retries; default 1s
 	Policy      notice.Policy // the trust policy; default notice.DefaultPolicy()
+	Language    string        // the language notices are written in, for their contentMap; default "en"
 }
 
 func (c *Config) defaults() {
@@ -61,6 +62,9 @@ func (c *Config) defaults() {
 	}
 	if c.Policy == (notice.Policy{}) {
 		c.Policy = notice.DefaultPolicy()
+	}
+	if c.Language == "" {
+		c.Language = "en"
 	}
 }
 
@@ -194,6 +198,7 @@ func (o *Outbox) publishAdminNotice(ctx context.Context, actor store.Actor, n no
 // signedNote renders and signs the Note for a notice with the project's Ed25519 key.
 func (o *Outbox) signedNote(id int64, actor store.Actor, n notice.Notice, published time.Time) ([]byte, error) {
 	note, err := o.urls.NoteDocument(federation.NoteFields{
+		Language:    o.cfg.Language,
 		ID:          id,
 		Actor:       actor.Name,
 		ContentHTML: RenderHTML(o.urls, actor, n, id),

@@ -138,7 +138,7 @@ func (o *Outbox) statementNote(ctx context.Context, h ledger.History, actor stor
 		ID: id, Actor: actor.Name, Published: sn.Published, Public: public, Kind: string(sn.Notice.Kind),
 		Since: sn.Notice.Since, Until: sn.Notice.Until, Statement: statement, Updated: updated,
 		ContentHTML: RenderStatementHTML(o.urls, actor, sn, e, names, id, revokedBy),
-		Tags:        Tags(o.urls, actor.Name, sn.Notice.Kind), RevokedBy: revokedBy.ID,
+		Tags:        Tags(o.urls, actor.Name, sn.Notice.Kind), RevokedBy: revokedBy.ID, Language: o.cfg.Language,
 	}
 	if !public {
 		fields.To = h.Stewards

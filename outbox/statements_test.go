@@ -268,6 +268,12 @@ func TestNoteSaysBackdatedAndPending(t *testing.T) {
 		t.Fatal(err)
 	}
 	content := noteOf(t, pub.Notice.Document).ContentHTML
+	var note struct {
+		ContentMap map[string]string `json:"contentMap"`
+	}
+	if json.Unmarshal(pub.Notice.Document, &note); note.ContentMap["en"] != content {
+		t.Errorf("contentMap = %v, want the content under en", note.ContentMap)
+	}
 	for _, want := range []string{"⚠ Backdated: published " + f.clock.Now().Format(notice.Date), "⏳ Pending: pending acceptance by jia: nothing passes to them until they accept"} {
 		if !strings.Contains(content, want) {
 			t.Errorf("the Note does not say %q:\n%s", want, content)

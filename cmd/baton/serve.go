@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"sync"
 	"syscall"
 	"time"
@@ -46,6 +47,7 @@ type serveConfig struct {
 	adminToken   string
 	logLevel     string
 	workers      int
+	language     string
 	lease        time.Duration
 	policy       notice.Policy
 	catchUp      time.Duration
@@ -63,6 +65,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.adminToken, "admin-token", "", "the admin token; prefer env BATON_ADMIN_TOKEN (without one, the first start makes one and prints it once)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error (env BATON_LOG_LEVEL)")
 	fs.IntVar(&c.workers, "workers", 16, "concurrent deliveries (env BATON_WORKERS)")
+	fs.StringVar(&c.language, "language", "en", "the language notices are written in, as peers are told in each Note's contentMap (BCP 47, e.g. en, de, pt-BR; env BATON_LANGUAGE)")
 	def := notice.DefaultPolicy()
 	fs.IntVar(&c.policy.StewardEndorsements, "steward-endorsements", def.StewardEndorsements, "steward endorsements a change of rights (handover, signer change, infrastructure move, or a revocation of one) needs when the project has a single maintainer (env BATON_STEWARD_ENDORSEMENTS)")
 	fs.IntVar(&c.policy.SharedStewardEndorsements, "shared-steward-endorsements", def.SharedStewardEndorsements, "the same, when the project has two or more maintainers (env BATON_SHARED_STEWARD_ENDORSEMENTS)")
@@ -81,6 +84,9 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	if c.catchUp <= 0 {
 		return fmt.Errorf("--catch-up-interval: %s is not a positive duration", c.catchUp)
+	}
+	if !languageTag.MatchString(c.language) {
+		return fmt.Errorf("--language (BATON_LANGUAGE): %q is not a language tag such as en, de or pt-BR", c.language)
 	}
 	return runServer(c, stderr)
 }
@@ -117,7 +123,7 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	instanceSigner := federation.Signer{KeyID: urls.MainKey(""), Key: instanceKey}
 	resolver := federation.NewResolver(client, inbox.KeyCache(st), instanceSigner, nil)
 	out := outbox.New(outbox.Options{Store: st, URLs: urls, Client: client, Log: log,
-		Metrics: outbox.NewMetrics(reg, st), Config: outbox.Config{Workers: c.workers, Lease: c.lease, Policy: c.policy}})
+		Metrics: outbox.NewMetrics(reg, st), Config: outbox.Config{Workers: c.workers, Lease: c.lease, Policy: c.policy, Language: c.language}})
 	watcher := upstream.New(upstream.Options{Store: st, URLs: urls, Resolver: resolver, ActorKey: out.ActorKey, Policy: out.Policy(), Log: log,
 		Metrics: upstream.NewMetrics(reg), Queued: out.Nudge})
 	in := inbox.New(inbox.Options{Store: st, URLs: urls, Resolver: resolver, Log: log,
@@ -287,6 +293,9 @@ func adminTokenHash(ctx context.Context, st store.Settings, given string, stderr
 }
 
 const adminTokenSetting = "admin_token_sha256"
+
+// languageTag is the shape of a BCP 47 language tag, as far as peers need it: a language and subtags.
+var languageTag = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$`)
 
 // minAdminToken is the shortest admin token an operator may choose: long enough that guessing it, even
 // at the pace the web's limiter allows, is hopeless. The tokens Baton makes have 48 hex digits.
