@@ -158,7 +158,7 @@ func TestMaintainerSignedNotices(t *testing.T) {
 		}
 	}
 	stored, _ := f.store.Notice(ctx, pub.Notice.ID)
-	if v := noteOf(t, stored.Document); v.Endorsed == nil || !*v.Endorsed || !strings.Contains(v.ContentHTML, "Endorsed by Steward") && !strings.Contains(v.ContentHTML, "Endorsed by steward") {
+	if v := noteOf(t, stored.Document); v.Endorsed == nil || !*v.Endorsed || !strings.Contains(v.ContentHTML, `Endorsed by <a href="`+s1.id+`">steward1</a> and <a href="`+s2.id+`">steward2</a>`) {
 		t.Fatalf("endorsed handover: endorsed %v, content %s", v.Endorsed, v.ContentHTML)
 	}
 	_, err = f.outbox.EndorseStatement(ctx, pub.Notice.ID, statement)
@@ -274,7 +274,7 @@ func TestNoteSaysBackdatedAndPending(t *testing.T) {
 	if json.Unmarshal(pub.Notice.Document, &note); note.ContentMap["en"] != content {
 		t.Errorf("contentMap = %v, want the content under en", note.ContentMap)
 	}
-	for _, want := range []string{"⚠ Backdated: published " + f.clock.Now().Format(notice.Date), "⏳ Pending: pending acceptance by jia: nothing passes to them until they accept"} {
+	for _, want := range []string{"⚠ Backdated: published " + f.clock.Now().Format(notice.Date), "⏳ Pending: pending acceptance by <a href=\"" + jia.id + "\">jia</a>: nothing passes to them until they accept"} {
 		if !strings.Contains(content, want) {
 			t.Errorf("the Note does not say %q:\n%s", want, content)
 		}
