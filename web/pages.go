@@ -81,7 +81,8 @@ func (s *Server) render(w http.ResponseWriter, name string, data any) {
 }
 
 func (s *Server) page(title string) page {
-	return page{Title: title, Host: s.urls.Host()}
+	// The host as handles name it: with the port, when the base URL has one.
+	return page{Title: title, Host: s.urls.AcctHost()}
 }
 
 type projectSummary struct {
