@@ -142,17 +142,24 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, a store.Act
 		s.storeError(w, err, "state")
 		return
 	}
+	timeline, err := s.timeline(r, a)
+	if err != nil {
+		s.storeError(w, err, "timeline")
+		return
+	}
 	p := s.page(a.ShownName() + " — Baton notices")
 	p.Alternates = []alternate{{"application/atom+xml", s.urls.Feed(a.Name)}, {federation.ContentType, s.urls.Actor(a.Name)}}
 	a.DisplayName = a.ShownName()
 	s.render(w, "project.html", struct {
 		page
-		Project   store.Actor
-		Standing  outbox.Standing
-		Followers int
-		FeedURL   string
-		Notices   []noticeItem
-	}{p, a, st, followers, s.urls.Feed(a.Name), items})
+		Project     store.Actor
+		Standing    outbox.Standing
+		Followers   int
+		FeedURL     string
+		Timeline    template.HTML
+		TimelineURL string
+		Notices     []noticeItem
+	}{p, a, st, followers, s.urls.Feed(a.Name), timeline, s.urls.Actor(a.Name) + "/timeline.svg", items})
 }
 
 func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, n store.Notice) {

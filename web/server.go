@@ -96,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /users/{name}/outbox", s.outboxCollection)
 	mux.HandleFunc("GET /users/{name}/featured", s.featuredCollection)
 	mux.HandleFunc("GET /users/{name}/avatar.png", s.avatar)
+	mux.HandleFunc("GET /users/{name}/timeline.svg", s.timelineSVG)
 	mux.HandleFunc("GET /users/{name}/header.png", s.header)
 	mux.HandleFunc("GET /users/{name}/featured_tags", s.featuredTagsCollection)
 	mux.HandleFunc("GET /users/{name}/followers", s.followersCollection)
