@@ -17,7 +17,7 @@ type Movable interface {
 
 // Moved counts what Move copied.
 type Moved struct {
-	Settings, Actors, Keys, Roles, Notices, Followers, Upstreams, Watches, Mirrored, Deliveries, Seen int
+	Settings, Actors, Keys, Roles, Notices, Followers, Upstreams, Watches, Mirrored, Rejected, Deliveries, Seen int
 }
 
 // ErrNotEmpty is Move's answer when the store to move into holds an instance already.
@@ -25,12 +25,13 @@ var ErrNotEmpty = errors.New("holds an instance already")
 
 // Move copies everything an instance keeps from one store into another, empty one: settings (its keys
 // and admin token), actors (a project's genesis record included), people's keys, roles, notices with
-// their ids, followers in the order they followed, upstreams, watches, mirrored notices, the delivery
-// queue as it stands (due times, attempts and failures kept) and the activity ids seen. Each actor's
-// notice revision starts again from its notices, one each (updates are not counted again): nothing
-// writes during a move, so no revision read before it is still in use. Remote keys are not copied:
-// they are a cache, fetched again when needed. Nothing may be writing to either store meanwhile; a
-// Move that fails half-way leaves the target partly filled, to be emptied before trying again.
+// their ids, followers in the order they followed, upstreams, watches, mirrored notices, the upstream
+// notices refused (with their reasons, in the order recorded), the delivery queue as it stands (due
+// times, attempts and failures kept) and the activity ids seen. Each actor's notice revision starts
+// again from its notices, one each (updates are not counted again): nothing writes during a move, so
+// no revision read before it is still in use. Remote keys are not copied: they are a cache, fetched
+// again when needed. Nothing may be writing to either store meanwhile; a Move that fails half-way
+// leaves the target partly filled, to be emptied before trying again.
 func Move(ctx context.Context, from, to Movable) (Moved, error) {
 	var m Moved
 	if err := mustBeEmpty(ctx, to); err != nil {
@@ -42,7 +43,8 @@ func Move(ctx context.Context, from, to Movable) (Moved, error) {
 	}{
 		{"settings", moveSettings}, {"actors", moveActors}, {"keys", moveKeys}, {"roles", moveRoles},
 		{"notices", moveNotices}, {"followers", moveFollowers}, {"upstreams and watches", moveWatches},
-		{"mirrored notices", moveMirrored}, {"deliveries", moveDeliveries}, {"seen activities", moveSeen},
+		{"mirrored notices", moveMirrored}, {"rejected notices", moveRejected}, {"deliveries", moveDeliveries},
+		{"seen activities", moveSeen},
 	}
 	for _, step := range steps {
 		if err := step.run(ctx, from, to, &m); err != nil {
@@ -226,6 +228,26 @@ func moveMirrored(ctx context.Context, from, to Movable, m *Moved) error {
 				return fmt.Errorf("%s: %w", n.ID, err)
 			}
 			m.Mirrored++
+		}
+	}
+	return nil
+}
+
+func moveRejected(ctx context.Context, from, to Movable, m *Moved) error {
+	upstreams, err := from.ListUpstreams(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range upstreams {
+		rejected, err := from.RejectedNotices(ctx, u.Actor)
+		if err != nil {
+			return err
+		}
+		for _, r := range rejected {
+			if err := to.RejectNotice(ctx, r, 0); err != nil {
+				return fmt.Errorf("%s: %w", r.ID, err)
+			}
+			m.Rejected++
 		}
 	}
 	return nil

@@ -37,6 +37,7 @@ type Store interface {
 	Remote
 	Watches
 	Mirror
+	Rejections
 	Close() error
 }
 
@@ -420,6 +421,39 @@ type Mirror interface {
 	// MirroredNotices returns an upstream's notices in the order they were published (ties in the order
 	// received).
 	MirroredNotices(ctx context.Context, upstream string) ([]MirroredNotice, error)
+}
+
+// RejectedNotice is one version of an upstream's notice that this instance refused for a reason that
+// trying again would not change: its proofs or its form (Basis empty), or the trust policy judging it
+// against the upstream's state as it then was (Basis names that state). A notice refused only because
+// a key, an actor or the notice itself could not be fetched is never recorded: it is tried again.
+type RejectedNotice struct {
+	Upstream string // the upstream's actor id
+	ID       string // the notice's id, at its origin
+	// Digest names the version refused (the SHA-256 of its document, in hex): another version of the
+	// notice (an Update with more proofs) is judged afresh.
+	Digest string
+	Reason string // why, as the upstream was answered
+	// Basis is what a refusal by the trust policy was judged against, as the upstream watcher names it;
+	// empty for a refusal of the document itself, which stands whatever the upstream's state.
+	Basis string
+	At    time.Time // when it was refused
+}
+
+// Rejections keeps, for a distro, the upstream notices it refused, so that a catch-up does not fetch
+// keys to verify them again, and the reasons stay known across restarts and replicas.
+type Rejections interface {
+	// RejectNotice records r, replacing an earlier record of the same upstream, id and digest, and then
+	// keeps the keep most recently recorded of r.Upstream's records (keep <= 0 keeps them all): a
+	// hostile upstream cannot fill the store.
+	RejectNotice(ctx context.Context, r RejectedNotice, keep int) error
+	// RejectedNotice returns the record of one version of an upstream's notice, or ErrNotFound.
+	RejectedNotice(ctx context.Context, upstream, id, digest string) (RejectedNotice, error)
+	// RejectedNotices returns an upstream's records in the order they were recorded.
+	RejectedNotices(ctx context.Context, upstream string) ([]RejectedNotice, error)
+	// ForgetRejected drops every record of an upstream and counts them: it was followed anew, and its
+	// key as it is now may make them verify.
+	ForgetRejected(ctx context.Context, upstream string) (int, error)
 }
 
 // QueuedDelivery is a delivery as the queue holds it, for moving it to another backend as it was.

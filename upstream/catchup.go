@@ -62,7 +62,7 @@ func (w *Watcher) CatchUp(ctx context.Context, actor string) (int, error) {
 func (w *Watcher) refresh(ctx context.Context, up store.Upstream) (store.Upstream, error) {
 	ua, err := w.resolver.UpstreamActor(ctx, up.Actor)
 	if err != nil {
-		return up, fmt.Errorf("upstream %s: %w", up.Actor, err)
+		return up, &unavailableError{actor: up.Actor, err: fmt.Errorf("upstream %s: %w", up.Actor, err)}
 	}
 	defer w.lock(up.Actor)()
 	up, err = w.store.Upstream(ctx, up.Actor)
@@ -147,7 +147,7 @@ func (w *Watcher) unknownNotes(ctx context.Context, up store.Upstream, items []j
 		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}
-		if w.rejectedBefore(a.Object) {
+		if w.refusedForGood(ctx, up, a.Object) {
 			continue
 		}
 		doc, err := w.objectDocument(ctx, up, a.Object)
@@ -187,6 +187,26 @@ func (w *Watcher) CatchUpAll(ctx context.Context, interval time.Duration) {
 		case <-tick.C:
 		}
 	}
+}
+
+// refusedForGood reports whether an outbox item's embedded Note was refused before for what it is
+// (its form or its proofs), which no catch-up changes; the first time this process meets it, it is
+// logged and counted. A refusal by the policy is left to mirror, which judges the notice again if what
+// it was judged against changed, perhaps earlier in this same catch-up.
+func (w *Watcher) refusedForGood(ctx context.Context, up store.Upstream, object json.RawMessage) bool {
+	if isReference(object) {
+		return false
+	}
+	id, digest := noteID(object), documentDigest(object)
+	if id == "" {
+		return false
+	}
+	r, err := w.store.RejectedNotice(ctx, up.Actor, id, digest)
+	if err != nil || r.Basis != "" {
+		return false // not refused, or by the policy; a store error shows again when it is judged
+	}
+	w.account(up, viaCatchUp, digest, "", keptRefusal(r))
+	return true
 }
 
 // isReference reports whether an activity's object is only an id.

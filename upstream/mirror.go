@@ -34,7 +34,9 @@ const (
 
 // Receive handles a Create or Update sent by a project actor this instance follows: the object is the
 // Note, embedded or by id (then fetched from its origin). It returns ErrNotWatched for an actor that is
-// not an upstream, and an *Error naming the reason for a notice that fails verification or the policy.
+// not an upstream, and an *Error naming the reason for a notice that fails verification or the policy
+// (422), or that cannot be judged now because something it needs could not be fetched (503: the
+// upstream delivers it again later).
 func (w *Watcher) Receive(ctx context.Context, actor string, object json.RawMessage) (Outcome, error) {
 	up, err := w.store.Upstream(ctx, actor)
 	if errors.Is(err, store.ErrNotFound) {
@@ -45,9 +47,34 @@ func (w *Watcher) Receive(ctx context.Context, actor string, object json.RawMess
 	}
 	doc, err := w.objectDocument(ctx, up, object)
 	if err != nil {
-		return "", err
+		return "", w.account(up, viaDelivery, "", "", err)
+	}
+	if up, err = w.openGenesis(ctx, up); err != nil {
+		return "", w.account(up, viaDelivery, "", "", err)
 	}
 	return w.mirror(ctx, up, doc, viaDelivery)
+}
+
+// openGenesis rereads the upstream's actor before a delivered notice is judged, while its genesis is
+// open: it names no maintainers and nothing of it is mirrored yet, so its instance may have named the
+// first maintainers since this instance followed it, and their first notice must not be refused as
+// one by somebody who is not a maintainer. Once the genesis names maintainers, or a notice is mirrored,
+// it is pinned and not read again here. An actor that cannot be fetched now is a 503.
+func (w *Watcher) openGenesis(ctx context.Context, up store.Upstream) (store.Upstream, error) {
+	if len(up.Genesis.Maintainers) > 0 {
+		return up, nil
+	}
+	mirrored, err := w.store.MirroredNotices(ctx, up.Actor)
+	if err != nil || len(mirrored) > 0 {
+		return up, err
+	}
+	fresh, err := w.refresh(ctx, up)
+	if _, ok := errors.AsType[*unavailableError](err); ok {
+		return up, &Error{Status: http.StatusServiceUnavailable,
+			Reason: fmt.Sprintf("%s names no maintainers here yet, and its actor could not be fetched to read whom it names now; try again later", up.Actor),
+			Err:    err}
+	}
+	return fresh, err
 }
 
 // objectDocument is the Note an activity carries: embedded, or fetched when only its id came.
@@ -69,37 +96,69 @@ func (w *Watcher) objectDocument(ctx context.Context, up store.Upstream, object 
 // mirror verifies one notice, judges it, and keeps and announces it if it passes. A notice that fails
 // changes nothing; it is counted and logged with the reason.
 func (w *Watcher) mirror(ctx context.Context, up store.Upstream, doc []byte, via string) (Outcome, error) {
-	outcome, err := w.mirrorOnce(ctx, up, doc)
+	digest := documentDigest(doc)
+	outcome, err := w.mirrorOnce(ctx, up, doc, digest)
+	return outcome, w.account(up, via, digest, outcome, err)
+}
+
+// account counts and logs what became of a notice, and returns err. A refusal kept from before is
+// logged once per process (reportedRejections): the upstream's outbox shows it at every catch-up.
+func (w *Watcher) account(up store.Upstream, via, digest string, outcome Outcome, err error) error {
 	switch status := statusOf(err); {
 	case err == nil:
-	case status == http.StatusServiceUnavailable: // a key or the notice could not be fetched: tried again later
+		w.metrics.notices.WithLabelValues(string(outcome), via).Inc()
+	case errors.Is(err, errRejectedBefore):
+		if w.reported.first(up.Actor, digest) {
+			w.metrics.notices.WithLabelValues("rejected", via).Inc()
+			w.log.Warn("upstream notice rejected", "upstream", up.Actor, "via", via, "reason", err.Error())
+		}
+	case status == http.StatusServiceUnavailable: // a key, an actor or the notice could not be fetched: tried again later
 		w.metrics.notices.WithLabelValues("unavailable", via).Inc()
 		w.log.Warn("upstream notice not verifiable now", "upstream", up.Actor, "via", via, "reason", err.Error())
-		return "", err
 	case status < 500:
 		w.metrics.notices.WithLabelValues("rejected", via).Inc()
 		w.log.Warn("upstream notice rejected", "upstream", up.Actor, "via", via, "reason", err.Error())
-		return "", err
-	default:
-		return "", err
 	}
-	w.metrics.notices.WithLabelValues(string(outcome), via).Inc()
-	return outcome, nil
+	return err
 }
 
-func (w *Watcher) mirrorOnce(ctx context.Context, up store.Upstream, doc []byte) (Outcome, error) {
+// mirrorOnce judges one version of a notice (digest names it): a refusal kept from before that still
+// stands answers at once, without fetching anything; otherwise the notice is verified, then judged by
+// the policy, and a refusal trying again would not change is kept.
+func (w *Watcher) mirrorOnce(ctx context.Context, up store.Upstream, doc []byte, digest string) (Outcome, error) {
+	id := noteID(doc)
+	if refused, err := w.standing(ctx, up, id, digest); err != nil {
+		return "", err
+	} else if refused != nil {
+		return "", refused
+	}
 	v, err := w.verify(ctx, up, doc)
 	if err != nil {
-		if statusOf(err) < 500 {
-			// It will never verify. (A notice refused by the policy is not remembered: it may pass
-			// once the notices before it, missed so far, are caught up.)
-			w.rejected.add(doc)
-		}
+		w.reject(ctx, up, id, digest, err, "") // the document itself: its form, or its proofs
 		return "", err
 	}
 	defer w.lock(up.Actor)()
 	if up, err = w.store.Upstream(ctx, up.Actor); err != nil { // as it is now, not as before the lock
 		return "", err
+	}
+	outcome, err := w.judge(ctx, up, v)
+	if statusOf(err) == http.StatusUnprocessableEntity {
+		if basis, berr := w.basisOf(ctx, up); berr != nil {
+			w.log.Error("keep a refused upstream notice", "upstream", up.Actor, "notice", v.mirrored.ID, "err", berr)
+		} else {
+			w.reject(ctx, up, v.mirrored.ID, digest, err, basis)
+		}
+	}
+	return outcome, err
+}
+
+// judge judges a verified notice by the policy, against the upstream's notices mirrored before it, and
+// keeps and announces it if it passes. The caller holds the upstream's lock.
+func (w *Watcher) judge(ctx context.Context, up store.Upstream, v verified) (Outcome, error) {
+	if !v.hasStmt && len(up.Genesis.Maintainers) > 0 {
+		// Published by the upstream's admin for a project without maintainers: it changes no state.
+		// Once a project has maintainers, only their signed statements speak for it.
+		return "", refuse(http.StatusUnprocessableEntity, "the notice %s carries no statement signed by a maintainer, and %s has maintainers", v.mirrored.ID, up.Actor)
 	}
 	known, err := w.store.MirroredNotice(ctx, v.mirrored.ID)
 	switch {

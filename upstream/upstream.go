@@ -39,7 +39,7 @@ type Watcher struct {
 	// deliveries arriving together cannot both pass a check that only one of them could.
 	locks      sync.Map // upstream actor id -> *sync.Mutex
 	catchingUp sync.Map // upstream actor id -> true while a first catch-up runs
-	rejected   rejectedNotes
+	reported   reportedRejections
 }
 
 // Options are what a Watcher is made of.

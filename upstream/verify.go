@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -54,12 +56,7 @@ func (w *Watcher) verify(ctx context.Context, up store.Upstream, doc []byte) (ve
 	v := verified{mirrored: store.MirroredNotice{ID: n.ID, Upstream: up.Actor, Kind: n.Kind, Document: doc,
 		Published: published, Received: w.now()}}
 	if n.Statement == nil {
-		// Published by the upstream's admin for a project without maintainers: it changes no state.
-		// Once a project has maintainers, only their signed statements speak for it.
-		if len(up.Genesis.Maintainers) > 0 {
-			return verified{}, refuse(http.StatusUnprocessableEntity, "the notice %s carries no statement signed by a maintainer, and %s has maintainers", n.ID, up.Actor)
-		}
-		return v, nil
+		return v, nil // whether a notice without a statement may speak for the project, judge decides
 	}
 	st, proofs, err := w.checkStatement(ctx, up, n.Statement, published)
 	if err != nil {
@@ -102,6 +99,41 @@ func addressedToPublic(raw json.RawMessage) bool {
 	return slices.Contains(list, federation.Public) || slices.Contains(list, "as:Public") || slices.Contains(list, "Public")
 }
 
+// unavailableError is an actor that could not be fetched, or came back as something other than the
+// actor document asked for (an error page, a redirect to another host): verification needs it, so the
+// notice is answered 503 and tried again later, never kept as refused.
+type unavailableError struct {
+	actor string
+	err   error
+}
+
+func (e *unavailableError) Error() string { return e.err.Error() }
+func (e *unavailableError) Unwrap() error { return e.err }
+
+// assertionKeys fetches the keys an actor lists. What the fetched actor document says is final (a key
+// it does not list, or lists as revoked); failing to fetch it is an *unavailableError, unless the
+// actor's id is not a URL that can be fetched at all, or lies where this instance may not connect.
+func (w *Watcher) assertionKeys(ctx context.Context, actor string) ([]federation.AssertionKey, error) {
+	if u, err := url.Parse(actor); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("%q is not the URL of an actor", actor)
+	}
+	keys, err := w.resolver.AssertionKeys(ctx, actor)
+	if err != nil && !errors.Is(err, federation.ErrPrivateAddress) {
+		return nil, &unavailableError{actor: actor, err: err}
+	}
+	return keys, err
+}
+
+// proofsRefused is the refusal for an error from proof.Verify: 503 when an actor whose keys it needed
+// could not be fetched, else 422 with what.
+func proofsRefused(err error, what string) error {
+	if u, ok := errors.AsType[*unavailableError](err); ok {
+		return &Error{Status: http.StatusServiceUnavailable,
+			Reason: fmt.Sprintf("%s: the keys of %s could not be fetched to verify them; try again later", what, u.actor), Err: u.err}
+	}
+	return refuse(http.StatusUnprocessableEntity, "%s: %v", what, err)
+}
+
 // checkProjectProof checks that the project signed the Note with the key it was first followed with.
 // A project whose key changes without notice is what a takeover of its instance would look like, so a
 // notice signed with another key is refused until an admin looks (baton watch refresh).
@@ -110,7 +142,7 @@ func (w *Watcher) checkProjectProof(ctx context.Context, up store.Upstream, doc 
 		if actorOf(vm) != up.Actor {
 			return nil, fmt.Errorf("%s is not a key of the project", vm)
 		}
-		keys, err := w.resolver.AssertionKeys(ctx, up.Actor)
+		keys, err := w.assertionKeys(ctx, up.Actor)
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +161,7 @@ func (w *Watcher) checkProjectProof(ctx context.Context, up store.Upstream, doc 
 		return nil, fmt.Errorf("the project does not list the key %s", vm)
 	})
 	if err != nil {
-		return refuse(http.StatusUnprocessableEntity, "the project's proof on the notice: %v", err)
+		return proofsRefused(err, "the project's proof on the notice")
 	}
 	if len(proofs) != 1 {
 		return refuse(http.StatusUnprocessableEntity, "the notice carries %d proofs; a project signs its Note once, for assertionMethod", len(proofs))
@@ -151,7 +183,7 @@ func (w *Watcher) checkStatement(ctx context.Context, up store.Upstream, raw []b
 	keys := personKeys{w: w, ctx: ctx, byActor: map[string][]federation.AssertionKey{}}
 	proofs, err := proof.Verify(raw, keys.resolve)
 	if err != nil {
-		return federation.Statement{}, nil, refuse(http.StatusUnprocessableEntity, "the statement's proofs: %v", err)
+		return federation.Statement{}, nil, proofsRefused(err, "the statement's proofs")
 	}
 	out := make([]notice.Proof, len(proofs))
 	for i, p := range proofs {
@@ -182,7 +214,7 @@ type personKeys struct {
 func (k personKeys) resolve(vm string) (ed25519.PublicKey, error) {
 	actor := actorOf(vm)
 	if _, ok := k.byActor[actor]; !ok {
-		keys, err := k.w.resolver.AssertionKeys(k.ctx, actor)
+		keys, err := k.w.assertionKeys(k.ctx, actor)
 		if err != nil {
 			return nil, err
 		}

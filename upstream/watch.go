@@ -107,7 +107,10 @@ func (w *Watcher) followUpstream(ctx context.Context, actorID string) (store.Ups
 		up.Created = w.now().UTC()
 	}
 	refreshed(&up, ua, len(mirrored) == 0, w.now())
-	w.rejected.forget()
+	if _, err := w.store.ForgetRejected(ctx, actorID); err != nil {
+		return store.Upstream{}, false, err
+	}
+	w.reported.forget()
 	return up, true, w.follow(ctx, &up)
 }
 

@@ -52,6 +52,17 @@ func (k keys) watches() string                   { return k.p + "watches" }
 func (k keys) watchesOf(upstream string) string  { return k.p + "watches-of:" + upstream }
 func (k keys) mirrored(id string) string         { return k.p + "mirrored:" + id }
 func (k keys) mirroredOf(upstream string) string { return k.p + "mirrored-of:" + upstream }
+func (k keys) rejectedOf(upstream string) string { return k.p + "rejected-of:" + upstream }
+
+// rejected is the key of a refused version of an upstream's notice; rejectedMember is how the upstream's
+// list names it (the key's last two parts), and rejectedAt the key of a member of that list.
+func (k keys) rejected(upstream, digest, id string) string {
+	return k.rejectedAt(upstream, rejectedMember(digest, id))
+}
+func (k keys) rejectedAt(upstream, member string) string {
+	return k.p + "rejected:" + esc(upstream) + ":" + member
+}
+func rejectedMember(digest, id string) string { return esc(digest) + ":" + id }
 
 // luaKeys begins every script: the prefix (ARGV[1]), num (an integer as its decimal digits: Lua's own
 // tostring writes 1e+14), and K, the key names of the layout.
@@ -86,6 +97,10 @@ K.watch = function(pkg) return P .. 'watch:' .. pkg end
 K.watchesOf = function(upstream) return P .. 'watches-of:' .. upstream end
 K.mirrored = function(id) return P .. 'mirrored:' .. id end
 K.mirroredOf = function(upstream) return P .. 'mirrored-of:' .. upstream end
+K.rejectedOf = function(upstream) return P .. 'rejected-of:' .. upstream end
+K.rejectedMember = function(digest, id) return esc(digest) .. ':' .. id end
+K.rejectedAt = function(upstream, member) return P .. 'rejected:' .. esc(upstream) .. ':' .. member end
+K.rejected = function(upstream, digest, id) return K.rejectedAt(upstream, K.rejectedMember(digest, id)) end
 `
 
 // newScript makes a script of the shared Lua helpers and a body.

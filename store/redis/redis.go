@@ -58,6 +58,9 @@
 //	P watches-of:<upstream>             zset     an upstream's packages, all scored 0
 //	P mirrored:<id>                     hash     an upstream's notice
 //	P mirrored-of:<upstream>            zset     its notice ids scored by P seq:mirrored: order received
+//	P rejected:<esc upstream>:<esc digest>:<id>  hash  a refused version of an upstream's notice
+//	P rejected-of:<upstream>            zset     "<esc digest>:<id>" of each, scored by P seq:rejected:
+//	                                             the order recorded
 //	P seq:<name>                        string   the counters (INCR) ids and orders come from
 //
 // Times are kept as decimal nanoseconds since 1970 (the zero time as ""), so they round-trip exactly

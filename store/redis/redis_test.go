@@ -246,7 +246,8 @@ func TestLuaKeysMatchGo(t *testing.T) {
 		K.inboxes(ARGV[2]), K.followsBy(ARGV[4]), K.notice(ARGV[5]), K.notices(ARGV[2]), K.publicNotices(ARGV[2]),
 		K.statements, K.count('follows'), K.seq('notices'), K.activity(ARGV[5]), K.delivery(ARGV[5]),
 		K.due, K.leased, K.failed, K.seen, K.upstream(ARGV[4]), K.upstreams, K.watch(ARGV[2]), K.watches,
-		K.watchesOf(ARGV[4]), K.mirrored(ARGV[4]), K.mirroredOf(ARGV[4]), K.actors}`)
+		K.watchesOf(ARGV[4]), K.mirrored(ARGV[4]), K.mirroredOf(ARGV[4]), K.actors,
+		K.rejected(ARGV[4], ARGV[3], ARGV[4]), K.rejectedOf(ARGV[4]), K.rejectedAt(ARGV[4], K.rejectedMember(ARGV[3], ARGV[2]))}`)
 	got, err := s.run(t.Context(), names, person, fpr, actor, "42").StringSlice()
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +258,8 @@ func TestLuaKeysMatchGo(t *testing.T) {
 		k.inboxes(person), k.followsBy(actor), k.notice(42), k.notices(person), k.publicNotices(person),
 		k.statements(), k.count("follows"), k.seq("notices"), k.activity("42"), k.delivery("42"),
 		k.queue("due"), k.queue("leased"), k.queue("failed"), k.seen(), k.upstream(actor), k.upstreams(), k.watch(person), k.watches(),
-		k.watchesOf(actor), k.mirrored(actor), k.mirroredOf(actor), k.actors()}
+		k.watchesOf(actor), k.mirrored(actor), k.mirroredOf(actor), k.actors(),
+		k.rejected(actor, fpr, actor), k.rejectedOf(actor), k.rejectedAt(actor, rejectedMember(fpr, person))}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("Lua keys\n%q\nGo keys\n%q", got, want)
 	}

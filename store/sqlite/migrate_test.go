@@ -61,6 +61,13 @@ func TestMigrateFromV2(t *testing.T) {
 	if added, queued, err := s.MirrorNotice(ctx, n, []store.Announcement{a}); err != nil || !added || queued != 1 {
 		t.Fatalf("MirrorNotice = %v, %d, %v; want true, 1, nil", added, queued, err)
 	}
+	r := store.RejectedNotice{Upstream: up.Actor, ID: up.Actor + "/notices/2", Digest: "00", Reason: "forged", At: time.Now()}
+	if err := s.RejectNotice(ctx, r, 10); err != nil {
+		t.Fatalf("RejectNotice: %v", err)
+	}
+	if got, err := s.RejectedNotice(ctx, r.Upstream, r.ID, r.Digest); err != nil || got.Reason != "forged" {
+		t.Fatalf("RejectedNotice = %+v, %v", got, err)
+	}
 }
 
 // TestAddWatchSaysWhatIsMissing checks that a watch of a package or an upstream not stored fails with

@@ -23,7 +23,7 @@ func RunMove(t *testing.T, openFrom, openTo func(t *testing.T) store.Movable) {
 		noErr(t, "Move", err)
 		want, got := contents(t, from), contents(t, to)
 		wantSameLines(t, got, want)
-		if moved.Notices != 4 || moved.Deliveries != 6 || moved.Seen != 2 || moved.Followers != 3 || moved.Mirrored != 2 {
+		if moved.Notices != 4 || moved.Deliveries != 6 || moved.Seen != 2 || moved.Followers != 3 || moved.Mirrored != 2 || moved.Rejected != 3 {
 			t.Errorf("Move counted %+v", moved)
 		}
 		if id := nextID(t, to); id <= maxID {
@@ -87,6 +87,9 @@ func fill(t *testing.T, s store.Movable) int64 {
 	mustAddWatches(t, s, store.Watch{Package: "xz-utils", Upstream: xz.Actor, Purl: "pkg:deb/debian/xz-utils", Created: when})
 	mirror(t, s, mirrored(xz, 2, when.Add(time.Hour)), nil, true, 0)
 	mirror(t, s, mirrored(xz, 1, when), nil, true, 0)
+	policy := rejection(xz, 4, "b", when.Add(2*time.Hour))
+	policy.Basis = "policy:3f2a"
+	mustReject(t, s, 0, rejection(xz, 3, "b", when.Add(3*time.Hour)), policy, rejection(xz, 3, "c", when))
 
 	fillQueue(t, s)
 	noErr(t, "MarkSeen", s.MarkSeen(c, "https://social1.example/activities/1", time.UnixMicro(1_700_000_000_000_001)))
@@ -198,6 +201,11 @@ func watchContents(t *testing.T, s store.Movable) []string {
 		for _, m := range ms {
 			lines = append(lines, fmt.Sprintf("mirrored %s %s %q proofs %d published %d received %d", m.ID, m.Kind, m.Document,
 				len(m.Proofs), m.Published.UnixNano(), m.Received.UnixNano()))
+		}
+		rs, err := s.RejectedNotices(ctx(t), u.Actor)
+		noErr(t, "RejectedNotices", err)
+		for _, r := range rs {
+			lines = append(lines, fmt.Sprintf("rejected %s %s %s %q basis %q at %d", r.Upstream, r.ID, r.Digest, r.Reason, r.Basis, r.At.UnixNano()))
 		}
 	}
 	ws, err := s.ListWatches(ctx(t))
