@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,10 +20,10 @@ import (
 const (
 	tlWidth    = 640.0 // the viewBox width; the picture scales to its container
 	tlMargin   = 12.0
-	tlRowH     = 14.0 // a right's bar
-	tlLaneHead = 22.0 // a person's name above their bars
-	tlAxisH    = 44.0 // years and notice marks
-	tlFont     = 13.0
+	tlRowH     = 22.0 // a bar
+	tlLaneHead = 26.0 // a person's name above their bars
+	tlAxisH    = 50.0 // years and notice marks
+	tlFont     = 16.0
 )
 
 // timelineSVG serves GET /users/{name}/timeline.svg, for embedding in a README or a tracker.
@@ -61,7 +62,10 @@ func drawTimeline(project string, tl notice.Timeline, names map[string]string) t
 	d := &drawing{tl: tl, x0: tlMargin, x1: tlWidth - tlMargin}
 	height := tlMargin + tlAxisH + tlMargin
 	for _, l := range tl.People {
-		height += tlLaneHead + tlRowH*float64(len(rightsOf(l))) + 6
+		height += tlLaneHead + tlRowH*float64(len(groupRights(l))) + 6
+		if len(d.hiatusOf(l.Person)) > 0 {
+			height += tlRowH
+		}
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" width="100%%" role="img" aria-labelledby="tl-title tl-desc" font-family="sans-serif" font-size="%.0f">`, tlWidth, height, tlFont)
@@ -101,28 +105,96 @@ func (d *drawing) band(b *strings.Builder, from, to time.Time, y0, y1 float64, f
 		d.x(from), y0, max(d.x(to)-d.x(from), 1), y1-y0, fill, esc(title))
 }
 
-// lane draws a person's name, their hiatus, and a bar per right; it returns where the next lane starts.
+// lane draws a person's name and a bar for each set of rights they held over the same stretches (so
+// a first maintainer's nine rights are one bar), then their hiatus; it returns where the next lane
+// starts.
 func (d *drawing) lane(b *strings.Builder, l notice.Lane, name string, y float64) float64 {
-	rights := rightsOf(l)
 	fmt.Fprintf(b, `<text class="person" x="%.1f" y="%.1f" font-weight="bold">%s</text>`, d.x0, y+tlFont+2, esc(name))
-	bars := y + tlLaneHead
+	row := y + tlLaneHead
+	for _, g := range groupRights(l) {
+		for _, h := range g.stretches {
+			fill, text := "#bfdbfe", "#1e3a8a"
+			if !h.Endorsed {
+				fill, text = "#fcd34d", "#78350f" // came by a change the policy did not see endorsed
+			}
+			x0, x1 := d.x(h.From), d.x(h.To)
+			fmt.Fprintf(b, `<rect class="right" x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="3" fill="%s"><title>%s holds %s %s%s</title></rect>`,
+				x0, row+2, max(x1-x0, 2), tlRowH-4, fill, esc(name), esc(g.label), span(notice.Span{From: h.From, To: h.To}), unendorsedNote(h))
+			fmt.Fprintf(b, `<text class="right-label" x="%.1f" y="%.1f" font-size="%.0f" fill="%s">%s</text>`, x0+4, row+tlRowH-7, tlFont-3, text, esc(g.label))
+		}
+		row += tlRowH
+	}
+	if away := d.hiatusOf(l.Person); len(away) > 0 {
+		for _, s := range away {
+			x0, x1 := d.x(s.From), d.x(s.To)
+			fmt.Fprintf(b, `<rect class="hiatus" x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="3" fill="#e2e8f0" stroke="#64748b" stroke-dasharray="4 3"><title>%s on hiatus %s</title></rect>`,
+				x0, row+2, max(x1-x0, 2), tlRowH-4, esc(name), span(s))
+			fmt.Fprintf(b, `<text class="hiatus-label" x="%.1f" y="%.1f" font-size="%.0f" fill="#334155">on hiatus</text>`, x0+4, row+tlRowH-7, tlFont-3)
+		}
+		row += tlRowH
+	}
+	return row + 6
+}
+
+func (d *drawing) hiatusOf(person string) []notice.Span {
+	var out []notice.Span
 	for _, s := range d.tl.Hiatus {
-		if s.Person == l.Person {
-			d.band(b, s.From, s.To, bars, bars+tlRowH*float64(len(rights)), "#cbd5e1", name+" on hiatus "+span(notice.Span{From: s.From, To: s.To}))
+		if s.Person == person {
+			out = append(out, s)
 		}
 	}
-	for _, h := range l.Rights {
-		row := bars + tlRowH*float64(indexOf(rights, h.Right))
-		fill := "#2563eb"
-		if !h.Endorsed {
-			fill = "#d97706" // came by a change the policy did not see endorsed
+	return out
+}
+
+// rightsGroup is rights held over exactly the same stretches, drawn as one bar.
+type rightsGroup struct {
+	label     string
+	stretches []notice.Held
+}
+
+// groupRights puts together the rights a person held over the same stretches, in the order of
+// notice.Rights: "every right", or the rights named.
+func groupRights(l notice.Lane) []rightsGroup {
+	var groups []rightsGroup
+	var members [][]notice.Right
+	for _, r := range notice.Rights {
+		var mine []notice.Held
+		for _, h := range l.Rights {
+			if h.Right == r {
+				mine = append(mine, h)
+			}
 		}
-		x0, x1 := d.x(h.From), d.x(h.To)
-		fmt.Fprintf(b, `<rect class="right" x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="2" fill="%s"><title>%s holds %s %s%s</title></rect>`,
-			x0, row+2, max(x1-x0, 2), tlRowH-4, fill, esc(name), h.Right, span(notice.Span{From: h.From, To: h.To}), unendorsedNote(h))
-		fmt.Fprintf(b, `<text class="right-label" x="%.1f" y="%.1f" font-size="%.0f" fill="#111">%s</text>`, x0+3, row+tlRowH-3, tlFont-3, h.Right)
+		if len(mine) == 0 {
+			continue
+		}
+		i := slices.IndexFunc(groups, func(g rightsGroup) bool { return sameStretches(g.stretches, mine) })
+		if i < 0 {
+			groups, members = append(groups, rightsGroup{stretches: mine}), append(members, nil)
+			i = len(groups) - 1
+		}
+		members[i] = append(members[i], r)
 	}
-	return bars + tlRowH*float64(len(rights)) + 6
+	for i := range groups {
+		groups[i].label = rightsLabel(members[i])
+	}
+	return groups
+}
+
+func sameStretches(a, b []notice.Held) bool {
+	return slices.EqualFunc(a, b, func(x, y notice.Held) bool {
+		return x.From.Equal(y.From) && x.To.Equal(y.To) && x.Notice == y.Notice && x.Endorsed == y.Endorsed
+	})
+}
+
+func rightsLabel(rights []notice.Right) string {
+	if len(rights) == len(notice.Rights) {
+		return "every right"
+	}
+	words := make([]string, len(rights))
+	for i, r := range rights {
+		words[i] = string(r)
+	}
+	return strings.Join(words, ", ")
 }
 
 // axis draws the years, the notices as marks and today.
@@ -199,29 +271,6 @@ func unendorsedNote(h notice.Held) string {
 		return ""
 	}
 	return " (by a change not endorsed as the policy asks)"
-}
-
-// rightsOf lists the rights a lane ever shows, each once, in the order of notice.Rights.
-func rightsOf(l notice.Lane) []notice.Right {
-	var out []notice.Right
-	for _, r := range notice.Rights {
-		for _, h := range l.Rights {
-			if h.Right == r {
-				out = append(out, r)
-				break
-			}
-		}
-	}
-	return out
-}
-
-func indexOf(rights []notice.Right, r notice.Right) int {
-	for i, x := range rights {
-		if x == r {
-			return i
-		}
-	}
-	return 0
 }
 
 func esc(s string) string { return template.HTMLEscapeString(s) }

@@ -70,7 +70,7 @@ func TestTimelineSVG(t *testing.T) {
 			desc = n.Text
 		}
 	})
-	for what, want := range map[string]int{"rect.right": len(notice.Rights) + 1, "text.person": 2, "path.mark revoked": 1, "line.strike": 1, "line.today": 1, "rect.band": 1} {
+	for what, want := range map[string]int{"rect.right": 2, "text.person": 2, "path.mark revoked": 1, "line.strike": 1, "line.today": 1, "rect.band": 1} {
 		if count[what] != want {
 			t.Errorf("%d %s drawn, want %d (all: %v)", count[what], what, want, count)
 		}
