@@ -89,7 +89,7 @@ func (o *Outbox) Status(ctx context.Context, name string) (string, error) {
 type Standing struct {
 	Status      string
 	Maintainers []string
-	Holders     []Holding       // who holds each right, by the names people read
+	Holders     []Holding       // each maintainer and the rights they hold
 	Pending     []string        // who has not yet accepted what a handover offers them
 	Signers     []notice.Signer // the release-signing keys announced, valid or not
 	Verdict     notice.Verdict
@@ -122,10 +122,8 @@ func (o *Outbox) standing(ctx context.Context, h ledger.History) (Standing, erro
 		for _, m := range state.Maintainers {
 			st.Maintainers = append(st.Maintainers, o.PersonName(ctx, m.Person))
 		}
-		for _, r := range notice.Rights {
-			if people := state.Holders(r); len(people) > 0 {
-				st.Holders = append(st.Holders, Holding{Right: r, People: o.personNameList(ctx, people)})
-			}
+		for _, m := range state.Maintainers {
+			st.Holders = append(st.Holders, Holding{Person: o.PersonName(ctx, m.Person), Rights: rightsWords(m)})
 		}
 		for _, p := range state.Pending {
 			if p.Waiting == "acceptance" {
@@ -141,10 +139,22 @@ func (o *Outbox) standing(ctx context.Context, h ledger.History) (Standing, erro
 	return Standing{Status: notice.Status(events, o.now()), Genesis: h.Genesis, Stewards: stewards}, nil
 }
 
-// Holding is a right and the people who hold it.
+// Holding is a maintainer, by the name people read, and the rights they hold.
 type Holding struct {
-	Right  notice.Right
-	People []string
+	Person string
+	Rights string // "every right", or the rights named
+}
+
+// rightsWords names the rights a maintainer holds.
+func rightsWords(m notice.Maintainer) string {
+	if len(m.Rights) == len(notice.Rights) {
+		return "every right"
+	}
+	words := make([]string, len(m.Rights))
+	for i, g := range m.Rights {
+		words[i] = string(g.Right)
+	}
+	return strings.Join(words, ", ")
 }
 
 func (o *Outbox) personNameList(ctx context.Context, ids []string) []string {

@@ -33,7 +33,7 @@ func TestProjectGenesisKeysAndRecord(t *testing.T) {
 		t.Errorf("check --signer on the genesis key: %d %+v %+v", v.Code, v.Signer, v.State.Maintainers)
 	}
 	page := f.do("GET", "/users/xz", "", "Accept", "text/html").Body.String()
-	for _, want := range []string{"Who holds what", "release-signing", lasseFP, "a first key"} {
+	for _, want := range []string{"Who holds what", "every right", lasseFP, "a first key"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the project page does not show %q", want)
 		}
