@@ -139,16 +139,24 @@ func (u URLs) CreateDocument(noticeID int64, actor string, public bool, to []str
 	})
 }
 
-// AcceptDocument answers a Follow: signed by the followed actor, with the Follow embedded as it came
-// (compacted), which is how Mastodon matches it to its pending follow.
+// AcceptDocument answers a Follow: signed by the followed actor, with the Follow embedded trimmed to
+// its id, type, actor and object. Mastodon matches an Accept to its pending follow by the Follow's id
+// and actor; the rest of the Follow is the sender's to choose, and a Follow padded to the inbox's
+// limit would otherwise be copied into every Accept queued for it.
 func (u URLs) AcceptDocument(actor, acceptID string, follow json.RawMessage, follower string) ([]byte, error) {
-	if !json.Valid(follow) || string(follow) == "null" {
-		return nil, fmt.Errorf("accept: the Follow is not a JSON document")
+	var doc struct {
+		ID     string          `json:"id"`
+		Actor  json.RawMessage `json:"actor"`
+		Object json.RawMessage `json:"object"`
 	}
+	if err := json.Unmarshal(follow, &doc); err != nil || doc.ID == "" {
+		return nil, fmt.Errorf("accept: the Follow is not a JSON document with an id")
+	}
+	trimmed := map[string]any{"id": doc.ID, "type": "Follow", "actor": ReferenceID(doc.Actor), "object": ReferenceID(doc.Object)}
 	accept := vocab.AcceptNew(vocab.ID(acceptID), nil)
 	accept.Actor = vocab.IRI(u.Actor(actor))
 	return document(accept, ActivityStreamsContext, map[string]any{
-		"object": follow,
+		"object": trimmed,
 		"to":     []string{follower},
 	})
 }

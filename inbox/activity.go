@@ -4,9 +4,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
 
 	"baton/federation"
 )
+
+// MaxIDBytes is the longest id or URL an incoming activity may carry (its id, its actor, its
+// object's ids) and the longest inbox a follower may name. Real ids are a few hundred bytes at most;
+// each one is kept (seen ids for SeenFor, a follower's for as long as it follows), so a longer one is
+// only a way to fill the disk.
+const MaxIDBytes = 2048
 
 // activity is the envelope of an incoming activity, read with encoding/json on the raw bytes: go-ap
 // turns unknown types into nil and drops the Public addressing, and the inbox must see all of it.
@@ -67,4 +76,43 @@ func parseObject(raw json.RawMessage) object {
 		o.ID, o.Type, o.Actor, o.Object = doc.ID, federation.FirstType(doc.Type), federation.ReferenceID(doc.Actor), federation.ReferenceID(doc.Object)
 	}
 	return o
+}
+
+// checkActivity refuses an activity whose ids are too long to keep, or whose id is not on its
+// actor's origin. Ids are remembered once handled: were any actor free to send any id, it could send
+// another server's next id first (an upstream's next /notices/N/activity, Mastodon's ACTOR#delete),
+// and the real activity would then be ignored as a repeat.
+func checkActivity(a activity) (verdict, bool) {
+	for _, f := range []struct{ name, value string }{
+		{"id", a.ID}, {"actor", a.Actor}, {"object", a.Object.ID}, {"object.actor", a.Object.Actor}, {"object.object", a.Object.Object},
+	} {
+		if len(f.value) > MaxIDBytes {
+			return rejected(http.StatusBadRequest, "too_long", "%s is longer than %d bytes", f.name, MaxIDBytes), false
+		}
+	}
+	actorOrigin := origin(a.Actor)
+	if actorOrigin == "" {
+		return rejected(http.StatusBadRequest, "malformed", "actor %q is not an http(s) URL", a.Actor), false
+	}
+	if origin(a.ID) != actorOrigin {
+		return rejected(http.StatusBadRequest, "foreign_id", "activity id %q is not on its actor's origin %s", a.ID, actorOrigin), false
+	}
+	return verdict{}, true
+}
+
+// origin is an http(s) URL's scheme, host and port, in lower case and without the scheme's default
+// port; "" for anything else.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return ""
+	}
+	scheme := strings.ToLower(u.Scheme)
+	return scheme + "://" + strings.ToLower(withoutDefaultPort(u.Host, scheme))
+}
+
+// hostOf is the host (and port) of an actor id, as rate limits count it.
+func hostOf(actor string) string {
+	_, host, _ := strings.Cut(origin(actor), "://")
+	return host
 }

@@ -2,16 +2,23 @@ package inbox
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
-// FuzzParseActivity: no body from the network makes the parser panic, and what it accepts has the
-// fields the inbox relies on.
+// FuzzParseActivity: no body from the network makes the parser or the checks after it panic; what the
+// parser accepts has the fields the inbox relies on, and what the checks pass has short ids and an id
+// on its actor's origin.
 func FuzzParseActivity(f *testing.F) {
 	f.Add([]byte(`{"id":"https://a.example/1","type":"Follow","actor":"https://a.example/u","object":"https://b.example/users/xz"}`))
 	f.Add([]byte(`{"id":"x","type":["Undo"],"actor":{"id":"https://a.example/u"},"object":{"type":"Follow","actor":"https://a.example/u","object":{"id":"o"}}}`))
 	f.Add([]byte(`{"id":1,"type":null,"actor":[],"object":[1,2]}`))
 	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"id":"HTTPS://A.example:443/1","type":"Delete","actor":"https://a.example/u","object":"https://a.example/u"}`))
+	f.Add([]byte(`{"id":"https://b.example/u#delete","type":"Delete","actor":"https://a.example/u","object":"https://b.example/u"}`))
+	f.Add([]byte(`{"id":"https://a.example:8443/1","type":"Like","actor":"https://a.example/u","object":"x"}`))
+	f.Add([]byte(`{"id":"https://u@a.example/1","type":"Like","actor":"https://a.example/u"}`))
+	f.Add([]byte(`{"id":"https://a.example/` + strings.Repeat("x", MaxIDBytes) + `","type":"Follow","actor":"https://a.example/u"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		a, err := parseActivity(body)
 		if err != nil {
@@ -23,7 +30,44 @@ func FuzzParseActivity(f *testing.F) {
 		if !json.Valid(a.Raw) {
 			t.Fatalf("accepted invalid JSON")
 		}
+		v, ok := checkActivity(a)
+		if !ok {
+			if v.status != 400 || v.reason == "" {
+				t.Fatalf("refused with %d %q", v.status, v.reason)
+			}
+			return
+		}
+		for _, s := range []string{a.ID, a.Actor, a.Object.ID, a.Object.Actor, a.Object.Object} {
+			if len(s) > MaxIDBytes {
+				t.Fatalf("passed an id of %d bytes", len(s))
+			}
+		}
+		if o := origin(a.ID); o == "" || o != origin(a.Actor) {
+			t.Fatalf("passed id %q of actor %q", a.ID, a.Actor)
+		}
 	})
+}
+
+func TestOrigin(t *testing.T) {
+	tests := []struct{ url, want string }{
+		{"https://a.example/users/x", "https://a.example"},
+		{"HTTPS://A.Example:443/users/x#main-key", "https://a.example"},
+		{"http://a.example:80/x", "http://a.example"},
+		{"http://a.example:443/x", "http://a.example:443"},
+		{"https://a.example:8443/x", "https://a.example:8443"},
+		{"http://127.0.0.1:8080/x", "http://127.0.0.1:8080"},
+		{"https://[::1]:443/x", "https://[::1]"},
+		{"https://user@a.example/x", ""},
+		{"urn:uuid:1", ""},
+		{"/users/x", ""},
+		{"ftp://a.example/x", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := origin(tt.url); got != tt.want {
+			t.Errorf("origin(%q) = %q, want %q", tt.url, got, tt.want)
+		}
+	}
 }
 
 func TestParseActivity(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 
+	"baton/federation"
 	"baton/store"
 )
 
@@ -39,25 +40,49 @@ func (ib *Inbox) follow(ctx context.Context, a activity, target string) verdict 
 	if _, err := ib.store.Actor(ctx, local); errors.Is(err, store.ErrNotFound) {
 		return rejected(http.StatusNotFound, "unknown_actor", "no actor %q on this instance", local)
 	} else if err != nil {
-		return ib.internal(a, err)
+		return ib.storeFailed(err)
 	}
 	remote, err := ib.resolver.Actor(ctx, a.Actor)
 	if err != nil {
-		return rejected(http.StatusServiceUnavailable, "actor_unavailable", "could not fetch the follower: %v", err)
+		return unavailable("actor_unavailable", "could not fetch the follower's actor", err)
+	}
+	if v, ok := checkInboxes(remote); !ok {
+		return v
 	}
 	f := store.Follower{Local: local, Actor: remote.ID, Inbox: remote.Inbox, SharedInbox: remote.SharedInbox,
 		FollowID: a.ID, Created: ib.now()}
 	if err := ib.store.AddFollower(ctx, f); err != nil {
-		return ib.internal(a, err)
+		return ib.storeFailed(err)
 	}
 	if err := ib.queueAccept(ctx, local, a, remote.Inbox); err != nil {
-		return ib.internal(a, err)
+		return ib.storeFailed(err)
 	}
 	ib.log.Info("new follower", "actor", local, "follower", remote.ID)
 	return accepted("accepted", "")
 }
 
-// queueAccept answers a Follow with an Accept embedding it, delivered to the follower's own inbox.
+// checkInboxes refuses a follower whose inboxes are not on its own origin: deliveries signed by a
+// local actor, starting with the Accept, would go wherever the actor document says, so a follower
+// could aim them at any server, and make this instance knock on it for days of retries.
+func checkInboxes(remote federation.RemoteActor) (verdict, bool) {
+	own := origin(remote.ID)
+	for _, f := range []struct{ name, url string }{{"inbox", remote.Inbox}, {"sharedInbox", remote.SharedInbox}} {
+		if f.url == "" {
+			continue
+		}
+		if len(f.url) > MaxIDBytes {
+			return rejected(http.StatusUnprocessableEntity, "bad_follower", "the follower's %s is longer than %d bytes", f.name, MaxIDBytes), false
+		}
+		if origin(f.url) != own {
+			return rejected(http.StatusUnprocessableEntity, "bad_follower",
+				"the follower's %s %s is not on its actor's origin %s", f.name, f.url, own), false
+		}
+	}
+	return verdict{}, true
+}
+
+// queueAccept answers a Follow with an Accept embedding it (trimmed to what identifies it), delivered
+// to the follower's own inbox.
 func (ib *Inbox) queueAccept(ctx context.Context, local string, follow activity, inbox string) error {
 	id := ib.urls.Actor(local) + "#accepts/" + randomHex(8)
 	body, err := ib.urls.AcceptDocument(local, id, follow.Raw, follow.Actor)
@@ -81,13 +106,13 @@ func (ib *Inbox) undo(ctx context.Context, a activity) verdict {
 	}
 	local, err := ib.followTarget(ctx, a)
 	if err != nil {
-		return ib.internal(a, err)
+		return ib.storeFailed(err)
 	}
 	if local == "" {
 		return accepted("ignored", "no follow by "+a.Actor+" matches this Undo")
 	}
 	if _, err := ib.store.RemoveFollower(ctx, local, a.Actor); err != nil {
-		return ib.internal(a, err)
+		return ib.storeFailed(err)
 	}
 	ib.log.Info("follower left", "actor", local, "follower", a.Actor)
 	return accepted("accepted", "")
@@ -122,7 +147,7 @@ func (ib *Inbox) followTarget(ctx context.Context, a activity) (string, error) {
 func (ib *Inbox) removeActor(ctx context.Context, actor string) verdict {
 	n, err := ib.store.RemoveActorEverywhere(ctx, actor)
 	if err != nil {
-		return ib.internal(activity{ID: actor, Type: "Delete"}, err)
+		return ib.storeFailed(err)
 	}
 	ib.log.Info("remote actor deleted", "actor", actor, "follows_removed", n)
 	return accepted("accepted", "")

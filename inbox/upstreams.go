@@ -30,7 +30,7 @@ func (ib *Inbox) fromUpstream(ctx context.Context, a activity) verdict {
 		}
 		return rejected(refused.Status, label, "%s", refused.Reason)
 	case err != nil:
-		return ib.internal(a, err)
+		return ib.storeFailed(err)
 	}
 	return accepted(string(outcome), "")
 }
@@ -42,7 +42,7 @@ func (ib *Inbox) followAnswered(ctx context.Context, a activity) verdict {
 	}
 	ok, err := ib.upstreams.FollowAnswered(ctx, a.Actor, a.Object.ID, a.Type == "Accept")
 	if err != nil {
-		return ib.internal(a, err)
+		return ib.storeFailed(err)
 	}
 	if !ok {
 		return accepted("ignored", a.Type+" of a follow this instance did not send")

@@ -13,6 +13,7 @@ import (
 
 	"baton/federation"
 	"baton/notice"
+	"baton/refusal"
 	"baton/store"
 )
 
@@ -88,7 +89,9 @@ func (w *Watcher) objectDocument(ctx context.Context, up store.Upstream, object 
 	}
 	doc, err := w.resolver.Fetch(ctx, id)
 	if err != nil {
-		return nil, refuse(http.StatusServiceUnavailable, "fetching the notice %s: %v", id, err)
+		r := refusal.New(http.StatusServiceUnavailable, "could not fetch the notice %s", id)
+		r.Err = err // the cause is for the log, not for the sender
+		return nil, r
 	}
 	return doc, nil
 }

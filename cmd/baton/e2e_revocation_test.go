@@ -196,7 +196,7 @@ func TestE2ERevocationIsLoud(t *testing.T) {
 		t.Fatalf("the revocation's published %q: %v", revNoteDoc.Published, err)
 	}
 	day := revPublished.UTC().Format(notice.Date)
-	loudLine := "⚠ REVOKED by Lasse Collin on " + day + ": " + reason
+	loudLine := `⚠ REVOKED by <a href="` + up.base + `/users/lasse">Lasse Collin</a> on ` + day + ": " + reason
 
 	// (a) The handover's page says it was revoked, and why.
 	status, _, page := up.get(handover, "text/html")

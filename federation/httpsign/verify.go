@@ -19,12 +19,8 @@ import (
 
 // Verify checks req as Mastodon does, then its signature. In order, cheapest first, so that a
 // malformed, underspecified or stale request never costs a key fetch:
-//   - a Signature header (not Authorization) with keyId and signature;
-//   - algorithm absent, "rsa-sha256" or "hs2019";
-//   - date or (created) signed; (request-target) or digest signed; host signed on GET and HEAD;
-//     digest signed on POST;
+//   - everything Precheck checks;
 //   - on POST (or whenever digest is signed) a Digest header whose SHA-256 value matches body;
-//   - the signed Date (and (created)) inside the window described at MaxClockSkew;
 //   - resolve(keyID, false) and verify; on failure resolve(keyID, true) once and verify again.
 //
 // The algorithm comes from the key's type (hs2019 hides it): RSA tries RSA-SHA256 then RSA-SHA512,
@@ -35,33 +31,66 @@ import (
 // modified. body is the full request body the server already read (may be nil for GET).
 // Failures are *Error.
 func Verify(ctx context.Context, req *http.Request, body []byte, now time.Time, resolve KeyResolver) (Verified, error) {
-	p, e := readSignature(req.Header)
+	p, h, e := precheck(req, now)
 	if e != nil {
 		return Verified{}, e
 	}
-	if e := checkAlgorithm(p); e != nil {
-		return Verified{}, e
-	}
-	if e := checkCoverage(method(req), p); e != nil {
-		return Verified{}, e
-	}
-	h := headersForVerify(req, p)
 	if method(req) == http.MethodPost || p.signs("digest") {
 		if e := checkDigest(h, body); e != nil {
 			return Verified{}, e
 		}
-	}
-	if e := checkTime(h, p, now); e != nil {
-		return Verified{}, e
-	}
-	if e := checkPresent(h, p); e != nil {
-		return Verified{}, e
 	}
 	verifiers, e := goFedVerifiers(req, h, p)
 	if e != nil {
 		return Verified{}, e
 	}
 	return verifyWithKey(ctx, p, verifiers, resolve)
+}
+
+// Precheck is what Verify checks with neither the body nor the key, so that a server can refuse a
+// request before it reads a body or fetches anything:
+//   - a Signature header (not Authorization) with keyId and signature; the keyId an http(s) URL of
+//     at most MaxKeyIDBytes;
+//   - algorithm absent, "rsa-sha256" or "hs2019";
+//   - date or (created) signed; on POST also (request-target), host and digest; on GET and HEAD host,
+//     and (request-target) or digest;
+//   - the Host header, when the header map has one, the host the request was sent to (req.Host);
+//   - every signed header present, and the signed Date (and (created)) inside the window described
+//     at MaxClockSkew.
+//
+// It returns the keyId. Failures are *Error: 400 for what cannot be read, 401 for the rest.
+func Precheck(req *http.Request, now time.Time) (keyID string, err error) {
+	p, _, e := precheck(req, now)
+	if e != nil {
+		return "", e
+	}
+	return p.keyID, nil
+}
+
+// precheck is Precheck, with the parameters and the headers as go-fed must see them.
+func precheck(req *http.Request, now time.Time) (params, http.Header, *Error) {
+	p, e := readSignature(req.Header)
+	if e != nil {
+		return params{}, nil, e
+	}
+	for _, check := range []func() *Error{
+		func() *Error { return checkKeyIDShape(p.keyID) },
+		func() *Error { return checkAlgorithm(p) },
+		func() *Error { return checkCoverage(method(req), p) },
+		func() *Error { return checkHost(req) },
+	} {
+		if e := check(); e != nil {
+			return params{}, nil, e
+		}
+	}
+	h := headersForVerify(req, p)
+	if e := checkTime(h, p, now); e != nil {
+		return params{}, nil, e
+	}
+	if e := checkPresent(h, p); e != nil {
+		return params{}, nil, e
+	}
+	return p, h, nil
 }
 
 func readSignature(h http.Header) (params, *Error) {
@@ -95,18 +124,65 @@ func checkAlgorithm(p params) *Error {
 	return unauthorized("unsupported algorithm %q (rsa-sha256 and hs2019 are supported)", clip(p.algorithm))
 }
 
-// checkCoverage enforces Mastodon's rules on which headers must be signed: go-fed verifies
-// whatever list the sender chose, even "date" alone.
+// checkCoverage enforces which headers must be signed: go-fed verifies whatever list the sender
+// chose, even "date" alone. A POST must sign where it was sent ((request-target) and host), or a
+// signature made for another server's inbox could be replayed to this one.
 func checkCoverage(method string, p params) *Error {
-	switch {
-	case !p.signs("date") && !p.signs(createdHeader):
+	if !p.signs("date") && !p.signs(createdHeader) {
 		return unauthorized("Date (or (created)) must be signed")
+	}
+	if method == http.MethodPost {
+		for _, name := range []string{requestTarget, "host", "digest"} {
+			if !p.signs(name) {
+				return unauthorized("%s must be signed on POST", displayName(name))
+			}
+		}
+		return nil
+	}
+	switch {
 	case !p.signs(requestTarget) && !p.signs("digest"):
 		return unauthorized("(request-target) (or Digest) must be signed")
 	case (method == http.MethodGet || method == http.MethodHead) && !p.signs("host"):
 		return unauthorized("Host must be signed on %s", method)
-	case method == http.MethodPost && !p.signs("digest"):
-		return unauthorized("Digest must be signed on POST")
+	}
+	return nil
+}
+
+// displayName writes a header name as people read it: "Digest", "(request-target)".
+func displayName(name string) string {
+	if strings.HasPrefix(name, "(") {
+		return name
+	}
+	return http.CanonicalHeaderKey(name)
+}
+
+// MaxKeyIDBytes is the longest keyId read: a key id is an actor's URL and a fragment or path, and a
+// longer one is only a way to make the key fetch and the key cache carry junk.
+const MaxKeyIDBytes = 2048
+
+// checkKeyIDShape refuses a keyId that could not name a key document: it must be an absolute
+// http(s) URL, since the key is fetched from it.
+func checkKeyIDShape(keyID string) *Error {
+	if len(keyID) > MaxKeyIDBytes {
+		return malformed("keyId is longer than %d bytes", MaxKeyIDBytes)
+	}
+	u, err := url.Parse(keyID)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return malformed("keyId %q is not an http(s) URL", clip(keyID))
+	}
+	return nil
+}
+
+// checkHost refuses a request whose Host header is not the host it was sent to. A server keeps the
+// host it was reached at in req.Host; go-fed reads the header map, so the two must agree for the
+// signed Host to mean anything.
+func checkHost(req *http.Request) *Error {
+	hosts := req.Header.Values("Host")
+	switch {
+	case len(hosts) > 1:
+		return malformed("more than one Host header")
+	case len(hosts) == 1 && req.Host != "" && !strings.EqualFold(hosts[0], req.Host):
+		return unauthorized("Host header %q is not the host the request was sent to", clip(hosts[0]))
 	}
 	return nil
 }
@@ -119,8 +195,8 @@ func headersForVerify(req *http.Request, p params) http.Header {
 	if h == nil {
 		h = http.Header{}
 	}
-	if len(h.Values("Host")) == 0 && req.Host != "" {
-		h.Set("Host", req.Host)
+	if req.Host != "" {
+		h.Set("Host", req.Host) // the host the request reached: checkHost saw that any header agrees
 	}
 	h.Set("Signature", p.forGoFed())
 	if !p.signs("authorization") {
@@ -273,7 +349,9 @@ func keyError(keyID string, err error) *Error {
 	if errors.Is(err, ErrKeyNotFound) {
 		return &Error{Status: http.StatusUnauthorized, Reason: "key " + keyID + " not found", Err: err}
 	}
-	return &Error{Status: http.StatusServiceUnavailable, Reason: "could not fetch key " + keyID, Err: err}
+	// The cause stays in Err, for the log: a dial error or a status names hosts and addresses that
+	// are none of the sender's business.
+	return &Error{Status: http.StatusServiceUnavailable, Reason: "could not fetch the key", Err: err}
 }
 
 // verifyKey tries every candidate request target with every algorithm the key allows.
