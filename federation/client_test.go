@@ -28,7 +28,7 @@ var (
 )
 
 // rsaKey is one RSA key for the whole package's tests: making them is slow under -race.
-func rsaKey(t *testing.T) *rsa.PrivateKey {
+func rsaKey(t testing.TB) *rsa.PrivateKey {
 	t.Helper()
 	testKeyOnce.Do(func() {
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -81,6 +81,32 @@ func TestIsPrivateAddress(t *testing.T) {
 		{"100.128.0.1", false},
 		{"192.169.0.1", false},
 		{"::ffff:8.8.8.8", false},
+		{"fec0::1", true}, // site-local
+
+		// IPv6 addresses that carry an IPv4 address for a translator or tunnel to deliver to.
+		{"::7f00:1", true}, // IPv4-compatible ::127.0.0.1
+		{"::a00:1", true},
+		{"::a9fe:a9fe", true},
+		{"::808:808", false},
+		{"::ffff:0:7f00:1", true}, // SIIT
+		{"::ffff:0:808:808", false},
+		{"64:ff9b::7f00:1", true}, // well-known NAT64
+		{"64:ff9b::a00:1", true},
+		{"64:ff9b::6440:1", true}, // carrier-grade NAT
+		{"64:ff9b::808:808", false},
+		{"64:ff9b:1::a00:1", true}, // local-use NAT64: the IPv4 address is where its operator puts it
+		{"64:ff9b:1:ffff::808:808", true},
+		{"2002:7f00:1::1", true}, // 6to4
+		{"2002:c0a8:101::1", true},
+		{"2002:a9fe:a9fe::1", true},
+		{"2002:808:808::1", false},
+		{"2001:0:4136:e378:8000:63bf:80ff:fffe", true},  // Teredo, client 127.0.0.1 (inverted)
+		{"2001:0:4136:e378:8000:63bf:f5ff:fffe", true},  // client 10.0.0.1
+		{"2001:0:a00:1:8000:63bf:f7f7:f7f7", true},      // server 10.0.0.1
+		{"2001:0:4136:e378:8000:63bf:f7f7:f7f7", false}, // client 8.8.8.8, server public
+		{"2001:db8:1::5efe:a00:1", true},                // ISATAP
+		{"2001:db8:1::200:5efe:7f00:1", true},
+		{"2001:db8:1::5efe:808:808", false},
 	}
 	for _, tt := range tests {
 		addr := netip.MustParseAddr(tt.addr)
@@ -107,10 +133,17 @@ func TestClientRefusesPrivateAddresses(t *testing.T) {
 		srv.URL + "/users/a",
 		"http://localhost:" + port + "/users/a",
 		"http://[::ffff:127.0.0.1]:" + port + "/users/a",
+		"http://[::7f00:1]:" + port + "/users/a",
+		"http://[64:ff9b::7f00:1]:" + port + "/users/a",
+		"http://[2002:7f00:1::1]:" + port + "/users/a",
+		"http://[2001:0:4136:e378:8000:63bf:80ff:fffe]:" + port + "/users/a",
 	} {
-		_, _, err := c.Get(ctx, u, Accept, testSigner(t))
+		// Fetches go over https where private addresses are refused; the address is refused all the
+		// same, before any handshake.
+		get := "https" + strings.TrimPrefix(u, "http")
+		_, _, err := c.Get(ctx, get, Accept, testSigner(t))
 		if !errors.Is(err, ErrPrivateAddress) {
-			t.Errorf("Get(%s) = %v, want an error wrapping ErrPrivateAddress", u, err)
+			t.Errorf("Get(%s) = %v, want an error wrapping ErrPrivateAddress", get, err)
 		}
 		err = c.Post(ctx, u+"/inbox", []byte(`{}`), testSigner(t))
 		if !errors.Is(err, ErrPrivateAddress) {
@@ -174,6 +207,7 @@ func TestClientGet(t *testing.T) {
 func TestClientBodyLimit(t *testing.T) {
 	sizes := map[string]int{"/exact": MaxResponseBytes, "/over": MaxResponseBytes + 1, "/much": 3 * MaxResponseBytes}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", ContentType)
 		w.Write(bytes.Repeat([]byte("a"), sizes[r.URL.Path]))
 	}))
 	defer srv.Close()
@@ -322,6 +356,7 @@ func redirector() *httptest.Server {
 			http.Redirect(w, r, fmt.Sprintf("/r/%d", n-1), http.StatusFound)
 			return
 		}
+		w.Header().Set("Content-Type", ContentType)
 		w.Write([]byte(`{"id":"end"}`))
 	}))
 }

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 )
 
@@ -20,7 +21,9 @@ type WebFingerLink struct {
 }
 
 // ParseAcct reads a WebFinger resource "acct:name@host" (a leading '@' is tolerated) into its name and
-// host, lower-cased: user names compare case-insensitively.
+// host, lower-cased: user names compare case-insensitively. The host must be a host name or an IP
+// address, with a port or not: "name@other@host" or "name@host/path" would send a lookup elsewhere
+// than it reads.
 func ParseAcct(resource string) (name, host string, err error) {
 	rest, ok := strings.CutPrefix(resource, "acct:")
 	if !ok {
@@ -31,7 +34,55 @@ func ParseAcct(resource string) (name, host string, err error) {
 	if !ok || name == "" || host == "" {
 		return "", "", fmt.Errorf("resource %q: want acct:NAME@HOST", resource)
 	}
+	if !validAcctHost(host) {
+		return "", "", fmt.Errorf("resource %q: %q is not a host (a DNS name in ASCII or an IP address, and a port or none)", resource, host)
+	}
 	return strings.ToLower(name), strings.ToLower(host), nil
+}
+
+// validAcctHost accepts a DNS name, an IPv4 address or a bracketed IPv6 address, with or without a port.
+func validAcctHost(host string) bool {
+	name := host
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+		if !validPort(host[i+1:]) {
+			return false
+		}
+		name = host[:i]
+	}
+	if inner, ok := strings.CutPrefix(name, "["); ok {
+		inner, ok = strings.CutSuffix(inner, "]")
+		addr, err := netip.ParseAddr(inner)
+		return ok && err == nil && addr.Is6() && addr.Zone() == ""
+	}
+	if addr, err := netip.ParseAddr(name); err == nil {
+		return addr.Is4()
+	}
+	return validDNSName(name)
+}
+
+func validPort(p string) bool {
+	if p == "" || len(p) > 5 || strings.TrimLeft(p, "0123456789") != "" {
+		return false
+	}
+	n := 0
+	for _, c := range p {
+		n = n*10 + int(c-'0')
+	}
+	return n >= 1 && n <= 65535
+}
+
+// validDNSName accepts dot-separated labels of ASCII letters, digits, '-' and '_'. A name in another
+// script is looked up in its ASCII form (xn--…).
+func validDNSName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 || strings.Trim(label, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // WebFingerFor is the JRD for an actor: its acct subject, its id as self (byte for byte as the actor

@@ -48,12 +48,13 @@ type remote struct {
 	*httptest.Server
 	mu     sync.Mutex
 	docs   map[string]string // path -> body; a body of "404"/"410"/"500" answers that status
+	types  map[string]string // path -> Content-Type, when not ContentType
 	hits   map[string]int
 	keyIDs []string // the keyId of every request's Signature
 }
 
 func newRemote(t *testing.T) *remote {
-	r := &remote{docs: map[string]string{}, hits: map[string]int{}}
+	r := &remote{docs: map[string]string{}, types: map[string]string{}, hits: map[string]int{}}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -72,7 +73,11 @@ func newRemote(t *testing.T) *remote {
 		case body == "500":
 			w.WriteHeader(http.StatusInternalServerError)
 		default:
-			w.Header().Set("Content-Type", ContentType)
+			ct, ok := r.types[req.URL.Path]
+			if !ok {
+				ct = ContentType
+			}
+			w.Header().Set("Content-Type", ct)
 			w.Write([]byte(body))
 		}
 	}))
@@ -92,6 +97,14 @@ func (r *remote) set(path string, doc any) {
 		panic(err)
 	}
 	r.docs[path] = string(b)
+}
+
+// setTyped serves doc at path as contentType.
+func (r *remote) setTyped(path, contentType string, doc any) {
+	r.set(path, doc)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.types[path] = contentType
 }
 
 func (r *remote) count(path string) int {
@@ -227,6 +240,7 @@ func TestResolverKeyGoToSocial(t *testing.T) {
 			actor := srv.URL + "/users/bob"
 			keyID := actor + "/main-key"
 			srv.set("/users/bob/main-key", tt.doc(actor, keyID, pubPEM(t)))
+			srv.set("/users/bob", goToSocialActor(actor, keyID, pubPEM(t)))
 			clock := &fakeClock{now: time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)}
 			r := newTestResolver(t, newMemCache(), clock)
 			key, owner, err := r.Key(context.Background(), keyID, false)
@@ -242,10 +256,18 @@ func TestResolverKeyGoToSocial(t *testing.T) {
 			if _, _, err := r.Key(context.Background(), keyID, false); err != nil {
 				t.Fatal(err)
 			}
-			if got := srv.total(); got != 1 {
-				t.Errorf("%d requests, want 1", got)
+			if key, actor := srv.count("/users/bob/main-key"), srv.count("/users/bob"); key != 1 || actor != 1 {
+				t.Errorf("fetched the key %d times and its owner's actor %d times, want once each", key, actor)
 			}
 		})
+	}
+}
+
+// goToSocialActor is an actor whose key lives at a URL of its own.
+func goToSocialActor(id, keyID, pem string) map[string]any {
+	return map[string]any{
+		"id": id, "type": "Person", "preferredUsername": "bob", "inbox": id + "/inbox",
+		"publicKey": map[string]any{"id": keyID, "owner": id, "publicKeyPem": pem},
 	}
 }
 
@@ -271,7 +293,7 @@ func TestResolverKeyRefreshIsRateLimited(t *testing.T) {
 		{time.Second, true, 3},      // a minute after: refetch
 		{0, true, 3},
 		{0, false, 3},
-		{2 * time.Minute, false, 3}, // no refresh asked: cache, however old
+		{2 * time.Minute, false, 3}, // no refresh asked: cache, while younger than KeyTTL
 		{0, true, 4},
 	}
 	for i, s := range steps {
@@ -343,9 +365,9 @@ func TestResolverKeyRejects(t *testing.T) {
 		notFound bool // wraps httpsign.ErrKeyNotFound
 		contains string
 	}{
-		{actor + "/main-key", false, "is on another host"},
-		{srv.URL + "/users/mallory#main-key", false, "is on another host"},
-		{srv.URL + "/users/noowner/main-key", false, "is on another host"},
+		{actor + "/main-key", false, "is on another origin"},
+		{srv.URL + "/users/mallory#main-key", false, "is on another origin"},
+		{srv.URL + "/users/noowner/main-key", false, "names no owner"},
 		{srv.URL + "/users/nokey#main-key", false, "does not publish it"},
 		{srv.URL + "/users/otherkey#second-key", false, "does not publish it"},
 		{srv.URL + "/users/badpem#main-key", false, "no PEM block"},

@@ -494,9 +494,9 @@ func TestLookupHandle(t *testing.T) {
 		{"@" + host, "", 0, "is neither a handle"},
 		{"", "", 0, "is neither a handle"},
 		{"ftp://" + host + "/users/xz", "", 0, "is neither a handle"},
-		{"xz@evil.example@" + host, "", 0, "webfinger"}, // not a host: never asked
-		{"xz@" + host + "/path", "", 0, "webfinger"},
-		{"xz@" + host + "?q=1", "", 0, "webfinger"},
+		{"xz@evil.example@" + host, "", 0, "is neither a handle"}, // not a host: never asked
+		{"xz@" + host + "/path", "", 0, "is neither a handle"},
+		{"xz@" + host + "?q=1", "", 0, "is neither a handle"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.handle, func(t *testing.T) {

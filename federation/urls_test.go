@@ -2,6 +2,7 @@ package federation
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
@@ -240,6 +241,27 @@ func TestParseAcct(t *testing.T) {
 		}
 		if err != nil && err.Error() != `resource "`+tt.in+`": want acct:NAME@HOST` {
 			t.Errorf("ParseAcct(%q) error = %q", tt.in, err)
+		}
+	}
+}
+
+// The host of a handle is where its lookup goes: anything that a URL would read as something else
+// (userinfo, a path, a query) is refused, with the host named.
+func TestParseAcctHost(t *testing.T) {
+	for _, host := range []string{"[::1]:8443", "[2001:db8::1]", "10.0.0.1", "a-b.example", "xn--bcher-kva.example", "h:65535", "_srv.example"} {
+		if _, got, err := ParseAcct("acct:xz@" + host); err != nil || got != strings.ToLower(host) {
+			t.Errorf("ParseAcct(acct:xz@%s) = %q, %v", host, got, err)
+		}
+	}
+	for _, host := range []string{
+		"evil.example@victim.example", "host/path", "host?q=1", "host#f", "host:0", "host:99999", "host:", "host:+1",
+		"bücher.example", "[fe80::1%eth0]", "[0]", "[10.0.0.1]", "::1", "a..b", ".a", "a b", `host\x`, "[::1",
+	} {
+		_, _, err := ParseAcct("acct:xz@" + host)
+		if err == nil {
+			t.Errorf("ParseAcct(acct:xz@%s) accepted the host", host)
+		} else if !strings.Contains(err.Error(), fmt.Sprintf("%q is not a host", host)) {
+			t.Errorf("ParseAcct(acct:xz@%s) error = %q, want it to name the host", host, err)
 		}
 	}
 }
