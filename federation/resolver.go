@@ -467,13 +467,6 @@ func sameOrigin(a, b string) bool {
 		strings.EqualFold(ua.Hostname(), ub.Hostname()) && port(ua) == port(ub)
 }
 
-// sameHost reports whether two URLs name one host and port, whatever their schemes.
-func sameHost(a, b string) bool {
-	ua, err1 := url.Parse(a)
-	ub, err2 := url.Parse(b)
-	return err1 == nil && err2 == nil && ua.Host != "" && strings.EqualFold(ua.Host, ub.Host)
-}
-
 func port(u *url.URL) string {
 	if p := u.Port(); p != "" {
 		return p

@@ -150,7 +150,7 @@ func ParseUpstreamActor(body []byte) (UpstreamActor, error) {
 	if _, ok := u.ProofKey(); !ok {
 		return UpstreamActor{}, fmt.Errorf("actor %s lists no Ed25519 key in use to sign its notices with", a.ID)
 	}
-	if !isHTTPURL(u.Outbox) || !sameHost(u.Outbox, a.ID) {
+	if !isHTTPURL(u.Outbox) || !sameOrigin(u.Outbox, a.ID) {
 		return UpstreamActor{}, fmt.Errorf("actor %s has no outbox on its own host", a.ID)
 	}
 	if err := validGenesis(u.Genesis); err != nil {
@@ -184,15 +184,15 @@ func (u UpstreamActor) ProofKey() (AssertionKey, bool) {
 	return *first, true
 }
 
-// Fetch GETs a document with a signed request and returns it with the URL that answered, which must be
-// on rawURL's host: a document speaks only for the host it came from.
+// Fetch GETs a document with a signed request and returns it; the URL that answered must be on
+// rawURL's origin: a document speaks only for the origin it came from.
 func (r *Resolver) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
 	body, from, err := r.client.Get(ctx, rawURL, Accept, r.signer)
 	if err != nil {
 		return nil, err
 	}
-	if !sameHost(rawURL, from) {
-		return nil, fmt.Errorf("%s: served by %s, another host", rawURL, from)
+	if !sameOrigin(rawURL, from) {
+		return nil, fmt.Errorf("%s: served by %s, another origin", rawURL, from)
 	}
 	return body, nil
 }
@@ -377,5 +377,6 @@ func (u URLs) AnnounceDocument(actor, announceID, object string, published time.
 	return document(announce, ActivityStreamsContext, map[string]any{"object": object, "to": to, "cc": cc})
 }
 
-// SameHost reports whether two URLs are on one host (and port): a document speaks only for its own.
-func SameHost(a, b string) bool { return sameHost(a, b) }
+// SameOrigin reports whether two URLs share scheme, host and port: a document speaks only for its own
+// origin, and an http:// URL never stands for an https:// one.
+func SameOrigin(a, b string) bool { return sameOrigin(a, b) }

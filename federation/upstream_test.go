@@ -683,13 +683,13 @@ func TestResolverUpstreamActorRefusesCrossHostRedirect(t *testing.T) {
 	r := newTestResolver(t, newMemCache(), &fakeClock{now: time.Now()})
 	ctx := context.Background()
 	ua, err := r.UpstreamActor(ctx, f.actor())
-	if err == nil || !strings.Contains(err.Error(), "served by "+evil.URL+"/payload, another host") {
+	if err == nil || !strings.Contains(err.Error(), "served by "+evil.URL+"/payload, another origin") {
 		t.Errorf("UpstreamActor = %+v, %v; want it refused as served by another host", ua, err)
 	}
-	if keys, err := r.AssertionKeys(ctx, f.actor()); err == nil || !strings.Contains(err.Error(), "another host") {
+	if keys, err := r.AssertionKeys(ctx, f.actor()); err == nil || !strings.Contains(err.Error(), "another origin") {
 		t.Errorf("AssertionKeys = %+v, %v; want it refused as served by another host", keys, err)
 	}
-	if body, err := r.Fetch(ctx, f.actor()); err == nil || !strings.Contains(err.Error(), "another host") {
+	if body, err := r.Fetch(ctx, f.actor()); err == nil || !strings.Contains(err.Error(), "another origin") {
 		t.Errorf("Fetch = %s, %v; want it refused as served by another host", body, err)
 	}
 	if evil.count("/payload") != 3 {
@@ -985,14 +985,15 @@ func TestAnnounceDocument(t *testing.T) {
 	}
 }
 
-func TestSameHost(t *testing.T) {
+func TestSameOriginExported(t *testing.T) {
 	tests := []struct {
 		a, b string
 		want bool
 	}{
 		{"https://a.example/users/x", "https://a.example/outbox?page=1", true},
 		{"https://A.example/x", "https://a.EXAMPLE/y", true},
-		{"http://a.example/x", "https://a.example/y", true}, // the host, not the scheme
+		{"http://a.example/x", "https://a.example/y", false}, // the scheme counts: no downgrade
+		{"https://a.example:443/x", "https://a.example/y", true}, // the default port is the port
 		{"https://a.example/x", "https://a.example:8443/y", false},
 		{"https://a.example/x", "https://b.example/x", false},
 		{"https://a.example/x", "https://a.example.evil/x", false},
@@ -1003,8 +1004,8 @@ func TestSameHost(t *testing.T) {
 		{"%zz", "https://a.example/", false},
 	}
 	for _, tt := range tests {
-		if got := SameHost(tt.a, tt.b); got != tt.want {
-			t.Errorf("SameHost(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		if got := SameOrigin(tt.a, tt.b); got != tt.want {
+			t.Errorf("SameOrigin(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
 	}
 }

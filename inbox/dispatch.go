@@ -143,11 +143,15 @@ func (ib *Inbox) followTarget(ctx context.Context, a activity) (string, error) {
 	return "", nil
 }
 
-// removeActor forgets every follow by a deleted remote actor.
-func (ib *Inbox) removeActor(ctx context.Context, actor string) verdict {
+// removeActor forgets every follow by a deleted remote actor, and its keys: a deleted actor's key
+// must not go on verifying requests from the cache.
+func (ib *Inbox) removeActor(ctx context.Context, actor string, keyIDs ...string) verdict {
 	n, err := ib.store.RemoveActorEverywhere(ctx, actor)
 	if err != nil {
 		return ib.storeFailed(err)
+	}
+	if err := ib.resolver.ForgetActor(ctx, actor, keyIDs...); err != nil {
+		ib.log.Warn("forget a deleted actor's keys", "actor", actor, "err", err)
 	}
 	ib.log.Info("remote actor deleted", "actor", actor, "follows_removed", n)
 	return accepted("accepted", "")

@@ -118,7 +118,7 @@ func (w *Watcher) missed(ctx context.Context, up store.Upstream) ([][]byte, erro
 }
 
 func (w *Watcher) fetchPage(ctx context.Context, up store.Upstream, url string) (federation.CollectionPage, error) {
-	if !federation.SameHost(url, up.Actor) {
+	if !federation.SameOrigin(url, up.Actor) {
 		return federation.CollectionPage{}, fmt.Errorf("outbox page %s is not on %s's host", url, up.Actor)
 	}
 	body, err := w.resolver.Fetch(ctx, url)

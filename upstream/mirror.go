@@ -84,7 +84,7 @@ func (w *Watcher) objectDocument(ctx context.Context, up store.Upstream, object 
 	if json.Unmarshal(object, &id) != nil {
 		return object, nil
 	}
-	if !federation.SameHost(id, up.Actor) {
+	if !federation.SameOrigin(id, up.Actor) {
 		return nil, refuse(http.StatusUnprocessableEntity, "the object %q is not on %s's host", id, up.Actor)
 	}
 	doc, err := w.resolver.Fetch(ctx, id)

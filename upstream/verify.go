@@ -74,7 +74,7 @@ func checkEnvelope(up store.Upstream, n noteJSON) error {
 		return refuse(http.StatusUnprocessableEntity, "the object is a %q, not a notice's Note", federation.FirstType(n.Type))
 	case n.AttributedTo != up.Actor:
 		return refuse(http.StatusUnprocessableEntity, "the notice is attributed to %q, not to %s", n.AttributedTo, up.Actor)
-	case !federation.SameHost(n.ID, up.Actor):
+	case !federation.SameOrigin(n.ID, up.Actor):
 		return refuse(http.StatusUnprocessableEntity, "the notice's id %q is not on %s's host", n.ID, up.Actor)
 	case n.Kind == "":
 		return refuse(http.StatusUnprocessableEntity, "the Note %s is not a notice: it has no noticeKind", n.ID)

@@ -349,6 +349,15 @@ func keyError(keyID string, err error) *Error {
 	if errors.Is(err, ErrKeyNotFound) {
 		return &Error{Status: http.StatusUnauthorized, Reason: "key " + keyID + " not found", Err: err}
 	}
+	// A key refused for good (its owner does not list it, it is served from elsewhere or as the wrong
+	// type) is no reason for the sender to try again: 401, not 503.
+	var t interface {
+		Temporary() bool
+		Reason() string // what the sender may be told
+	}
+	if errors.As(err, &t) && !t.Temporary() {
+		return &Error{Status: http.StatusUnauthorized, Reason: "key " + keyID + ": " + t.Reason(), Err: err}
+	}
 	// The cause stays in Err, for the log: a dial error or a status names hosts and addresses that
 	// are none of the sender's business.
 	return &Error{Status: http.StatusServiceUnavailable, Reason: "could not fetch the key", Err: err}
