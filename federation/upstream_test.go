@@ -992,7 +992,7 @@ func TestSameOriginExported(t *testing.T) {
 	}{
 		{"https://a.example/users/x", "https://a.example/outbox?page=1", true},
 		{"https://A.example/x", "https://a.EXAMPLE/y", true},
-		{"http://a.example/x", "https://a.example/y", false}, // the scheme counts: no downgrade
+		{"http://a.example/x", "https://a.example/y", false},     // the scheme counts: no downgrade
 		{"https://a.example:443/x", "https://a.example/y", true}, // the default port is the port
 		{"https://a.example/x", "https://a.example:8443/y", false},
 		{"https://a.example/x", "https://b.example/x", false},
