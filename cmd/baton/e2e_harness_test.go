@@ -75,7 +75,7 @@ func (b *lockedBuffer) String() string {
 
 // instance is one `baton serve` subprocess, restartable on the same data folder and port.
 type instance struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string // --data
 	addr  string // 127.0.0.1:PORT
 	base  string // http://addr
@@ -91,14 +91,14 @@ type instance struct {
 
 // startBaton runs a fresh instance with extra serve flags; it is killed when the test ends, and its
 // output goes to the test log if the test failed.
-func startBaton(t *testing.T, flags ...string) *instance {
+func startBaton(t testing.TB, flags ...string) *instance {
 	t.Helper()
 	return startWithToken(t, "e2e-admin-token-"+strconv.FormatInt(time.Now().UnixNano(), 36), flags...)
 }
 
 // startWithToken runs an instance with an admin token of the test's choosing ("" lets the instance
 // make one, or use the one stored already: replicas on one Redis).
-func startWithToken(t *testing.T, token string, flags ...string) *instance {
+func startWithToken(t testing.TB, token string, flags ...string) *instance {
 	t.Helper()
 	in := &instance{t: t, dir: t.TempDir(), addr: freeAddr(t), token: token, flags: flags, log: &lockedBuffer{}}
 	in.base = "http://" + in.addr
@@ -120,7 +120,7 @@ func startWithToken(t *testing.T, token string, flags ...string) *instance {
 }
 
 // freeAddr finds a free loopback port.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -95,7 +95,7 @@ func creates(peer *testpeer.Peer, noticeURL string) []testpeer.Delivery {
 	return out
 }
 
-func noFailures(t *testing.T, peers ...*testpeer.Peer) {
+func noFailures(t testing.TB, peers ...*testpeer.Peer) {
 	t.Helper()
 	for _, p := range peers {
 		for _, f := range p.Failures() {
