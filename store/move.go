@@ -17,7 +17,7 @@ type Movable interface {
 
 // Moved counts what Move copied.
 type Moved struct {
-	Settings, Actors, Keys, Roles, Notices, Followers, Upstreams, Watches, Mirrored, Rejected, Deliveries, Seen int
+	Settings, Actors, Keys, Roles, Notices, Followers, Upstreams, Watches, Mirrored, Rejected, Deliveries, Delivered, Seen int
 }
 
 // ErrNotEmpty is Move's answer when the store to move into holds an instance already.
@@ -27,7 +27,8 @@ var ErrNotEmpty = errors.New("holds an instance already")
 // and admin token), actors (a project's genesis record included), people's keys, roles, notices with
 // their ids, followers in the order they followed, upstreams, watches, mirrored notices, the upstream
 // notices refused (with their reasons, in the order recorded), the delivery queue as it stands (due
-// times, attempts and failures kept) and the activity ids seen. Each actor's notice revision starts
+// times, attempts and failures kept), how many deliveries of each activity were completed (what
+// DeliveryStatus reports as delivered) and the activity ids seen. Each actor's notice revision starts
 // again from its notices, one each (updates are not counted again): nothing writes during a move, so
 // no revision read before it is still in use. Remote keys are not copied: they are a cache, fetched
 // again when needed. Nothing may be writing to either store meanwhile; a Move that fails half-way
@@ -44,7 +45,7 @@ func Move(ctx context.Context, from, to Movable) (Moved, error) {
 		{"settings", moveSettings}, {"actors", moveActors}, {"keys", moveKeys}, {"roles", moveRoles},
 		{"notices", moveNotices}, {"followers", moveFollowers}, {"upstreams and watches", moveWatches},
 		{"mirrored notices", moveMirrored}, {"rejected notices", moveRejected}, {"deliveries", moveDeliveries},
-		{"seen activities", moveSeen},
+		{"delivery counts", moveDelivered}, {"seen activities", moveSeen},
 	}
 	for _, step := range steps {
 		if err := step.run(ctx, from, to, &m); err != nil {
@@ -283,6 +284,13 @@ func moveDeliveries(ctx context.Context, from, to Movable, m *Moved) error {
 
 func sameActivity(a, b Activity) bool {
 	return a.ID == b.ID && a.Signer == b.Signer && bytes.Equal(a.Body, b.Body)
+}
+
+func moveDelivered(ctx context.Context, from, to Movable, m *Moved) error {
+	return from.EachDelivered(ctx, func(id string, n int) error {
+		m.Delivered++
+		return to.RestoreDelivered(ctx, id, n)
+	})
 }
 
 func moveSeen(ctx context.Context, from, to Movable, m *Moved) error {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -296,6 +297,122 @@ type Queue interface {
 	Fail(ctx context.Context, id int64, reason string) error
 	// QueueDepth counts the deliveries not yet delivered nor given up.
 	QueueDepth(ctx context.Context) (int, error)
+	// DeliveryStatus tells how far the deliveries of each activity whose id begins with prefix got,
+	// in activity id order: those still queued, retrying or given up, and how many Complete removed.
+	// An activity queued under one id more than once counts as one.
+	DeliveryStatus(ctx context.Context, prefix string) ([]ActivityDeliveries, error)
+}
+
+// ActivityDeliveries is how far the deliveries of one activity got.
+type ActivityDeliveries struct {
+	ActivityID string
+	Queued     int // not delivered and not given up: due, leased, or waiting to be tried again
+	Retrying   int // of Queued, those with a failed attempt
+	Failed     int // given up
+	Delivered  int // completed
+	// Hosts are the inboxes' hosts with a delivery retrying or given up, by host.
+	Hosts []HostDeliveries
+}
+
+// Total counts every delivery of the activity: queued, delivered or given up.
+func (a ActivityDeliveries) Total() int { return a.Queued + a.Delivered + a.Failed }
+
+// HostDeliveries is how the deliveries to one host that failed an attempt stand.
+type HostDeliveries struct {
+	Host      string // the inbox URL's host, with its port when it names one
+	Retrying  int
+	Failed    int
+	LastError string // the error of the last queued of its deliveries that failed an attempt
+}
+
+// PrefixEnd is the least string above every string that begins with prefix, for a range query; false
+// when there is none (prefix is empty or all 0xff bytes).
+func PrefixEnd(prefix string) (string, bool) {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
+}
+
+// DeliveryTally adds deliveries up into ActivityDeliveries, for a backend's DeliveryStatus.
+type DeliveryTally struct {
+	acts  map[string]*ActivityDeliveries
+	hosts map[string]map[string]*hostTally
+}
+
+type hostTally struct {
+	HostDeliveries
+	lastID int64
+}
+
+func (t *DeliveryTally) activity(id string) *ActivityDeliveries {
+	if t.acts == nil {
+		t.acts, t.hosts = map[string]*ActivityDeliveries{}, map[string]map[string]*hostTally{}
+	}
+	a := t.acts[id]
+	if a == nil {
+		a = &ActivityDeliveries{ActivityID: id}
+		t.acts[id], t.hosts[id] = a, map[string]*hostTally{}
+	}
+	return a
+}
+
+// Add counts one delivery not yet delivered: its id (a later one's error is the host's last), its
+// activity, inbox and attempts, whether it was given up, and its last error.
+func (t *DeliveryTally) Add(id int64, activityID, inbox string, attempts int, failed bool, lastError string) {
+	a := t.activity(activityID)
+	switch {
+	case failed:
+		a.Failed++
+	case attempts > 0:
+		a.Queued++
+		a.Retrying++
+	default:
+		a.Queued++
+		return
+	}
+	host := inbox
+	if u, err := url.Parse(inbox); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	h := t.hosts[activityID][host]
+	if h == nil {
+		h = &hostTally{HostDeliveries: HostDeliveries{Host: host}}
+		t.hosts[activityID][host] = h
+	}
+	if failed {
+		h.Failed++
+	} else {
+		h.Retrying++
+	}
+	if lastError != "" && id >= h.lastID {
+		h.LastError, h.lastID = lastError, id
+	}
+}
+
+// Delivered counts n deliveries of an activity completed.
+func (t *DeliveryTally) Delivered(activityID string, n int) {
+	if n > 0 {
+		t.activity(activityID).Delivered += n
+	}
+}
+
+// Result is what was added up, in activity id order, each activity's hosts in host order.
+func (t *DeliveryTally) Result() []ActivityDeliveries {
+	out := make([]ActivityDeliveries, 0, len(t.acts))
+	for id, a := range t.acts {
+		for _, h := range t.hosts[id] {
+			a.Hosts = append(a.Hosts, h.HostDeliveries)
+		}
+		slices.SortFunc(a.Hosts, func(x, y HostDeliveries) int { return strings.Compare(x.Host, y.Host) })
+		out = append(out, *a)
+	}
+	slices.SortFunc(out, func(x, y ActivityDeliveries) int { return strings.Compare(x.ActivityID, y.ActivityID) })
+	return out
 }
 
 // RemoteKey is a public key of a remote actor, as last fetched.
@@ -483,4 +600,9 @@ type Transfer interface {
 	// RestoreDeliveries queues a to each delivery's inbox, atomically, with its due time, attempts,
 	// error and state (ids are new).
 	RestoreDeliveries(ctx context.Context, a Activity, ds []QueuedDelivery) error
+	// EachDelivered calls fn with the id of every activity with a delivery completed, and how many, in
+	// activity id order.
+	EachDelivered(ctx context.Context, fn func(activityID string, n int) error) error
+	// RestoreDelivered counts n more deliveries of an activity completed.
+	RestoreDelivered(ctx context.Context, activityID string, n int) error
 }

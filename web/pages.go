@@ -114,10 +114,16 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err, "projects")
 		return
 	}
+	packages, err := s.packageSummaries(r.Context())
+	if err != nil {
+		s.storeError(w, err, "packages")
+		return
+	}
 	s.render(w, "home.html", struct {
 		page
 		Projects []projectSummary
-	}{s.page("Projects on " + s.urls.Host()), projects})
+		Packages []packageSummary
+	}{s.page("Projects on " + s.urls.Host()), projects, packages})
 }
 
 func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, a store.Actor) {
@@ -181,7 +187,8 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, n store.Noti
 		ProjectName string
 		ProjectURL  string
 		Proofs      []federation.ProofView
-	}{p, item, a.ShownName(), s.urls.Actor(a.Name), item.Proofs})
+		Delivery    *DeliveryView // for the admin only
+	}{p, item, a.ShownName(), s.urls.Actor(a.Name), item.Proofs, s.pageDelivery(w, r, n)})
 }
 
 // tag lists the recent public notices carrying a hashtag: a project's, or a kind's.

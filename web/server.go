@@ -122,6 +122,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/projects/{name}/statements", s.postStatement)
 	mux.HandleFunc("GET /api/v1/projects/{name}/state", s.getState)
 	mux.HandleFunc("GET /api/v1/notices/{id}", s.getNoticeAPI)
+	mux.HandleFunc("GET /api/v1/notices/{id}/delivery", s.admin(s.noticeDelivery))
 	mux.HandleFunc("POST /api/v1/notices/{id}/endorsements", s.postEndorsement)
 	mux.HandleFunc("POST /api/v1/stewards/notices", s.stewardNotices)
 	// People and their keys.

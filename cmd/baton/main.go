@@ -38,6 +38,9 @@ Usage:
   baton notice endorse ID --as NAME (--key FILE | --agent)
                                             add your proof to a published notice
   baton notice verify URL                   fetch a notice from any instance and check every proof on it
+  baton notice status ID|URL [--once] [--json]
+                                            how far a notice's delivery got; follows it until
+                                            nothing is left to deliver, unless --once
   baton watch add PACKAGE HANDLE-OR-ACTOR-URL [--purl PURL]
                                             watch an upstream project's actor for a package
                                             (a distro's instance); packagers follow @PACKAGE@HOST
@@ -111,7 +114,7 @@ type group struct {
 // groups are the commands with subcommands.
 var groups = map[string]group{
 	"project": {"'add NAME' or 'list'", []subcommand{{"add", projectAdd}, {"list", projectList}}},
-	"notice":  {"'post', 'endorse' or 'verify'", []subcommand{{"post", noticePost}, {"endorse", noticeEndorse}, {"verify", noticeVerify}}},
+	"notice":  {"'post', 'endorse', 'verify' or 'status'", []subcommand{{"post", noticePost}, {"endorse", noticeEndorse}, {"verify", noticeVerify}, {"status", noticeStatus}}},
 	"person":  {"'add NAME --key FILE.pub' or 'show NAME'", []subcommand{{"add", personAdd}, {"show", personShow}}},
 	"key":     {"'add NAME --key FILE.pub' or 'revoke NAME FINGERPRINT'", []subcommand{{"add", keyAdd}, {"revoke", keyRevoke}}},
 	"watch": {"'add PACKAGE HANDLE-OR-ACTOR-URL', 'list', 'remove PACKAGE' or 'import FILE'",

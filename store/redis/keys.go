@@ -54,6 +54,11 @@ func (k keys) mirrored(id string) string         { return k.p + "mirrored:" + id
 func (k keys) mirroredOf(upstream string) string { return k.p + "mirrored-of:" + upstream }
 func (k keys) rejectedOf(upstream string) string { return k.p + "rejected-of:" + upstream }
 
+// deliveriesOf, activityIDs and delivered index deliveries by their activity's id, for DeliveryStatus.
+func (k keys) deliveriesOf(activityID string) string { return k.p + "deliveries-of:" + activityID }
+func (k keys) activityIDs() string                   { return k.p + "activity-ids" }
+func (k keys) delivered() string                     { return k.p + "delivered" }
+
 // rejected is the key of a refused version of an upstream's notice; rejectedMember is how the upstream's
 // list names it (the key's last two parts), and rejectedAt the key of a member of that list.
 func (k keys) rejected(upstream, digest, id string) string {
@@ -75,6 +80,7 @@ local K = {
   statements = P .. 'statements',
   due = P .. 'queue:due', leased = P .. 'queue:leased', failed = P .. 'queue:failed',
   seen = P .. 'seen', upstreams = P .. 'upstreams', watches = P .. 'watches',
+  activityIDs = P .. 'activity-ids', delivered = P .. 'delivered',
 }
 K.actor = function(name) return P .. 'actor:' .. name end
 K.personKey = function(person, fpr) return P .. 'personkey:' .. esc(person) .. ':' .. fpr end
@@ -92,6 +98,7 @@ K.count = function(what) return P .. 'count:' .. what end
 K.seq = function(what) return P .. 'seq:' .. what end
 K.activity = function(seq) return P .. 'activity:' .. seq end
 K.delivery = function(id) return P .. 'delivery:' .. id end
+K.deliveriesOf = function(activityID) return P .. 'deliveries-of:' .. activityID end
 K.upstream = function(actor) return P .. 'upstream:' .. actor end
 K.watch = function(pkg) return P .. 'watch:' .. pkg end
 K.watchesOf = function(upstream) return P .. 'watches-of:' .. upstream end

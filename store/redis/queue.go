@@ -14,8 +14,8 @@ import (
 // luaQueue queues deliveries. An activity is stored once, with the number of deliveries that still
 // need it (refs); each delivery is a hash of its activity and inbox (attempts, error, due and state
 // come with the first Claim, Retry or Fail), in queue:due scored AT_ONCE + its id: due at once,
-// whatever clock claims it, in the order queued. The scores go to ZADD 500 at a time. No
-// activity is stored for no inbox.
+// whatever clock claims it, in the order queued, and in deliveries-of:<activity id>. The activity's id
+// goes to activity-ids. The scores go to ZADD 500 at a time. No activity is stored for no inbox.
 const luaQueue = `
 local AT_ONCE = -9007199254740992
 -- activityAt reads an activity from ARGV[i] on: id, signer, body, when queued.
@@ -29,14 +29,17 @@ local function queueTo(a, inboxes)
   local seq = num(redis.call('INCR', K.seq('activities')))
   redis.call('HSET', K.activity(seq), 'id', a.id, 'signer', a.signer, 'body', a.body, 'created', a.created, 'refs', n)
   local first = redis.call('INCRBY', K.seq('deliveries'), n) - n
-  local due = {}
+  redis.call('ZADD', K.activityIDs, 0, a.id)
+  local due, of = {}, {}
   for i, inbox in ipairs(inboxes) do
     local id = first + i
     redis.call('HSET', K.delivery(num(id)), 'activity', seq, 'inbox', inbox)
     due[#due + 1], due[#due + 2] = AT_ONCE + id, id
+    of[#of + 1] = id
     if #due == 1000 or i == n then
       redis.call('ZADD', K.due, unpack(due))
-      due = {}
+      redis.call('SADD', K.deliveriesOf(a.id), unpack(of))
+      due, of = {}, {}
     end
   end
   return n
@@ -149,13 +152,18 @@ func readDelivery(r row) (store.Delivery, error) {
 	return store.Delivery{ID: id, Inbox: r.str(1), Activity: a, Attempts: attempts, Created: created}, nil
 }
 
-// complete deletes each delivery named (ARGV[2] on), wherever it is, and its activity when no other
-// delivery needs it.
+// complete deletes each delivery named (ARGV[2] on), wherever it is, counting it in delivered under
+// its activity's id, and its activity when no other delivery needs it.
 var complete = newScript(luaKeys, `
 for i = 2, #ARGV do
   local id = ARGV[i]
   local activity = redis.call('HGET', K.delivery(id), 'activity')
   if activity then
+    local activityID = redis.call('HGET', K.activity(activity), 'id')
+    if activityID then
+      redis.call('SREM', K.deliveriesOf(activityID), id)
+      redis.call('HINCRBY', K.delivered, activityID, 1)
+    end
     redis.call('DEL', K.delivery(id))
     redis.call('ZREM', K.due, id)
     redis.call('ZREM', K.leased, id)
@@ -229,4 +237,61 @@ func (s *Store) QueueDepth(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	return int(due.Val() + leased.Val()), nil
+}
+
+// deliveryStatus reads, for each activity id in activity-ids from ARGV[2] to ARGV[3] (ZRANGEBYLEX
+// bounds), {id, delivered} and then {id, delivery id, inbox, attempts, state, error} for each of its
+// deliveries not delivered: all in one step, so a delivery completed meanwhile counts once.
+var deliveryStatus = newScript(luaKeys, `
+local out = {}
+for _, id in ipairs(redis.call('ZRANGEBYLEX', K.activityIDs, ARGV[2], ARGV[3])) do
+  out[#out + 1] = {id, redis.call('HGET', K.delivered, id) or '0'}
+  for _, d in ipairs(redis.call('SMEMBERS', K.deliveriesOf(id))) do
+    local f = redis.call('HMGET', K.delivery(d), 'inbox', 'attempts', 'state', 'error')
+    if f[1] then
+      out[#out + 1] = {id, d, f[1], f[2] or '0', f[3] or '', f[4] or ''}
+    end
+  end
+end
+return out
+`)
+
+// DeliveryStatus implements store.Queue. Deliveries queued before activities were indexed by id
+// (deliveries-of) are not counted.
+func (s *Store) DeliveryStatus(ctx context.Context, prefix string) ([]store.ActivityDeliveries, error) {
+	from, to := "["+prefix, "+"
+	if end, ok := store.PrefixEnd(prefix); ok {
+		to = "(" + end
+	}
+	if prefix == "" {
+		from = "-"
+	}
+	rs, err := rows(s.run(ctx, deliveryStatus, from, to).Result())
+	if err != nil {
+		return nil, err
+	}
+	var t store.DeliveryTally
+	for _, r := range rs {
+		if len(r) == 2 {
+			n, err := r.int(1)
+			if err != nil {
+				return nil, fmt.Errorf("delivered of %q: %w", r.str(0), err)
+			}
+			t.Delivered(r.str(0), int(n))
+			continue
+		}
+		if len(r) != 6 {
+			return nil, fmt.Errorf("delivery status: a row of %d fields", len(r))
+		}
+		id, err := r.int(1)
+		if err != nil {
+			return nil, fmt.Errorf("delivery status: id: %w", err)
+		}
+		attempts, err := r.int(3)
+		if err != nil {
+			return nil, fmt.Errorf("delivery %d: attempts: %w", id, err)
+		}
+		t.Add(id, r.str(0), r.str(2), int(attempts), r.str(4) == "failed", r.str(5))
+	}
+	return t.Result(), nil
 }

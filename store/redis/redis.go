@@ -49,6 +49,10 @@
 //	P queue:due                         zset     queued deliveries not leased, scored by when due
 //	P queue:leased                      zset     leased deliveries, scored by when the lease ends
 //	P queue:failed                      zset     deliveries given up, scored by id
+//	P deliveries-of:<activity id>       set      the ids of an activity's deliveries not delivered
+//	P activity-ids                      zset     every activity id queued, all scored 0: id order, for
+//	                                             DeliveryStatus's prefix
+//	P delivered                         hash     activity id -> how many of its deliveries Complete removed
 //	P seen                              zset     incoming activity ids scored by when first seen (µs)
 //	P remote-key:<key id>               hash     a remote actor's key
 //	P upstream:<actor>                  hash     an upstream project a distro follows

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"baton/store"
 )
 
@@ -180,11 +182,13 @@ local a = activityAt(2)
 local n = (#ARGV - 5) / 5
 local seq = num(redis.call('INCR', K.seq('activities')))
 redis.call('HSET', K.activity(seq), 'id', a.id, 'signer', a.signer, 'body', a.body, 'created', a.created, 'refs', n)
+redis.call('ZADD', K.activityIDs, 0, a.id)
 for i = 0, n - 1 do
   local j = 6 + i * 5
   local id = num(redis.call('INCR', K.seq('deliveries')))
   local delivery = K.delivery(id)
   redis.call('HSET', delivery, 'activity', seq, 'inbox', ARGV[j], 'attempts', ARGV[j + 1], 'error', ARGV[j + 2])
+  redis.call('SADD', K.deliveriesOf(a.id), id)
   if ARGV[j + 4] == '1' then
     redis.call('HSET', delivery, 'state', 'failed')
     redis.call('ZADD', K.failed, id, id)
@@ -212,4 +216,45 @@ func (s *Store) RestoreDeliveries(ctx context.Context, a store.Activity, ds []st
 		args = append(args, d.Inbox, d.Attempts, d.Error, due, flag(d.Failed))
 	}
 	return s.run(ctx, restoreDeliveries, args...).Err()
+}
+
+// EachDelivered implements store.Transfer: HSCAN reads the counts, which are then given in id order.
+func (s *Store) EachDelivered(ctx context.Context, fn func(string, int) error) error {
+	counts := map[string]int{}
+	iter := s.c.HScan(ctx, s.k.delivered(), 0, "", transferPage).Iterator()
+	for iter.Next(ctx) {
+		id := iter.Val()
+		if !iter.Next(ctx) {
+			break
+		}
+		n, err := strconv.Atoi(iter.Val())
+		if err != nil {
+			return fmt.Errorf("delivered of %q: %w", id, err)
+		}
+		counts[id] = n
+	}
+	if err := iter.Err(); err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(counts))
+	for id := range counts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := fn(id, counts[id]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RestoreDelivered implements store.Transfer, in one MULTI.
+func (s *Store) RestoreDelivered(ctx context.Context, activityID string, n int) error {
+	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		p.HIncrBy(ctx, s.k.delivered(), activityID, int64(n))
+		p.ZAdd(ctx, s.k.activityIDs(), goredis.Z{Member: activityID})
+		return nil
+	})
+	return err
 }

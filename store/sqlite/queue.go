@@ -85,14 +85,14 @@ func loadDeliveries(ctx context.Context, tx *sql.Tx, ids []any) ([]store.Deliver
 }
 
 // Complete implements store.Queue, in one transaction: one commit (one fsync) for every delivery a
-// batch of workers finished. An activity's body stays while other deliveries still need it; the last
-// one to finish takes it along.
+// batch of workers finished, counted in delivered under its activity's id. An activity's body stays
+// while other deliveries still need it; the last one to finish takes it along.
 func (s *Store) Complete(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		activities := map[int64]bool{}
+		activities := map[int64]int{} // how many deliveries of each were completed
 		for _, id := range ids {
 			var activity int64
 			err := tx.QueryRowContext(ctx, `DELETE FROM deliveries WHERE id = ? RETURNING activity`, id).Scan(&activity)
@@ -102,9 +102,13 @@ func (s *Store) Complete(ctx context.Context, ids ...int64) error {
 			if err != nil {
 				return err
 			}
-			activities[activity] = true
+			activities[activity]++
 		}
-		for activity := range activities {
+		for activity, n := range activities {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO delivered(activity_id, n) SELECT activity_id, ? FROM activities WHERE seq = ?
+				ON CONFLICT(activity_id) DO UPDATE SET n = n + excluded.n`, n, activity); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM activities WHERE seq = ?
 				AND NOT EXISTS (SELECT 1 FROM deliveries WHERE activity = ?)`, activity, activity); err != nil {
 				return err
@@ -133,4 +137,72 @@ func (s *Store) QueueDepth(ctx context.Context) (int, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE state = 'queued'`).Scan(&n)
 	return n, err
+}
+
+// schemaV7 counts the deliveries completed of each activity, by its id, and indexes activities by id:
+// DeliveryStatus reads both by a prefix of the id.
+const schemaV7 = `
+CREATE INDEX activities_id ON activities(activity_id);
+CREATE TABLE delivered (
+	activity_id TEXT PRIMARY KEY,
+	n           INTEGER NOT NULL
+);
+`
+
+// idRange is the condition on column for ids beginning with prefix, as a range the index serves, and
+// its arguments.
+func idRange(column, prefix string) (string, []any) {
+	end, ok := store.PrefixEnd(prefix)
+	if !ok {
+		return column + ` >= ?`, []any{prefix}
+	}
+	return column + ` >= ? AND ` + column + ` < ?`, []any{prefix, end}
+}
+
+// DeliveryStatus implements store.Queue, in one transaction, so that a delivery completed meanwhile
+// is counted once.
+func (s *Store) DeliveryStatus(ctx context.Context, prefix string) ([]store.ActivityDeliveries, error) {
+	var t store.DeliveryTally
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		t = store.DeliveryTally{}
+		cond, args := idRange("activity_id", prefix)
+		rows, err := tx.QueryContext(ctx, `SELECT activity_id, n FROM delivered WHERE `+cond, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			t.Delivered(id, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		cond, args = idRange("a.activity_id", prefix)
+		rows, err = tx.QueryContext(ctx, `SELECT d.id, a.activity_id, d.inbox, d.attempts, d.state, d.last_error
+			FROM activities a JOIN deliveries d ON d.activity = a.seq WHERE `+cond, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var activity, inbox, state, lastError string
+			var attempts int
+			if err := rows.Scan(&id, &activity, &inbox, &attempts, &state, &lastError); err != nil {
+				return err
+			}
+			t.Add(id, activity, inbox, attempts, state == "failed", lastError)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t.Result(), nil
 }

@@ -149,3 +149,44 @@ func (s *Store) RestoreDeliveries(ctx context.Context, a store.Activity, ds []st
 		return nil
 	})
 }
+
+// EachDelivered implements store.Transfer.
+func (s *Store) EachDelivered(ctx context.Context, fn func(string, int) error) error {
+	for after := ""; ; {
+		rows, err := s.db.QueryContext(ctx, `SELECT activity_id, n FROM delivered WHERE activity_id > ? ORDER BY activity_id LIMIT ?`,
+			after, transferPage)
+		if err != nil {
+			return err
+		}
+		type count struct {
+			id string
+			n  int
+		}
+		var page []count
+		for rows.Next() {
+			var c count
+			if err := rows.Scan(&c.id, &c.n); err != nil {
+				rows.Close()
+				return err
+			}
+			page = append(page, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(page) == 0 {
+			return err
+		}
+		for _, c := range page {
+			if err := fn(c.id, c.n); err != nil {
+				return err
+			}
+		}
+		after = page[len(page)-1].id
+	}
+}
+
+// RestoreDelivered implements store.Transfer.
+func (s *Store) RestoreDelivered(ctx context.Context, activityID string, n int) error {
+	_, err := s.exec(ctx, `INSERT INTO delivered(activity_id, n) VALUES (?, ?)
+		ON CONFLICT(activity_id) DO UPDATE SET n = n + excluded.n`, activityID, n)
+	return err
+}

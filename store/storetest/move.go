@@ -23,7 +23,8 @@ func RunMove(t *testing.T, openFrom, openTo func(t *testing.T) store.Movable) {
 		noErr(t, "Move", err)
 		want, got := contents(t, from), contents(t, to)
 		wantSameLines(t, got, want)
-		if moved.Notices != 4 || moved.Deliveries != 6 || moved.Seen != 2 || moved.Followers != 3 || moved.Mirrored != 2 || moved.Rejected != 3 {
+		if moved.Notices != 4 || moved.Deliveries != 6 || moved.Seen != 2 || moved.Followers != 3 || moved.Mirrored != 2 || moved.Rejected != 3 ||
+			moved.Delivered != 1 {
 			t.Errorf("Move counted %+v", moved)
 		}
 		if id := nextID(t, to); id <= maxID {
@@ -98,9 +99,12 @@ func fill(t *testing.T, s store.Movable) int64 {
 }
 
 // fillQueue leaves deliveries in every state: due at once (never tried), leased (its worker died),
-// retried later after failing, and given up.
+// retried later after failing, given up, and delivered.
 func fillQueue(t *testing.T, s store.Movable) {
 	t.Helper()
+	// Two deliveries of "done" were completed: only their count is left.
+	enqueue(t, s, activity("done"), "https://f.example/inbox", "https://g.example/inbox")
+	noErr(t, "Complete", s.Complete(ctx(t), deliveryIDs(claimAll(t, s, time.Now(), time.Hour, 2))...))
 	enqueue(t, s, activity("first"), "https://a.example/inbox", "https://b.example/inbox", "https://c.example/inbox")
 	claimed := claimAll(t, s, time.Now(), time.Hour, 3)
 	byInbox := map[string]int64{}
@@ -181,6 +185,11 @@ func contents(t *testing.T, s store.Movable) []string {
 	}
 	lines = append(lines, watchContents(t, s)...)
 	lines = append(lines, queueContents(t, s)...)
+	status, err := s.DeliveryStatus(c, "")
+	noErr(t, "DeliveryStatus", err)
+	for _, a := range status {
+		add("delivery status %+v", a)
+	}
 	noErr(t, "EachSeen", s.EachSeen(c, func(id string, at time.Time) error {
 		add("seen %s at %d", id, at.UnixNano())
 		return nil
