@@ -43,6 +43,8 @@ type fakeUpstream struct {
 	outbox   []json.RawMessage // Creates, newest first
 	gets     map[string]int    // path -> GETs answered
 	nextNote int64
+	stewards []federation.StewardRef
+	names    map[string]string // people's display names, by name
 }
 
 func newFakeUpstream(t *testing.T, people ...string) *fakeUpstream {
@@ -100,6 +102,7 @@ func (f *fakeUpstream) serve(w http.ResponseWriter, r *http.Request) {
 	f.gets[r.URL.Path]++
 	status, failing := f.failing[r.URL.Path]
 	genesis := f.genesis
+	stewards := append([]federation.StewardRef{}, f.stewards...)
 	note := f.notes[r.URL.Path]
 	outbox := append([]json.RawMessage(nil), f.outbox...)
 	f.mu.Unlock()
@@ -114,11 +117,14 @@ func (f *fakeUpstream) serve(w http.ResponseWriter, r *http.Request) {
 	switch name, _ := strings.CutPrefix(r.URL.Path, "/users/"); {
 	case r.URL.Path == "/users/xz":
 		doc, err = f.urls.ActorDocument(federation.ActorProfile{Name: "xz", Username: "xz", Type: vocab.ServiceType,
-			RSAPublicPEM: "-", ProofKey: f.key.Public().(ed25519.PublicKey), Genesis: &genesis, Stewards: []federation.StewardRef{}})
+			RSAPublicPEM: "-", ProofKey: f.key.Public().(ed25519.PublicKey), Genesis: &genesis, Stewards: stewards})
 	case r.URL.Path == "/users/xz/outbox":
 		doc, err = federation.OrderedCollectionPage(f.urls.Outbox("xz"), f.urls.Outbox("xz"), "", outbox)
 	case f.keys[name] != nil:
-		doc, err = f.urls.ActorDocument(federation.ActorProfile{Name: name, Username: name, Type: vocab.PersonType, RSAPublicPEM: "-",
+		f.mu.Lock()
+		shown := f.names[name]
+		f.mu.Unlock()
+		doc, err = f.urls.ActorDocument(federation.ActorProfile{Name: name, Username: name, DisplayName: shown, Type: vocab.PersonType, RSAPublicPEM: "-",
 			SigningKeys: []federation.SigningKey{{Key: f.keys[name].Public().(ed25519.PublicKey)}}})
 	case note != nil:
 		doc = note
@@ -219,6 +225,26 @@ type distro struct {
 	*Watcher
 	store store.Store
 	log   *logBuffer
+	told  *toldPosts
+}
+
+// toldPosts are the posts a distro's package actors published about changes (Options.Tell).
+type toldPosts struct {
+	mu    sync.Mutex
+	posts []string // "PACKAGE KIND: TEXT"
+}
+
+func (p *toldPosts) tell(_ context.Context, pkg string, kind notice.Kind, text string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.posts = append(p.posts, pkg+" "+string(kind)+": "+text)
+	return nil
+}
+
+func (p *toldPosts) list() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.posts...)
 }
 
 var testSigner = sync.OnceValue(func() *rsa.PrivateKey {
@@ -256,10 +282,10 @@ func startDistro(t *testing.T, st store.Store) *distro {
 	}
 	client := federation.NewClient(federation.ClientOptions{AllowPrivate: true})
 	resolver := federation.NewResolver(client, noKeyCache{}, federation.Signer{KeyID: urls.MainKey(""), Key: testSigner()}, nil)
-	logs := &logBuffer{}
+	logs, told := &logBuffer{}, &toldPosts{}
 	w := New(Options{Store: st, URLs: urls, Resolver: resolver, Policy: notice.DefaultPolicy(),
-		Log: slog.New(slog.NewTextHandler(logs, nil))})
-	return &distro{Watcher: w, store: st, log: logs}
+		Log: slog.New(slog.NewTextHandler(logs, nil)), Tell: told.tell})
+	return &distro{Watcher: w, store: st, log: logs, told: told}
 }
 
 // follow has the distro follow the fake's xz as it is now, without the background catch-up of Watch.

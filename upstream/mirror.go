@@ -140,11 +140,22 @@ func (w *Watcher) mirrorOnce(ctx context.Context, up store.Upstream, doc []byte,
 		w.reject(ctx, up, id, digest, err, "") // the document itself: its form, or its proofs
 		return "", err
 	}
-	defer w.lock(up.Actor)()
-	if up, err = w.store.Upstream(ctx, up.Actor); err != nil { // as it is now, not as before the lock
+	var changes []change
+	unlock := w.lock(up.Actor)
+	outcome, err := w.judgeLocked(ctx, up, v, digest, &changes)
+	unlock()
+	w.tellChanges(ctx, up, changes) // after the lock: telling may fetch, and publishes
+	return outcome, err
+}
+
+// judgeLocked judges a verified notice under its upstream's lock, and keeps a refusal trying again
+// would not change. What the notice changed in a notice mirrored before is added to changes.
+func (w *Watcher) judgeLocked(ctx context.Context, up store.Upstream, v verified, digest string, changes *[]change) (Outcome, error) {
+	up, err := w.store.Upstream(ctx, up.Actor) // as it is now, not as before the lock
+	if err != nil {
 		return "", err
 	}
-	outcome, err := w.judge(ctx, up, v)
+	outcome, err := w.judge(ctx, up, v, changes)
 	if statusOf(err) == http.StatusUnprocessableEntity {
 		if basis, berr := w.basisOf(ctx, up); berr != nil {
 			w.log.Error("keep a refused upstream notice", "upstream", up.Actor, "notice", v.mirrored.ID, "err", berr)
@@ -156,8 +167,9 @@ func (w *Watcher) mirrorOnce(ctx context.Context, up store.Upstream, doc []byte,
 }
 
 // judge judges a verified notice by the policy, against the upstream's notices mirrored before it, and
-// keeps and announces it if it passes. The caller holds the upstream's lock.
-func (w *Watcher) judge(ctx context.Context, up store.Upstream, v verified) (Outcome, error) {
+// keeps and announces it if it passes. The caller holds the upstream's lock. What it changes in a notice
+// mirrored before (an endorsement completed, a revocation) is added to changes.
+func (w *Watcher) judge(ctx context.Context, up store.Upstream, v verified, changes *[]change) (Outcome, error) {
 	if !v.hasStmt && len(up.Genesis.Maintainers) > 0 {
 		// Published by the upstream's admin for a project without maintainers: it changes no state.
 		// Once a project has maintainers, only their signed statements speak for it.
@@ -168,7 +180,7 @@ func (w *Watcher) judge(ctx context.Context, up store.Upstream, v verified) (Out
 	case err == nil && known.Upstream != up.Actor:
 		return "", refuse(http.StatusUnprocessableEntity, "%s is kept as a notice of %s, not of %s", known.ID, known.Upstream, up.Actor)
 	case err == nil:
-		return w.update(ctx, known, v)
+		return w.update(ctx, up, known, v, changes)
 	case !errors.Is(err, store.ErrNotFound):
 		return "", err
 	}
@@ -198,6 +210,9 @@ func (w *Watcher) judge(ctx context.Context, up store.Upstream, v verified) (Out
 	if queued > 0 {
 		w.queued()
 	}
+	if v.hasStmt && v.signed.Notice.Kind == notice.Revocation {
+		w.revocationChanges(ctx, up, v.signed, changes)
+	}
 	w.log.Info("upstream notice mirrored", "upstream", up.Actor, "notice", v.mirrored.ID, "kind", v.mirrored.Kind, "announced", queued)
 	return Mirrored, nil
 }
@@ -205,7 +220,7 @@ func (w *Watcher) judge(ctx context.Context, up store.Upstream, v verified) (Out
 // update keeps a known notice's newer copy when it carries every proof the kept one had and either
 // more proofs or a later rendering (its project marked it revoked): endorsements are added over time,
 // never taken away, and the statement itself never changes.
-func (w *Watcher) update(ctx context.Context, known store.MirroredNotice, v verified) (Outcome, error) {
+func (w *Watcher) update(ctx context.Context, up store.Upstream, known store.MirroredNotice, v verified, changes *[]change) (Outcome, error) {
 	if len(v.mirrored.Proofs) <= len(known.Proofs) && !renderedLater(v.mirrored.Document, known.Document) {
 		return Unchanged, nil
 	}
@@ -220,9 +235,11 @@ func (w *Watcher) update(ctx context.Context, known store.MirroredNotice, v veri
 	if err := w.mayEndorse(ctx, known, v); err != nil {
 		return "", err
 	}
+	found := w.updateChanges(ctx, up, known, v) // judged on the notices as they were before
 	if err := w.store.UpdateMirrored(ctx, known.ID, v.mirrored.Document, v.mirrored.Proofs); err != nil {
 		return "", err
 	}
+	*changes = append(*changes, found...)
 	return Updated, nil
 }
 

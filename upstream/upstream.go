@@ -34,6 +34,8 @@ type Watcher struct {
 	log      *slog.Logger
 	metrics  *Metrics
 	queued   func()
+	tell     Tell
+	names    nameCache
 
 	// One upstream's notices are judged one at a time, each against those mirrored before it, so two
 	// deliveries arriving together cannot both pass a check that only one of them could.
@@ -55,7 +57,14 @@ type Options struct {
 	Log      *slog.Logger
 	Metrics  *Metrics
 	Queued   func() // called after something was queued for delivery
+	// Tell publishes a post of a package's own to its followers (outbox.Outbox.PublishNotice for the
+	// package actor): what changed in a mirrored notice since it was announced, since the servers its
+	// followers use never fetch a boosted status again. Nil tells nobody.
+	Tell Tell
 }
+
+// Tell publishes text as a notice of kind from the package actor pkg, signed with its key.
+type Tell func(ctx context.Context, pkg string, kind notice.Kind, text string) error
 
 // New makes a Watcher.
 func New(o Options) *Watcher {
@@ -71,8 +80,11 @@ func New(o Options) *Watcher {
 	if o.Queued == nil {
 		o.Queued = func() {}
 	}
+	if o.Tell == nil {
+		o.Tell = func(context.Context, string, notice.Kind, string) error { return nil }
+	}
 	return &Watcher{store: o.Store, urls: o.URLs, resolver: o.Resolver, actorKey: o.ActorKey, policy: o.Policy,
-		now: o.Now, log: o.Log, metrics: o.Metrics, queued: o.Queued}
+		now: o.Now, log: o.Log, metrics: o.Metrics, queued: o.Queued, tell: o.Tell}
 }
 
 // Error is a notice refused, with the HTTP status that says why.

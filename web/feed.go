@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"net/http"
 	"time"
+
+	"baton/store"
 )
 
 // Atom (RFC 4287), written with encoding/xml: the few elements a feed reader needs.
@@ -47,6 +49,10 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	a, err := s.store.Actor(r.Context(), r.PathValue("name"))
 	if err != nil {
 		s.storeError(w, err, "project "+r.PathValue("name"))
+		return
+	}
+	if a.Kind == store.KindPackage && s.upstreams != nil {
+		s.packageFeed(w, r) // the upstream's notices it verified, beside the distro's own
 		return
 	}
 	notices, err := s.store.ListNotices(r.Context(), a.Name, 0, pageSize, true)

@@ -209,16 +209,8 @@ func (s *Server) packageActor(w http.ResponseWriter, r *http.Request, a store.Ac
 	s.writeDoc(w, doc, err)
 }
 
-// mirroredItem is an upstream notice as the package page lists it: the words its author signed, as
-// plain text (the upstream's HTML is not this instance's to vouch for), and a link to its origin.
-type mirroredItem struct {
-	URL       string
-	KindTitle string
-	Published time.Time
-	Text      string
-}
-
-// packagePage shows how a package's upstream stands and the notices mirrored from it, newest first.
+// packagePage shows how a package's upstream stands and the notices mirrored from it, newest first,
+// as fully as its upstream shows them, judged by this instance's own policy.
 func (s *Server) packagePage(w http.ResponseWriter, r *http.Request, a store.Actor) {
 	ctx := r.Context()
 	ps, err := s.upstreams.State(ctx, a.Name, notice.View{At: s.now()})
@@ -226,7 +218,7 @@ func (s *Server) packagePage(w http.ResponseWriter, r *http.Request, a store.Act
 		s.storeError(w, err, "package")
 		return
 	}
-	mirrored, err := s.store.MirroredNotices(ctx, ps.Upstream.Actor)
+	items, err := s.upstreamItems(ctx, a.Name)
 	if err != nil {
 		s.storeError(w, err, "notices")
 		return
@@ -246,23 +238,20 @@ func (s *Server) packagePage(w http.ResponseWriter, r *http.Request, a store.Act
 		s.storeError(w, err, "notices")
 		return
 	}
-	items := make([]mirroredItem, 0, len(mirrored))
-	for i := len(mirrored) - 1; i >= 0; i-- {
-		m := mirrored[i]
-		item := mirroredItem{URL: m.ID, KindTitle: notice.Kind(m.Kind).Title(), Published: m.Published}
-		if st, err := federation.NoteStatement(m.Document); err == nil {
-			item.Text = st.Notice.Text
-		}
-		items = append(items, item)
+	maintainers := make([]personLink, 0, len(ps.State.Maintainers))
+	for _, m := range ps.State.Maintainers {
+		maintainers = append(maintainers, personLink{Name: s.upstreams.PersonName(ctx, m.Person), URL: m.Person})
 	}
 	p := s.page(a.Name + " — Baton notices")
-	p.Alternates = []alternate{{federation.ContentType, s.urls.Actor(a.Name)}}
+	p.Alternates = []alternate{{"application/atom+xml", s.urls.Feed(a.Name)}, {federation.ContentType, s.urls.Actor(a.Name)}}
 	s.render(w, "package.html", struct {
 		page
-		Package   string
-		State     upstream.PackageState
-		Followers int
-		Own       []noticeItem
-		Notices   []mirroredItem
-	}{p, a.Name, ps, followers, ownItems, items})
+		Package     string
+		State       upstream.PackageState
+		Maintainers []personLink
+		Followers   int
+		FeedURL     string
+		Own         []noticeItem
+		Notices     []upstreamItem
+	}{p, a.Name, ps, maintainers, followers, s.urls.Feed(a.Name), ownItems, items})
 }

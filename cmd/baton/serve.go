@@ -125,7 +125,7 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	out := outbox.New(outbox.Options{Store: st, URLs: urls, Client: client, Log: log,
 		Metrics: outbox.NewMetrics(reg, st), Config: outbox.Config{Workers: c.workers, Lease: c.lease, Policy: c.policy, Language: c.language}})
 	watcher := upstream.New(upstream.Options{Store: st, URLs: urls, Resolver: resolver, ActorKey: out.ActorKey, Policy: out.Policy(), Log: log,
-		Metrics: upstream.NewMetrics(reg), Queued: out.Nudge})
+		Metrics: upstream.NewMetrics(reg), Queued: out.Nudge, Tell: tellPackageFollowers(out)})
 	in := inbox.New(inbox.Options{Store: st, URLs: urls, Resolver: resolver, Log: log,
 		Metrics: inbox.NewMetrics(reg, st), Queued: out.Nudge, Upstreams: watcher})
 	pub, err := federation.PublicKeyPEM(instanceKey.Public())
@@ -300,3 +300,13 @@ var languageTag = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$`)
 // minAdminToken is the shortest admin token an operator may choose: long enough that guessing it, even
 // at the pace the web's limiter allows, is hopeless. The tokens Baton makes have 48 hex digits.
 const minAdminToken = 24
+
+// tellPackageFollowers is how a package actor tells its own followers that a mirrored upstream notice
+// changed (endorsed, revoked): a notice of its own, since Mastodon and GoToSocial never fetch a boosted
+// status again.
+func tellPackageFollowers(out *outbox.Outbox) func(context.Context, string, notice.Kind, string) error {
+	return func(ctx context.Context, pkg string, kind notice.Kind, text string) error {
+		_, err := out.PublishNotice(ctx, notice.Notice{Project: pkg, Kind: kind, Text: text})
+		return err
+	}
+}
