@@ -89,3 +89,21 @@ func TestCheckFolded(t *testing.T) {
 		}
 	}
 }
+
+// A window from outside the project's notices (a distribution's own) opens or extends the state's
+// window while it is open at the state's date, and leaves it alone otherwise.
+func TestAddWindow(t *testing.T) {
+	st := State{At: day("2024-06-01")}
+	st.AddWindow(WindowReason{Notice: "d1", Kind: Scrutiny, Since: day("2024-07-01"), Until: day("2025-01-01")})
+	if st.Scrutiny.Open() {
+		t.Errorf("a window starting after the date opened: %+v", st.Scrutiny)
+	}
+	st.AddWindow(WindowReason{Notice: "d2", Kind: Scrutiny, Since: day("2024-05-01"), Until: day("2024-09-01")})
+	if !st.Scrutiny.Open() || Check(st).Code != ExitScrutiny {
+		t.Errorf("an open window did not count: %+v", st.Scrutiny)
+	}
+	st.AddWindow(WindowReason{Notice: "d3", Kind: Scrutiny, Since: day("2024-04-01"), Until: day("2024-12-01")})
+	if w := st.Scrutiny; !w.Since.Equal(day("2024-04-01")) || !w.Until.Equal(day("2024-12-01")) || len(w.Reasons) != 2 {
+		t.Errorf("window %+v, want it extended both ways with both reasons", w)
+	}
+}

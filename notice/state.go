@@ -245,3 +245,22 @@ func (s State) revokedBy(id string) (string, bool) {
 	}
 	return s.Revoked[i].By, true
 }
+
+// AddWindow adds a scrutiny window a notice outside the project's own opened (a distribution's word
+// about its package) to s, if it is open at s.At: it opens or extends the window as the project's do.
+func (s *State) AddWindow(r WindowReason) {
+	if r.Since.After(s.At) || !r.Until.After(s.At) {
+		return
+	}
+	w := &s.Scrutiny
+	if !w.Open() {
+		*w = Window{Since: r.Since, Until: r.Until}
+	}
+	w.Reasons = append(w.Reasons, r)
+	if r.Since.Before(w.Since) {
+		w.Since = r.Since
+	}
+	if r.Until.After(w.Until) {
+		w.Until = r.Until
+	}
+}

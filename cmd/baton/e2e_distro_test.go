@@ -218,6 +218,11 @@ func TestE2EDistroMirrorsAndGates(t *testing.T) {
 		t.Errorf("the package's outbox (%d) does not list its Announces and its own notice:\n%s", status, body)
 	}
 
+	// The distro's own scrutiny window counts in its check for the package, beside the upstream's state.
+	if code, out := d.distro.checkCode("xz-utils"); code < 2 || !strings.Contains(out, "this distribution's own scrutiny window") {
+		t.Errorf("check xz-utils after the distro's own scrutiny notice: exit %d\n%s", code, out)
+	}
+
 	// The package's page, for the packager who opens the profile link.
 	status, _, page := d.distro.get("/users/xz-utils", "text/html")
 	for _, want := range []string{"pkg:deb/debian/xz-utils", "baton check exits 3", hiatus, handover, "Jia Tan joins as co-maintainer.", "Debian holds xz-utils"} {
