@@ -66,6 +66,9 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	watched := fs.Bool("watched", false, "check every package the instance watches")
 	signer := fs.String("signer", "", "also ask whether this release-signing key was announced (one NAME only)")
 	names, err := parseFlags(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return notice.ExitNormal // the usage was printed, as asked
+	}
 	if err != nil {
 		return notice.ExitError
 	}

@@ -4,6 +4,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -92,7 +94,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "baton: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, flag.ErrHelp): // -h or --help: the usage was printed, as asked
+		return 0
+	case err != nil:
 		fmt.Fprintln(stderr, "baton:", err)
 		return 1
 	}
@@ -125,6 +130,10 @@ var groups = map[string]group{
 func (g group) run(cmd string, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%s: want %s", cmd, g.want)
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintf(stdout, "baton %s: %s\nRun 'baton %s SUBCOMMAND -h' for a subcommand's flags.\n", cmd, g.want, cmd)
+		return flag.ErrHelp
 	}
 	var names []string
 	for _, s := range g.subs {

@@ -43,3 +43,18 @@ func TestDataFolderIsPrivate(t *testing.T) {
 		t.Errorf("database file: %v, mode %o, want 600", err, info.Mode().Perm())
 	}
 }
+
+// Asking for help is not an error: every command and command group answers -h and --help with its
+// usage and exits 0.
+func TestHelpExitsZero(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"notice", "--help"}, {"notice", "post", "--help"}, {"check", "-h"},
+		{"watch", "help"}, {"project", "add", "-h"}, {"serve", "-h"}, {"maintainer", "add", "-h"}} {
+		var out, errOut strings.Builder
+		if code := run(args, &out, &errOut); code != 0 || out.Len()+errOut.Len() == 0 {
+			t.Errorf("baton %s: exit %d, printed %q", strings.Join(args, " "), code, out.String()+errOut.String())
+		}
+	}
+	if code := run([]string{"notice", "nope"}, io.Discard, io.Discard); code != 1 {
+		t.Errorf("an unknown subcommand exits %d, want 1", code)
+	}
+}
