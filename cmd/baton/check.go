@@ -47,8 +47,9 @@ Exits with:
      date is before its recorded history starts (--hindsight). Never read it as normal.
 When several apply, to one name or over several, 5 wins, then 6, 3, 2 and 4.
 
-With --json, one NAME prints its state; several (or --watched) print {"results":[...],"code":N},
-each result a state or {"name":…,"error":…}.
+With --json, stdout is one JSON document, whatever happens: {"results":[...],"code":N}, each result
+a state or {"name":…,"code":1,"error":…}, or {"code":1,"error":…} when nothing could be checked.
+--watched on an instance that watches nothing exits 1.
 `
 
 // checkConcurrency is how many names are checked at once: --watched may name thousands.
@@ -69,30 +70,39 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return notice.ExitNormal // the usage was printed, as asked
 	}
-	if err != nil {
+	// A pipeline reading --json gets one JSON document whatever happens, errors included.
+	fail := func(err error) int {
+		if *asJSON {
+			json.NewEncoder(stdout).Encode(map[string]any{"code": notice.ExitError, "error": err.Error()})
+		}
+		fmt.Fprintln(stderr, "baton check:", err)
 		return notice.ExitError
+	}
+	if err != nil {
+		return fail(err)
 	}
 	if len(names) == 0 && !*watched {
 		fmt.Fprint(stderr, checkUsage)
-		return notice.ExitError
+		return fail(errors.New("give NAMEs or --watched"))
 	}
 	fp := normalFingerprint(*signer)
 	if fp != "" {
 		if err := notice.CheckFingerprint(fp); err != nil {
-			fmt.Fprintln(stderr, "baton check: --signer:", err)
-			return notice.ExitError
+			return fail(fmt.Errorf("--signer: %w", err))
 		}
 	}
 	if names, err = checkNames(c, names, *watched, *signer != ""); err != nil {
-		fmt.Fprintln(stderr, "baton check:", err)
-		return notice.ExitError
+		return fail(err)
+	}
+	if len(names) == 0 { // --watched on an instance that watches nothing: a job pointed at the wrong one
+		return fail(errors.New("--watched: the instance watches no packages (is BATON_SERVER the distro's instance?)"))
 	}
 	results := c.checkAll(names, stateRequest{at: *at, hindsight: *hindsight, signer: fp})
 	code := combineCodes(results)
-	if *watched || len(names) > 1 {
+	if *watched || len(names) > 1 || *asJSON {
 		printResults(stdout, stderr, results, code, *asJSON)
 	} else {
-		printResult(stdout, stderr, results[0], *asJSON)
+		printResult(stdout, stderr, results[0])
 	}
 	return code
 }
@@ -216,16 +226,13 @@ func combineCodes(results []checked) int {
 	return code
 }
 
-// printResult prints one name's answer as check always has.
-func printResult(stdout, stderr io.Writer, r checked, asJSON bool) {
-	switch {
-	case r.err != nil:
+// printResult prints one name's answer as text.
+func printResult(stdout, stderr io.Writer, r checked) {
+	if r.err != nil {
 		fmt.Fprintf(stderr, "baton check: %s: %v\n", r.name, r.err)
-	case asJSON:
-		stdout.Write(append(r.raw, '\n'))
-	default:
-		printAnswer(stdout, r.view)
+		return
 	}
+	printAnswer(stdout, r.view)
 }
 
 // printResults prints several names' answers: a block each, a blank line apart, or one JSON object.
@@ -237,7 +244,7 @@ func printResults(stdout, stderr io.Writer, results []checked, code int, asJSON 
 		}{Results: make([]any, 0, len(results)), Code: code}
 		for _, r := range results {
 			if r.err != nil {
-				out.Results = append(out.Results, map[string]string{"name": r.name, "error": r.err.Error()})
+				out.Results = append(out.Results, map[string]any{"name": r.name, "code": notice.ExitError, "error": r.err.Error()})
 			} else {
 				out.Results = append(out.Results, r.raw)
 			}

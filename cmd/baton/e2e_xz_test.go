@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -95,5 +96,43 @@ func TestE2EXZReplay(t *testing.T) {
 				t.Errorf("%s (%s) shows the relief request", path, accept)
 			}
 		}
+	}
+}
+
+// check --json is one JSON document on stdout, of one shape for one name or many, errors included;
+// --watched on an instance that watches nothing fails (exit 1); an instance that is down is an error
+// in JSON too.
+func TestCheckJSONForCI(t *testing.T) {
+	in := startBaton(t)
+	in.addProject("xz", "XZ Utils")
+	type doc struct {
+		Code    int               `json:"code"`
+		Error   string            `json:"error"`
+		Results []json.RawMessage `json:"results"`
+	}
+	for _, tc := range []struct {
+		args    []string
+		code    int
+		results int
+		error   string
+	}{
+		{[]string{"check", "xz", "--json"}, 4, 1, ""}, // no maintainer yet: 4
+		{[]string{"check", "xz", "nosuch", "--json"}, 1, 2, ""},
+		{[]string{"check", "nosuch", "--json"}, 1, 1, ""},
+		{[]string{"check", "--watched", "--json"}, 1, 0, "watches no packages"},
+		{[]string{"check", "xz", "--json", "--server", "http://127.0.0.1:1"}, 1, 1, ""},
+	} {
+		out, _, _ := in.cli(tc.args...)
+		var d doc
+		if err := json.Unmarshal([]byte(out), &d); err != nil || strings.Count(strings.TrimSpace(out), "\n") != 0 {
+			t.Errorf("baton %v printed %q: not one JSON document (%v)", tc.args, out, err)
+			continue
+		}
+		if d.Code != tc.code || len(d.Results) != tc.results || !strings.Contains(d.Error, tc.error) {
+			t.Errorf("baton %v: %+v, want code %d, %d results, error %q", tc.args, d, tc.code, tc.results, tc.error)
+		}
+	}
+	if code, out := in.checkCode("--watched"); code != 1 {
+		t.Errorf("check --watched with nothing watched: exit %d\n%s", code, out)
 	}
 }
