@@ -49,8 +49,18 @@ func (l *Ledger) History(ctx context.Context, project string) (History, error) {
 	}
 	for _, n := range stored {
 		v, err := federation.ParseNote(n.Document)
-		if err != nil || v.Statement == nil {
-			continue // a notice without a statement says nothing about who holds what
+		if err != nil {
+			continue
+		}
+		if v.Statement == nil {
+			// The admin's notice for a project without maintainers: it counts for the project's
+			// status (hiatus, scrutiny) like a maintainer's, and says nothing about who holds what.
+			if len(h.Genesis.Maintainers) == 0 && n.Public {
+				h.Notices = append(h.Notices, notice.Signed{ID: l.urls.Notice(n.ID), Published: n.Published, ByInstance: true,
+					Notice: notice.Notice{Project: project, Kind: notice.Kind(v.Kind), Since: v.Since, Until: v.Until}})
+				h.Stored[l.urls.Notice(n.ID)] = n
+			}
+			continue
 		}
 		st, err := federation.ParseStatement(v.Statement)
 		if err != nil {

@@ -58,9 +58,16 @@ func Check(s State) Verdict {
 		v.flag(ExitNormal, fmt.Sprintf("later revoked: %s %s by %s on %s: %s", r.Kind, r.Notice, r.By, r.Since.Format(Date), r.Reason))
 	}
 	for _, a := range s.Hiatus {
-		v.flag(ExitAway, fmt.Sprintf("hiatus: %s since %s%s", a.Person, a.Since.Format(Date), untilText(a.Until)))
+		who := a.Person
+		if who == "" {
+			who = "the project (as its instance says)"
+		}
+		v.flag(ExitAway, fmt.Sprintf("hiatus: %s since %s%s", who, a.Since.Format(Date), untilText(a.Until)))
 	}
-	if s.Orphaned {
+	switch {
+	case s.Unmaintained:
+		v.flag(ExitAway, "no maintainer named yet: the instance's admin speaks for the project")
+	case s.Orphaned:
 		v.flag(ExitAway, "orphaned: nobody maintains the project")
 	}
 	return v
@@ -170,4 +177,11 @@ func (s State) pendingKey(fp string) (Pending, bool) {
 		}
 	}
 	return Pending{}, false
+}
+
+func untilText(t time.Time) string {
+	if t.IsZero() {
+		return " (open-ended)"
+	}
+	return " until " + t.Format(Date)
 }

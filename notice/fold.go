@@ -190,10 +190,26 @@ func (f *folder) check(s Signed) error {
 	if _, dup := f.st.known[s.ID]; dup {
 		return fmt.Errorf("id: another notice with id %s took effect", s.ID)
 	}
-	if err := f.genesis.sinceOnRecord(s.Notice); err != nil {
+	if err := f.genesis.SinceOnRecord(s.Notice); err != nil {
 		return err
 	}
+	if s.ByInstance {
+		return f.byInstance(s)
+	}
 	return Authorize(f.st, s, f.stewards)
+}
+
+// byInstance says why the instance may not speak for the project with s, or nil: only while the
+// project has never had a maintainer, and only of what concerns no one's rights.
+func (f *folder) byInstance(s Signed) error {
+	if len(f.genesis.Maintainers) > 0 || len(f.st.Maintainers) > 0 {
+		return fmt.Errorf("%s: the instance speaks for a project only while it has no maintainers", s.Notice.Kind)
+	}
+	switch s.Notice.Kind {
+	case Hiatus, Scrutiny, Return, CallForStewards:
+		return nil // checked when the admin published it; it carries no words of a maintainer's
+	}
+	return fmt.Errorf("%s: the instance cannot say this for a project; its maintainers sign it", s.Notice.Kind)
 }
 
 // advance ends what ends by t: interim grants, hiatuses and relief requests with an end date.
@@ -208,9 +224,9 @@ func (f *folder) advance(t time.Time) {
 	f.st.PendingRelief = slices.DeleteFunc(f.st.PendingRelief, func(r Relief) bool { return ended(r.Until) })
 }
 
-// sinceOnRecord refuses a notice dated before the project's record starts: nothing was recorded of
+// SinceOnRecord refuses a notice dated before the project's record starts: nothing was recorded of
 // the project then, and such a date would only serve to slip a change in before its window.
-func (g Genesis) sinceOnRecord(n Notice) error {
+func (g Genesis) SinceOnRecord(n Notice) error {
 	first := g.Since.Truncate(24 * time.Hour)
 	if !n.Since.IsZero() && n.Since.Before(first) {
 		return fmt.Errorf("since: %s is before the start of the project's record (%s)", n.Since.Format(Date), first.Format(Date))
@@ -235,6 +251,7 @@ func (f *folder) finish() State {
 	f.st.Rejected = f.rejected
 	f.st.Review = f.underRevoked()
 	f.st.Orphaned = len(f.st.Maintainers) == 0
+	f.st.Unmaintained = len(f.genesis.Maintainers) == 0
 	return f.st
 }
 

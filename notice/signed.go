@@ -9,6 +9,10 @@ type Signed struct {
 	Published time.Time // when the instance published it
 	Notice    Notice
 	Proofs    []Proof
+	// ByInstance marks a notice the instance's admin published for a project that has no maintainers
+	// yet (no statement, no proofs): it may say the project is on hiatus, under scrutiny, back, or
+	// calling for stewards, and nothing about who holds rights.
+	ByInstance bool
 }
 
 // Proof is a proof on a notice that verified, reduced to what the trust policy needs: who made it,
@@ -42,11 +46,6 @@ func (s Signed) Known() time.Time {
 		return s.Published
 	}
 	return s.Effective()
-}
-
-// Event is the notice as Status reads it.
-func (s Signed) Event() Event {
-	return Event{Kind: s.Notice.Kind, Published: s.Published, Since: s.Notice.Since, Until: s.Notice.Until}
 }
 
 // madeBy reports whether p counts at at: a proof made later did not exist yet.

@@ -33,6 +33,9 @@ type State struct {
 	Rejected []Rejection `json:"rejected,omitzero"` // notices that did not take effect, and why
 	Retired  []string    `json:"retired,omitzero"`  // maintainers who left for good
 	Orphaned bool        `json:"orphaned,omitzero"` // nobody maintains the project
+	// Unmaintained is true while the project has never had a maintainer: its instance's admin speaks
+	// for it. (Orphaned is then true too.)
+	Unmaintained bool `json:"unmaintained,omitzero"`
 
 	known map[string]Signed // notices that took effect, by id: what a later revocation may name
 }

@@ -144,6 +144,9 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 	if actor.Kind == store.KindPackage {
 		return o.publishAdminNotice(ctx, actor, n, "")
 	}
+	if err := (notice.Genesis{Since: actor.RecordStart()}).SinceOnRecord(n); err != nil {
+		return Published{}, ledger.Refuse(422, "%v", err)
+	}
 	// Once a project has maintainers, only they speak for it: nobody, the admin included, publishes
 	// in its name without a maintainer's signature.
 	if maintainers, err := o.store.RoleHolders(ctx, n.Project); err != nil {

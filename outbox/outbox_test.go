@@ -368,8 +368,8 @@ func TestStatusChangeUpdatesTheProfile(t *testing.T) {
 	if err := json.Unmarshal(types["Update"], &actor); err != nil {
 		t.Fatalf("no Update with the actor among %d deliveries: %v", len(ib.received), err)
 	}
-	if actor.ID != f.urls.Actor("xz") || actor.Attachment[0].Name != "Status" || actor.Attachment[0].Value != "hiatus until 2024-06-01" {
-		t.Fatalf("Update carries %s with fields %+v; want the project with Status \"hiatus until 2024-06-01\"", actor.ID, actor.Attachment)
+	if actor.ID != f.urls.Actor("xz") || actor.Attachment[0].Name != "Status" || actor.Attachment[0].Value != "no maintainer named yet; hiatus until 2024-06-01" {
+		t.Fatalf("Update carries %s with fields %+v; want the project with Status \"no maintainer named yet; hiatus until 2024-06-01\"", actor.ID, actor.Attachment)
 	}
 
 	// A notice that leaves the status as it was sends no Update.

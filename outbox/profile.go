@@ -111,32 +111,22 @@ func (o *Outbox) Standing(ctx context.Context, name string) (Standing, error) {
 
 // standing is how the project whose history is h stands now.
 func (o *Outbox) standing(ctx context.Context, h ledger.History) (Standing, error) {
-	name := h.Genesis.Project
 	stewards := make([]federation.StewardRef, len(h.Stewards))
 	for i, id := range h.Stewards {
 		stewards[i] = federation.StewardRef{ID: id, Since: h.StewardSince(id).UTC()}
 	}
-	if len(h.Genesis.Maintainers) > 0 {
-		state := h.Fold(o.cfg.Policy, o.now()).ForPublic()
-		st := Standing{Status: statusLine(state), Verdict: notice.Check(state), Genesis: h.Genesis, Stewards: stewards, Signers: state.Signers}
-		for _, m := range state.Maintainers {
-			st.Maintainers = append(st.Maintainers, o.PersonName(ctx, m.Person))
-		}
-		for _, m := range state.Maintainers {
-			st.Holders = append(st.Holders, Holding{Person: o.PersonName(ctx, m.Person), Rights: rightsWords(m)})
-		}
-		for _, p := range state.Pending {
-			if p.Waiting == "acceptance" {
-				st.Pending = append(st.Pending, strings.Join(o.personNameList(ctx, p.People), ", ")+" has not accepted "+p.Notice)
-			}
-		}
-		return st, nil
+	state := h.Fold(o.cfg.Policy, o.now()).ForPublic()
+	st := Standing{Status: statusLine(state), Verdict: notice.Check(state), Genesis: h.Genesis, Stewards: stewards, Signers: state.Signers}
+	for _, m := range state.Maintainers {
+		st.Maintainers = append(st.Maintainers, o.PersonName(ctx, m.Person))
+		st.Holders = append(st.Holders, Holding{Person: o.PersonName(ctx, m.Person), Rights: rightsWords(m)})
 	}
-	events, err := o.events(ctx, name)
-	if err != nil {
-		return Standing{}, err
+	for _, p := range state.Pending {
+		if p.Waiting == "acceptance" {
+			st.Pending = append(st.Pending, strings.Join(o.personNameList(ctx, p.People), ", ")+" has not accepted "+p.Notice)
+		}
 	}
-	return Standing{Status: notice.Status(events, o.now()), Genesis: h.Genesis, Stewards: stewards}, nil
+	return st, nil
 }
 
 // Holding is a maintainer, by the name people read, and the rights they hold.
@@ -168,7 +158,10 @@ func (o *Outbox) personNameList(ctx context.Context, ids []string) []string {
 // statusLine says a project's state in the few words of a profile field.
 func statusLine(s notice.State) string {
 	var parts []string
-	if s.Orphaned {
+	switch {
+	case s.Unmaintained:
+		parts = append(parts, "no maintainer named yet")
+	case s.Orphaned:
 		parts = append(parts, "orphaned")
 	}
 	if len(s.Unendorsed) > 0 {
@@ -188,23 +181,4 @@ func statusLine(s notice.State) string {
 		return "normal"
 	}
 	return strings.Join(parts, "; ")
-}
-
-// statusWindow bounds how many of a project's notices its status is computed from.
-const statusWindow = 500
-
-func (o *Outbox) events(ctx context.Context, name string) ([]notice.Event, error) {
-	notices, err := o.store.ListNotices(ctx, name, 0, statusWindow, true)
-	if err != nil {
-		return nil, err
-	}
-	events := make([]notice.Event, 0, len(notices))
-	for i := len(notices) - 1; i >= 0; i-- { // oldest first
-		v, err := federation.ParseNote(notices[i].Document)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, notice.Event{Kind: notice.Kind(v.Kind), Published: notices[i].Published, Since: v.Since, Until: v.Until})
-	}
-	return events, nil
 }

@@ -164,7 +164,7 @@ func TestCreateProject(t *testing.T) {
 	want := ProjectView{
 		Name: "xz", Handle: "@xz@notices.example.org", Actor: base + "/users/xz", DisplayName: "XZ Utils",
 		Summary: "Data compression.", Homepage: "https://tukaani.org/xz/", Repository: "https://github.com/tukaani-project/xz",
-		Status: "normal", Followers: 0, Notices: 0, Created: "2024-06-15T12:00:00Z",
+		Status: "no maintainer named yet", Followers: 0, Notices: 0, Created: "2024-06-15T12:00:00Z",
 		RecordSince: "2024-06-15T12:00:00Z", SigningKeys: []notice.SigningKey{},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -343,7 +343,7 @@ func TestActorNegotiation(t *testing.T) {
 			t.Errorf("publicKey = %#v", pk)
 		}
 		wantFields := []any{
-			map[string]any{"type": "PropertyValue", "name": "Status", "value": "normal"},
+			map[string]any{"type": "PropertyValue", "name": "Status", "value": "no maintainer named yet"},
 			map[string]any{"type": "PropertyValue", "name": "Homepage", "value": `<a href="https://tukaani.org/xz/" rel="me nofollow noopener noreferrer" target="_blank">https://tukaani.org/xz/</a>`},
 			map[string]any{"type": "PropertyValue", "name": "Repository", "value": `<a href="https://github.com/tukaani-project/xz" rel="me nofollow noopener noreferrer" target="_blank">https://github.com/tukaani-project/xz</a>`},
 		}
@@ -360,7 +360,7 @@ func TestActorNegotiation(t *testing.T) {
 			t.Errorf("Accept %q: Content-Type %q", accept, ct)
 		}
 		body := w.Body.String()
-		for _, want := range []string{"<h1>XZ Utils</h1>", "@xz@notices.example.org", `<td class="status">normal</td>`, base + "/users/xz/feed.atom"} {
+		for _, want := range []string{"<h1>XZ Utils</h1>", "@xz@notices.example.org", `<td class="status">no maintainer named yet</td>`, base + "/users/xz/feed.atom"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("Accept %q: page lacks %q", accept, want)
 			}
@@ -449,7 +449,7 @@ func TestPostNotice(t *testing.T) {
 	}
 
 	text := "Lasse is away until July.\n\nC:\\temp & <b>not bold</b> — ünïcødé"
-	body, _ := json.Marshal(NoticeRequest{Kind: " Hiatus ", Text: text, Since: "2024-06-01", Until: "2024-07-01"})
+	body, _ := json.Marshal(NoticeRequest{Kind: " Hiatus ", Text: text, Since: "2024-06-15", Until: "2024-07-01"})
 	v := f.postNotice("xz", string(body))
 	if v.ID <= 0 || v.URL != base+"/notices/"+strconv.FormatInt(v.ID, 10) || v.Project != "xz" || v.Kind != "hiatus" ||
 		v.Published != "2024-06-15T12:00:00Z" || v.Queued != 0 {
@@ -473,7 +473,7 @@ func TestPostNotice(t *testing.T) {
 	note := decodeJSON(t, f.do("GET", "/notices/"+strconv.FormatInt(v.ID, 10), "", "Accept", "application/activity+json"))
 	for k, want := range map[string]any{
 		"id": v.URL, "type": "Note", "attributedTo": base + "/users/xz", "noticeKind": "hiatus",
-		"effectiveAt": "2024-06-01T00:00:00Z", "effectiveEnd": "2024-07-01T00:00:00Z", "published": "2024-06-15T12:00:00Z",
+		"effectiveAt": "2024-06-15T00:00:00Z", "effectiveEnd": "2024-07-01T00:00:00Z", "published": "2024-06-15T12:00:00Z",
 	} {
 		if note[k] != want {
 			t.Errorf("note %s = %#v, want %#v", k, note[k], want)
@@ -527,23 +527,23 @@ func TestPostNotice(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &pv); err != nil {
 		t.Fatal(err)
 	}
-	if pv.Status != "hiatus until 2024-07-01" || pv.Notices != 1 || pv.Followers != 0 {
+	if pv.Status != "no maintainer named yet; hiatus until 2024-07-01" || pv.Notices != 1 || pv.Followers != 0 {
 		t.Errorf("project view = %+v", pv)
 	}
 	if w := f.do("GET", "/api/v1/projects/zlib", ""); w.Code != 404 {
 		t.Errorf("unknown project: %d", w.Code)
 	}
-	if w := f.do("GET", "/users/xz", "", "Accept", "text/html"); !strings.Contains(w.Body.String(), `<td class="status">hiatus until 2024-07-01</td>`) {
+	if w := f.do("GET", "/users/xz", "", "Accept", "text/html"); !strings.Contains(w.Body.String(), `<td class="status">no maintainer named yet; hiatus until 2024-07-01</td>`) {
 		t.Error("project page does not show the hiatus")
 	}
 	actor := decodeJSON(t, f.do("GET", "/users/xz", "", "Accept", "application/activity+json"))
-	if fields, _ := actor["attachment"].([]any); len(fields) == 0 || fields[0].(map[string]any)["value"] != "hiatus until 2024-07-01" {
+	if fields, _ := actor["attachment"].([]any); len(fields) == 0 || fields[0].(map[string]any)["value"] != "no maintainer named yet; hiatus until 2024-07-01" {
 		t.Errorf("actor status field = %v", actor["attachment"])
 	}
 
 	// A return ends it.
 	f.postNotice("xz", `{"kind":"return","text":"Back."}`)
-	if pv := f.projectView("xz"); pv.Status != "normal" || pv.Notices != 2 {
+	if pv := f.projectView("xz"); pv.Status != "no maintainer named yet" || pv.Notices != 2 {
 		t.Errorf("after the return: %+v", pv)
 	}
 }
@@ -1008,5 +1008,22 @@ func TestActorPictures(t *testing.T) {
 	}
 	if got := initials("lasse"); got != "L" {
 		t.Errorf("initials(lasse) = %q", got)
+	}
+}
+
+// The admin's notice for a project without maintainers cannot be dated before the project's record,
+// and what the page says of such a project is what check says.
+func TestAdminNoticeAndCheckAgree(t *testing.T) {
+	f := newFixture(t)
+	f.createProject(xzProject)
+	w := f.admin("POST", "/api/v1/projects/xz/notices", `{"kind":"hiatus","text":"Away.","since":"2024-01-01"}`)
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(errorMessage(t, w), "before the start of the project's record") {
+		t.Errorf("an admin notice dated before the record: %d %s", w.Code, w.Body)
+	}
+	f.postNotice("xz", `{"kind":"scrutiny","text":"Review releases.","until":"2024-09-01"}`)
+	v := f.stateQuery("")
+	page := f.do("GET", "/users/xz", "", "Accept", "text/html").Body.String()
+	if v.Code != notice.ExitScrutiny || !strings.Contains(page, "baton check exits 2") || !strings.Contains(page, "scrutiny until 2024-09-01") {
+		t.Errorf("check exits %d %q; the page says:\n%s", v.Code, v.Reasons, page)
 	}
 }

@@ -178,7 +178,7 @@ func TestE2EFollowDeliverUndo(t *testing.T) {
 				}
 			}
 
-			url, queued := in.postNotice("xz", "hiatus", hiatusText, "--since", "2024-03-01", "--until", "2024-09-01")
+			url, queued := in.postNotice("xz", "hiatus", hiatusText, "--since", time.Now().UTC().Format("2006-01-02"), "--until", time.Now().AddDate(0, 6, 0).Format("2006-01-02"))
 			if queued != len(tc.deliveries) {
 				t.Errorf("queued for %d inboxes, want %d", queued, len(tc.deliveries))
 			}
