@@ -153,3 +153,30 @@ func (f *fixture) stateQuery(query string) StateView {
 	}
 	return v
 }
+
+// check's reasons name a person on this instance by the name people read, keeping the id after it.
+func TestReasonsNamePeople(t *testing.T) {
+	f := newFixture(t)
+	f.createProject(`{"name":"xz"}`)
+	lasse := f.person("lasse", "xz")
+	jiaKey := newSSHKey(t, "jia@laptop")
+	f.registerPerson("jia", "Jia Tan", jiaKey)
+	jiaID := base + "/users/jia"
+	handover := notice.Notice{Kind: notice.Handover, Author: lasse.id, Text: "Jia joins.", From: []string{lasse.id},
+		To: []string{jiaID}, Mode: notice.CoMaintainer, Scope: []notice.Right{notice.RightCommit}}
+	if w := f.do("POST", "/api/v1/projects/xz/statements", string(f.newStatement(handover, lasse))); w.Code != http.StatusCreated {
+		t.Fatalf("handover: %d %s", w.Code, w.Body)
+	}
+	v := f.stateQuery("")
+	text := strings.Join(v.Reasons, "\n")
+	if !strings.Contains(text, "Jia Tan ("+jiaID+") has not accepted") {
+		t.Errorf("the reasons do not name Jia Tan:\n%s", text)
+	}
+	if strings.Contains(text, "lasse (") {
+		t.Errorf("a person with no display name got one:\n%s", text)
+	}
+	page := f.do("GET", "/users/xz", "", "Accept", "text/html").Body.String()
+	if !strings.Contains(page, "Jia Tan ("+jiaID+")") {
+		t.Errorf("the page's check box does not name Jia Tan")
+	}
+}

@@ -148,6 +148,7 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, a store.Act
 		s.storeError(w, err, "state")
 		return
 	}
+	st.Verdict.Reasons = s.named(ctx, st.Verdict.Reasons)
 	timeline, err := s.timeline(r, a)
 	if err != nil {
 		s.storeError(w, err, "timeline")

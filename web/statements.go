@@ -88,7 +88,7 @@ func (s *Server) getState(w http.ResponseWriter, r *http.Request) {
 	state := q.view.Fold(h.Genesis, h.Notices, h.StewardsAt(q.view.At), policy).ForPublic()
 	verdict := notice.Check(state)
 	view := StateView{Project: name, At: q.view.At.Format(time.RFC3339), Hindsight: q.view.Hindsight, Code: verdict.Code,
-		Reasons: append([]string{}, verdict.Reasons...), State: state, Policy: policy, Notices: []string{}}
+		Reasons: append([]string{}, s.named(r.Context(), verdict.Reasons)...), State: state, Policy: policy, Notices: []string{}}
 	for _, sn := range notice.PublicView(h.Notices, q.view.Known()) {
 		view.Notices = append(view.Notices, sn.ID)
 	}
