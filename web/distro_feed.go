@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/xml"
 	"net/http"
 	"slices"
 	"time"
@@ -37,12 +36,7 @@ func (s *Server) packageFeed(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err, "notices")
 		return
 	}
-	own, err := s.store.ListNotices(ctx, a.Name, 0, pageSize, true)
-	if err != nil {
-		s.storeError(w, err, "notices")
-		return
-	}
-	ownItems, err := s.noticeItems(own)
+	own, err := s.ownItems(ctx, a.Name)
 	if err != nil {
 		s.storeError(w, err, "notices")
 		return
@@ -52,52 +46,20 @@ func (s *Server) packageFeed(w http.ResponseWriter, r *http.Request) {
 		e  atomEntry
 	}
 	var entries []entry
-	updated := a.Created
 	for _, it := range mirrored {
 		title := it.KindTitle + " — " + ps.Upstream.Name + " (upstream)"
 		if it.Revoked {
 			title += " — REVOKED"
 		}
-		entries = append(entries, entry{it.Published, atomEntry{ID: it.URL, Title: title,
-			Published: it.Published.UTC().Format(time.RFC3339), Updated: it.Updated.UTC().Format(time.RFC3339),
-			Link:    atomLink{Rel: "alternate", Type: "text/html", Href: it.URL},
-			Content: atomContent{Type: "html", Body: it.contentHTML(ps.Upstream.Name)}}})
-		updated = distroLater(updated, it.Updated)
+		entries = append(entries, entry{it.Published, feedEntry(it.URL, title, it.Published, it.Updated, it.contentHTML(ps.Upstream.Name))})
 	}
-	for _, it := range ownItems {
-		entries = append(entries, entry{it.Published, atomEntry{ID: it.URL, Title: it.KindTitle + " — " + a.ShownName(),
-			Published: it.Published.UTC().Format(time.RFC3339), Updated: it.Updated.UTC().Format(time.RFC3339),
-			Link:    atomLink{Rel: "alternate", Type: "text/html", Href: it.URL},
-			Content: atomContent{Type: "html", Body: string(it.Content)}}})
-		updated = distroLater(updated, it.Updated)
+	for _, it := range own {
+		entries = append(entries, entry{it.Published, feedEntry(it.URL, it.KindTitle+" — "+a.ShownName(), it.Published, it.Updated, string(it.Content))})
 	}
 	slices.SortStableFunc(entries, func(x, y entry) int { return y.at.Compare(x.at) })
-	f := atomFeed{
-		ID:      s.urls.Feed(a.Name),
-		Title:   a.ShownName() + " — notices, and its upstream's as verified here",
-		Updated: updated.UTC().Format(time.RFC3339),
-		Links: []atomLink{
-			{Rel: "self", Type: "application/atom+xml", Href: s.urls.Feed(a.Name)},
-			{Rel: "alternate", Type: "text/html", Href: s.urls.Actor(a.Name)},
-		},
-		Author: atomAuthor{Name: a.ShownName(), URI: s.urls.Actor(a.Name)},
+	sorted := make([]atomEntry, len(entries))
+	for i, e := range entries {
+		sorted[i] = e.e
 	}
-	for _, e := range entries {
-		f.Entries = append(f.Entries, e.e)
-	}
-	out, err := xml.MarshalIndent(f, "", "  ")
-	if err != nil {
-		s.storeError(w, err, "feed")
-		return
-	}
-	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
-	w.Write([]byte(xml.Header))
-	w.Write(out)
-}
-
-func distroLater(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
+	s.writeFeed(w, a, a.ShownName()+" — notices, and its upstream's as verified here", sorted)
 }

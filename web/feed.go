@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/xml"
 	"net/http"
 	"time"
@@ -55,39 +56,52 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		s.packageFeed(w, r) // the upstream's notices it verified, beside the distro's own
 		return
 	}
-	notices, err := s.store.ListNotices(r.Context(), a.Name, 0, pageSize, true)
+	items, err := s.ownItems(r.Context(), a.Name)
 	if err != nil {
 		s.storeError(w, err, "notices")
 		return
 	}
-	items, err := s.noticeItems(notices)
-	if err != nil {
-		s.storeError(w, err, "notices")
-		return
-	}
-	updated := a.Created
+	entries := make([]atomEntry, 0, len(items))
 	for _, it := range items {
-		if it.Updated.After(updated) {
-			updated = it.Updated // an endorsement or revocation changes the feed as much as a new notice
-		}
+		entries = append(entries, feedEntry(it.URL, it.KindTitle+" — "+a.ShownName(), it.Published, it.Updated, string(it.Content)))
+	}
+	s.writeFeed(w, a, a.ShownName()+" — notices", entries)
+}
+
+// ownItems are an actor's own public notices as pages and feeds show them, newest first.
+func (s *Server) ownItems(ctx context.Context, actor string) ([]noticeItem, error) {
+	notices, err := s.store.ListNotices(ctx, actor, 0, pageSize, true)
+	if err != nil {
+		return nil, err
+	}
+	return s.noticeItems(notices)
+}
+
+// feedEntry is one notice in a feed.
+func feedEntry(url, title string, published, updated time.Time, contentHTML string) atomEntry {
+	return atomEntry{ID: url, Title: title,
+		Published: published.UTC().Format(time.RFC3339), Updated: updated.UTC().Format(time.RFC3339),
+		Link:    atomLink{Rel: "alternate", Type: "text/html", Href: url},
+		Content: atomContent{Type: "html", Body: contentHTML}}
+}
+
+// writeFeed writes an actor's feed. The feed is as new as its newest entry: an endorsement or a
+// revocation changes it as much as a new notice.
+func (s *Server) writeFeed(w http.ResponseWriter, a store.Actor, title string, entries []atomEntry) {
+	updated := a.Created.UTC().Format(time.RFC3339)
+	for _, e := range entries {
+		updated = max(updated, e.Updated) // RFC 3339 in UTC sorts as text
 	}
 	f := atomFeed{
 		ID:      s.urls.Feed(a.Name),
-		Title:   a.ShownName() + " — notices",
-		Updated: updated.UTC().Format(time.RFC3339),
+		Title:   title,
+		Updated: updated,
 		Links: []atomLink{
 			{Rel: "self", Type: "application/atom+xml", Href: s.urls.Feed(a.Name)},
 			{Rel: "alternate", Type: "text/html", Href: s.urls.Actor(a.Name)},
 		},
-		Author: atomAuthor{Name: a.ShownName(), URI: s.urls.Actor(a.Name)},
-	}
-	for _, it := range items {
-		f.Entries = append(f.Entries, atomEntry{
-			ID: it.URL, Title: it.KindTitle + " — " + a.ShownName(),
-			Published: it.Published.UTC().Format(time.RFC3339), Updated: it.Updated.UTC().Format(time.RFC3339),
-			Link:    atomLink{Rel: "alternate", Type: "text/html", Href: it.URL},
-			Content: atomContent{Type: "html", Body: string(it.Content)},
-		})
+		Author:  atomAuthor{Name: a.ShownName(), URI: s.urls.Actor(a.Name)},
+		Entries: entries,
 	}
 	out, err := xml.MarshalIndent(f, "", "  ")
 	if err != nil {

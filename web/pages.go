@@ -128,12 +128,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, a store.Actor) {
 	ctx := r.Context()
-	notices, err := s.store.ListNotices(ctx, a.Name, 0, pageSize, true)
-	if err != nil {
-		s.storeError(w, err, "notices")
-		return
-	}
-	items, err := s.noticeItems(notices)
+	items, err := s.ownItems(ctx, a.Name)
 	if err != nil {
 		s.storeError(w, err, "notices")
 		return

@@ -228,12 +228,7 @@ func (s *Server) packagePage(w http.ResponseWriter, r *http.Request, a store.Act
 		s.storeError(w, err, "followers")
 		return
 	}
-	own, err := s.store.ListNotices(ctx, a.Name, 0, pageSize, true)
-	if err != nil {
-		s.storeError(w, err, "notices")
-		return
-	}
-	ownItems, err := s.noticeItems(own)
+	ownItems, err := s.ownItems(ctx, a.Name)
 	if err != nil {
 		s.storeError(w, err, "notices")
 		return
