@@ -144,3 +144,20 @@ func list[T ~string](all []T) string {
 	}
 	return strings.Join(words, ", ")
 }
+
+// RightsText names rights as pages and check print them: "every right", or the rights listed.
+func RightsText(rights []Right) string {
+	if len(rights) == len(Rights) {
+		return "every right"
+	}
+	return list(rights)
+}
+
+// RightsHeld lists the rights a maintainer holds.
+func (m Maintainer) RightsHeld() []Right {
+	out := make([]Right, len(m.Rights))
+	for i, g := range m.Rights {
+		out[i] = g.Right
+	}
+	return out
+}

@@ -119,7 +119,7 @@ func (o *Outbox) standing(ctx context.Context, h ledger.History) (Standing, erro
 	st := Standing{Status: statusLine(state), Verdict: notice.Check(state), Genesis: h.Genesis, Stewards: stewards, Signers: state.Signers}
 	for _, m := range state.Maintainers {
 		st.Maintainers = append(st.Maintainers, o.PersonName(ctx, m.Person))
-		st.Holders = append(st.Holders, Holding{Person: o.PersonName(ctx, m.Person), Rights: rightsWords(m)})
+		st.Holders = append(st.Holders, Holding{Person: o.PersonName(ctx, m.Person), Rights: notice.RightsText(m.RightsHeld())})
 	}
 	for _, p := range state.Pending {
 		if p.Waiting == "acceptance" {
@@ -133,18 +133,6 @@ func (o *Outbox) standing(ctx context.Context, h ledger.History) (Standing, erro
 type Holding struct {
 	Person string
 	Rights string // "every right", or the rights named
-}
-
-// rightsWords names the rights a maintainer holds.
-func rightsWords(m notice.Maintainer) string {
-	if len(m.Rights) == len(notice.Rights) {
-		return "every right"
-	}
-	words := make([]string, len(m.Rights))
-	for i, g := range m.Rights {
-		words[i] = string(g.Right)
-	}
-	return strings.Join(words, ", ")
 }
 
 func (o *Outbox) personNameList(ctx context.Context, ids []string) []string {

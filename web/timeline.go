@@ -175,7 +175,7 @@ func groupRights(l notice.Lane) []rightsGroup {
 		members[i] = append(members[i], r)
 	}
 	for i := range groups {
-		groups[i].label = rightsLabel(members[i])
+		groups[i].label = notice.RightsText(members[i])
 	}
 	return groups
 }
@@ -184,17 +184,6 @@ func sameStretches(a, b []notice.Held) bool {
 	return slices.EqualFunc(a, b, func(x, y notice.Held) bool {
 		return x.From.Equal(y.From) && x.To.Equal(y.To) && x.Notice == y.Notice && x.Endorsed == y.Endorsed
 	})
-}
-
-func rightsLabel(rights []notice.Right) string {
-	if len(rights) == len(notice.Rights) {
-		return "every right"
-	}
-	words := make([]string, len(rights))
-	for i, r := range rights {
-		words[i] = string(r)
-	}
-	return strings.Join(words, ", ")
 }
 
 // axis draws the years, the notices as marks and today.

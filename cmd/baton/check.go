@@ -302,11 +302,11 @@ func printState(w io.Writer, title string, v web.StateView) {
 		fmt.Fprintln(w, "maintainers: none")
 	}
 	for _, m := range v.State.Maintainers {
-		fmt.Fprintf(w, "maintainer %s holds %s\n", m.Person, heldRights(m))
+		fmt.Fprintf(w, "maintainer %s holds %s\n", m.Person, notice.RightsText(m.RightsHeld()))
 	}
 	for _, p := range v.State.Pending {
 		if p.Waiting == "acceptance" {
-			fmt.Fprintf(w, "pending acceptance: %s (%s, by %s)\n", strings.Join(p.People, ", "), joinRights(p.Rights), p.Notice)
+			fmt.Fprintf(w, "pending acceptance: %s (%s, by %s)\n", strings.Join(p.People, ", "), notice.RightsText(p.Rights), p.Notice)
 		}
 	}
 	for _, s := range v.State.Signers {
@@ -318,26 +318,6 @@ func printState(w io.Writer, title string, v web.StateView) {
 		}
 		fmt.Fprintf(w, "release-signing key %s (%s) since %s: %s\n", s.Key.Fingerprint, s.Key.Type, s.Since.Format(notice.Date), state)
 	}
-}
-
-// heldRights names the rights a maintainer holds: all of them, or which.
-func heldRights(m notice.Maintainer) string {
-	if len(m.Rights) == len(notice.Rights) {
-		return "every right (" + joinRights(notice.Rights) + ")"
-	}
-	rights := make([]notice.Right, len(m.Rights))
-	for i, g := range m.Rights {
-		rights[i] = g.Right
-	}
-	return joinRights(rights)
-}
-
-func joinRights(rights []notice.Right) string {
-	words := make([]string, len(rights))
-	for i, r := range rights {
-		words[i] = string(r)
-	}
-	return strings.Join(words, ", ")
 }
 
 // printSigner answers --signer: first what a release manager acts on, then why.
