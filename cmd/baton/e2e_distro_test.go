@@ -23,7 +23,6 @@ type distroSetup struct {
 
 func newDistroSetup(t *testing.T) *distroSetup {
 	t.Helper()
-	ctx := context.Background()
 	d := &distroSetup{tukaani: startBaton(t), zlibOrg: startBaton(t), distro: startBaton(t)}
 	keys := t.TempDir()
 	d.lasse, d.jia, d.s1, d.s2 = sshKey(t, keys, "lasse"), sshKey(t, keys, "jia"), sshKey(t, keys, "s1"), sshKey(t, keys, "s2")
@@ -47,18 +46,7 @@ func newDistroSetup(t *testing.T) *distroSetup {
 		t.Fatalf("the distro's follows of its upstreams: %q, want both accepted", d.following())
 	}
 
-	d.packager = testpeer.New(t, testpeer.Mastodon, "packager")
-	pkg, err := d.packager.Lookup(ctx, "@xz-utils@"+d.distro.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	follow, err := d.packager.Follow(ctx, "packager", pkg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !testpeer.Wait(15*time.Second, func() bool { _, ok := d.packager.Accepted(follow); return ok }) {
-		t.Fatal("the package actor did not accept the packager's follow")
-	}
+	d.packagerFollows(t)
 	return d
 }
 
@@ -235,4 +223,22 @@ func TestE2EDistroMirrorsAndGates(t *testing.T) {
 		t.Fatalf("state of an unwatched package: %d, want 404", status)
 	}
 	noFailures(t, d.packager)
+}
+
+// packagerFollows has a packager on a Mastodon-like peer follow the distro's xz-utils package actor.
+func (d *distroSetup) packagerFollows(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	d.packager = testpeer.New(t, testpeer.Mastodon, "packager")
+	pkg, err := d.packager.Lookup(ctx, "@xz-utils@"+d.distro.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	follow, err := d.packager.Follow(ctx, "packager", pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !testpeer.Wait(15*time.Second, func() bool { _, ok := d.packager.Accepted(follow); return ok }) {
+		t.Fatal("the package actor did not accept the packager's follow")
+	}
 }

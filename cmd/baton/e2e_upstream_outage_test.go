@@ -4,7 +4,6 @@ package main
 // started watching it: the notice is mirrored at its next delivery, not at the next hourly catch-up.
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -20,7 +19,6 @@ import (
 // the distro watches it; otherwise not yet.
 func newOutageSetup(t *testing.T, maintainerFirst bool) (*distroSetup, *rrProxy) {
 	t.Helper()
-	ctx := context.Background()
 	front := startProxy(t)
 	d := &distroSetup{tukaani: startBaton(t, "--base-url", front.url), distro: startBaton(t)}
 	front.setBackends(d.tukaani)
@@ -35,18 +33,7 @@ func newOutageSetup(t *testing.T, maintainerFirst bool) (*distroSetup, *rrProxy)
 	if !waitFor(20*time.Second, func() bool { return d.following() == "accepted" }) {
 		t.Fatalf("the distro's follow of xz: %q, want accepted", d.following())
 	}
-	d.packager = testpeer.New(t, testpeer.Mastodon, "packager")
-	pkg, err := d.packager.Lookup(ctx, "@xz-utils@"+d.distro.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	follow, err := d.packager.Follow(ctx, "packager", pkg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !testpeer.Wait(15*time.Second, func() bool { _, ok := d.packager.Accepted(follow); return ok }) {
-		t.Fatal("the package actor did not accept the packager's follow")
-	}
+	d.packagerFollows(t)
 	return d, front
 }
 
