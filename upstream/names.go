@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,11 +17,16 @@ const (
 	// nameWait bounds how long a name is waited for: a page or a post names the person by their
 	// handle rather than wait longer.
 	nameWait = 5 * time.Second
+	// maxNames and maxNameRunes bound what upstreams can make this instance keep: the names come from
+	// actors an upstream's notices point at.
+	maxNames     = 10000
+	maxNameRunes = 100
 )
 
 // nameCache keeps the names of the people upstream notices concern, by actor id.
 type nameCache struct {
 	m sync.Map // actor id -> cachedName
+	n atomic.Int64
 }
 
 type cachedName struct {
@@ -53,14 +59,25 @@ func (w *Watcher) PersonName(ctx context.Context, id string) string {
 		if err == nil && json.Unmarshal(body, &doc) == nil && doc.ID == id {
 			switch {
 			case strings.TrimSpace(doc.Name) != "":
-				name = strings.TrimSpace(doc.Name)
+				name = clipName(strings.TrimSpace(doc.Name))
 			case doc.PreferredUsername != "":
-				name = doc.PreferredUsername + "@" + u.Host
+				name = clipName(doc.PreferredUsername) + "@" + u.Host
 			}
 			until = w.now().Add(nameTTL)
 		}
 	}
-	w.names.m.Store(id, cachedName{name: name, until: until})
+	if _, known := w.names.m.Swap(id, cachedName{name: name, until: until}); !known && w.names.n.Add(1) > maxNames {
+		w.names.m.Clear() // a bound, not an eviction policy: names are fetched again as needed
+		w.names.n.Store(0)
+	}
+	return name
+}
+
+// clipName shortens a name an actor gives to what a page shows.
+func clipName(name string) string {
+	if r := []rune(name); len(r) > maxNameRunes {
+		return string(r[:maxNameRunes]) + "…"
+	}
 	return name
 }
 
