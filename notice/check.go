@@ -185,3 +185,34 @@ func untilText(t time.Time) string {
 	}
 	return " until " + t.Format(Date)
 }
+
+// StatusLine says in a few words what Check says of s, for a profile's Status field, a page and a
+// list of projects: they must never read "normal" where check does not.
+func StatusLine(s State) string {
+	if s.NoRecord {
+		return "no record"
+	}
+	var parts []string
+	switch {
+	case s.Unmaintained:
+		parts = append(parts, "no maintainer named yet")
+	case s.Orphaned:
+		parts = append(parts, "orphaned")
+	}
+	if len(s.Unendorsed) > 0 || len(s.Pending) > 0 {
+		parts = append(parts, "unendorsed or pending change of rights")
+	}
+	if len(s.Review) > 0 {
+		parts = append(parts, "changes under a revoked handover to review")
+	}
+	if s.Scrutiny.Open() {
+		parts = append(parts, "scrutiny until "+s.Scrutiny.Until.Format(Date))
+	}
+	for _, a := range s.Hiatus {
+		parts = append(parts, "hiatus"+untilText(a.Until))
+	}
+	if len(parts) == 0 {
+		return "normal"
+	}
+	return strings.Join(parts, "; ")
+}

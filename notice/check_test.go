@@ -107,3 +107,20 @@ func TestAddWindow(t *testing.T) {
 		t.Errorf("window %+v, want it extended both ways with both reasons", w)
 	}
 }
+
+// The status line never reads "normal" where check does not.
+func TestStatusLineAgreesWithCheck(t *testing.T) {
+	h := pub("h1", "2024-01-01", handover(CoMaintainer, people(ann), people(dan), RightCommit), ann)
+	for _, st := range []State{
+		{At: day("2024-01-02"), NoRecord: true},
+		Fold(genesis(ann), nil, stewards, DefaultPolicy(), day("2024-01-02")),
+		Fold(genesis(ann), []Signed{h}, stewards, DefaultPolicy(), day("2024-01-02")),
+		Fold(genesis(ann), []Signed{pub("a", "2024-01-01", hiatusBy(ann), ann)}, stewards, DefaultPolicy(), day("2024-01-02")),
+		Fold(genesis(), nil, stewards, DefaultPolicy(), day("2024-01-02")),
+		{At: day("2024-01-02"), Review: []Review{{Notice: "x"}}},
+	} {
+		if line, code := StatusLine(st), Check(st).Code; (line == "normal") != (code == ExitNormal) {
+			t.Errorf("status line %q, check %d", line, code)
+		}
+	}
+}

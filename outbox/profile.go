@@ -116,7 +116,7 @@ func (o *Outbox) standing(ctx context.Context, h ledger.History) (Standing, erro
 		stewards[i] = federation.StewardRef{ID: id, Since: h.StewardSince(id).UTC()}
 	}
 	state := h.Fold(o.cfg.Policy, o.now()).ForPublic()
-	st := Standing{Status: statusLine(state), Verdict: notice.Check(state), Genesis: h.Genesis, Stewards: stewards, Signers: state.Signers}
+	st := Standing{Status: notice.StatusLine(state), Verdict: notice.Check(state), Genesis: h.Genesis, Stewards: stewards, Signers: state.Signers}
 	for _, m := range state.Maintainers {
 		st.Maintainers = append(st.Maintainers, o.PersonName(ctx, m.Person))
 		st.Holders = append(st.Holders, Holding{Person: o.PersonName(ctx, m.Person), Rights: notice.RightsText(m.RightsHeld())})
@@ -141,32 +141,4 @@ func (o *Outbox) personNameList(ctx context.Context, ids []string) []string {
 		out[i] = o.PersonName(ctx, id)
 	}
 	return out
-}
-
-// statusLine says a project's state in the few words of a profile field.
-func statusLine(s notice.State) string {
-	var parts []string
-	switch {
-	case s.Unmaintained:
-		parts = append(parts, "no maintainer named yet")
-	case s.Orphaned:
-		parts = append(parts, "orphaned")
-	}
-	if len(s.Unendorsed) > 0 {
-		parts = append(parts, "unendorsed change of maintainers or keys")
-	}
-	if s.Scrutiny.Open() {
-		parts = append(parts, "scrutiny until "+s.Scrutiny.Until.Format(notice.Date))
-	}
-	for _, a := range s.Hiatus {
-		if a.Until.IsZero() {
-			parts = append(parts, "hiatus (open-ended)")
-		} else {
-			parts = append(parts, "hiatus until "+a.Until.Format(notice.Date))
-		}
-	}
-	if len(parts) == 0 {
-		return "normal"
-	}
-	return strings.Join(parts, "; ")
 }

@@ -47,7 +47,7 @@ func (w *Watcher) packageFields(ctx context.Context, pkg string) []federation.Fi
 	}
 	fields := []federation.Field{
 		{Name: "Upstream", ValueHTML: link(ps.Upstream.Actor)},
-		{Name: "Status", ValueHTML: html.EscapeString(statusLine(ps))},
+		{Name: "Status", ValueHTML: html.EscapeString(notice.StatusLine(ps.State))},
 	}
 	if ps.Watch.Purl != "" {
 		fields = append(fields, federation.Field{Name: "Package", ValueHTML: html.EscapeString(ps.Watch.Purl)})
@@ -58,19 +58,6 @@ func (w *Watcher) packageFields(ctx context.Context, pkg string) []federation.Fi
 func link(u string) string {
 	e := html.EscapeString(u)
 	return `<a href="` + e + `" rel="nofollow noopener noreferrer" target="_blank">` + e + `</a>`
-}
-
-// statusLine is the verdict in a few words.
-func statusLine(ps PackageState) string {
-	switch ps.Verdict.Code {
-	case notice.ExitNormal:
-		return "normal"
-	case notice.ExitScrutiny:
-		return "scrutiny until " + ps.State.Scrutiny.Until.Format(notice.Date)
-	case notice.ExitUnendorsed:
-		return "unendorsed change of maintainers or keys"
-	}
-	return "maintainer away"
 }
 
 // Outbox lists what a package's actor sent, newest first: its Announces of the upstream's notices and

@@ -79,4 +79,4 @@ func (w *Watcher) view(up store.Upstream, h history, m store.MirroredNotice) Mir
 }
 
 // Status is how the package's upstream stands, in a few words.
-func (ps PackageState) Status() string { return statusLine(ps) }
+func (ps PackageState) Status() string { return notice.StatusLine(ps.State) }

@@ -203,7 +203,7 @@ func TestHomeListsWatchedPackages(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("home: %d", status)
 	}
-	wantAll(t, "the home page", page, "Packages watched", `href="`+base+`/users/xz-utils"`, "xz@up.example", "unendorsed change of maintainers or keys")
+	wantAll(t, "the home page", page, "Packages watched", `href="`+base+`/users/xz-utils"`, "xz@up.example", "unendorsed or pending change of rights")
 	if strings.Contains(page, "No projects yet") {
 		t.Errorf("the home page of a distro says it has nothing:\n%s", page)
 	}
