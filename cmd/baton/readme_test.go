@@ -8,6 +8,7 @@ package main
 // comment after it says, fails the test with the section and the README line.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -47,6 +48,7 @@ var (
 	exitComment = regexp.MustCompile(`(?:^|\s)#\s*exit (\d+)\b`)
 	hereDoc     = regexp.MustCompile(`<<-?\s*['"]?([A-Za-z_]+)['"]?`)
 	loopback    = regexp.MustCompile(`127\.0\.0\.1:(\d{4,5})\b`)
+	agentPid    = regexp.MustCompile(`(?m)^Agent pid (\d+)$`)
 	bareBaton   = regexp.MustCompile(`(?m)(?:^\s*|[;|&(]\s*)baton\s`) // in a command's place
 )
 
@@ -191,29 +193,7 @@ func runWalkthrough(t *testing.T, section string, commands []readmeCommand) {
 	if err := os.WriteFile(file, []byte(preamble(progress, failure)+script), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := os.Create(filepath.Join(aside, "output"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", file)
-	cmd.Dir, cmd.Stdout, cmd.Stderr = work, out, out
-	cmd.Env = walkthroughEnv()
-	dieWithParent(cmd)
-	if cmd.SysProcAttr == nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{}
-	}
-	cmd.SysProcAttr.Setpgid = true // one process group, so that nothing it started outlives it
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 10 * time.Second
-	runErr := cmd.Run()
-	if cmd.Process != nil {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
-
+	output, err := runBash(file, work)
 	if raceEnabled {
 		for _, log := range logsOf(work) {
 			if strings.Contains(log, "WARNING: DATA RACE") {
@@ -221,29 +201,66 @@ func runWalkthrough(t *testing.T, section string, commands []readmeCommand) {
 			}
 		}
 	}
-	output, _ := os.ReadFile(out.Name())
-	if runErr == nil {
-		t.Logf("output of the walk-through:\n%s", tail(string(output)))
+	if err == nil {
+		t.Logf("output of the walk-through:\n%s", tail(output))
 		return
 	}
 	line, _ := os.ReadFile(progress)
 	n, _ := strconv.Atoi(strings.TrimSpace(string(line)))
 	why, _ := os.ReadFile(failure)
-	reason := strings.TrimSpace(string(why))
-	if ctx.Err() != nil {
-		reason = "did not end within 5 minutes"
-	}
+	reason := cmp.Or(strings.TrimSpace(string(why)), err.Error())
 	text := ""
 	for _, c := range commands {
 		if c.line == n {
 			text = c.text
 		}
 	}
-	msg := fmt.Sprintf("README.md, %q, line %d: %s\n\n%s\n\noutput of the walk-through:\n%s", section, n, reason, text, tail(string(output)))
+	msg := fmt.Sprintf("README.md, %q, line %d: %s\n\n%s\n\noutput of the walk-through:\n%s", section, n, reason, text, tail(output))
 	for name, log := range logsOf(work) {
 		msg += fmt.Sprintf("\n\n%s:\n%s", name, tail(log))
 	}
 	t.Fatal(msg)
+}
+
+// walkthroughTimeout bounds a walk-through that hangs (a notice status waiting for ever, say).
+const walkthroughTimeout = 5 * time.Minute
+
+// runBash runs a script in dir, in a process group of its own that is killed when it ends, and returns
+// what it printed.
+func runBash(script, dir string) (string, error) {
+	out, err := os.CreateTemp("", "walkthrough-output")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(out.Name())
+	defer out.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), walkthroughTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", script)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, out, out // a file: background jobs holding it do not hold up Wait
+	cmd.Env = walkthroughEnv()
+	dieWithParent(cmd)
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Setpgid = true
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
+	err = cmd.Run()
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	printed, _ := os.ReadFile(out.Name())
+	if ctx.Err() != nil {
+		// Killed, the script could not end its ssh-agent, which left the process group.
+		for _, m := range agentPid.FindAllStringSubmatch(string(printed), -1) {
+			if pid, err := strconv.Atoi(m[1]); err == nil {
+				syscall.Kill(pid, syscall.SIGTERM)
+			}
+		}
+		err = fmt.Errorf("did not end within %s", walkthroughTimeout)
+	}
+	return string(printed), err
 }
 
 // walkthroughScript is the commands as one script: each records its README line before it runs, and one
@@ -251,7 +268,7 @@ func runWalkthrough(t *testing.T, section string, commands []readmeCommand) {
 func walkthroughScript(commands []readmeCommand) string {
 	var b strings.Builder
 	for _, c := range commands {
-		fmt.Fprintf(&b, "__line=%d; echo %d >\"$__progress\"\n", c.line, c.line)
+		fmt.Fprintf(&b, "echo %d >\"$__progress\"\n", c.line)
 		if c.want == 0 {
 			b.WriteString(c.text + "\n")
 			continue
@@ -268,7 +285,6 @@ func walkthroughScript(commands []readmeCommand) string {
 func preamble(progress, failure string) string {
 	return fmt.Sprintf(`set -euo pipefail
 __progress=%s
-__line=0
 __why=
 __ended() {
 	local rc=$?
