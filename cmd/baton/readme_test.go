@@ -135,8 +135,8 @@ func runnable(c readmeCommand) error {
 	return nil
 }
 
-// TestREADMEWalkthroughs runs each section's walk-through on its own, after the setup block, on fresh
-// folders and free loopback ports (each 127.0.0.1:PORT in the text, and that port wherever else it
+// TestREADMEWalkthroughs runs each section's walk-through on its own, after the setup block, and then
+// all of them in order, as one shell would, each time on fresh folders and free loopback ports (each 127.0.0.1:PORT in the text, and that port wherever else it
 // appears, becomes a free one). The processes the walk-through starts in the background, and its
 // ssh-agent, are ended with it.
 func TestREADMEWalkthroughs(t *testing.T) {
@@ -170,6 +170,15 @@ func TestREADMEWalkthroughs(t *testing.T) {
 			runWalkthrough(t, section, commands)
 		})
 	}
+	// A reader may also go from top to bottom in one shell.
+	t.Run("every section, in order", func(t *testing.T) {
+		t.Parallel()
+		var commands []readmeCommand
+		for _, b := range blocks {
+			commands = append(commands, b.commands...)
+		}
+		runWalkthrough(t, "every section, in order", commands)
+	})
 }
 
 // runWalkthrough runs commands as one bash script in a fresh folder and fails t, naming the section
