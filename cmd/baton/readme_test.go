@@ -74,7 +74,7 @@ func readmeBlocks(path string) ([]readmeBlock, error) {
 		for i++; i < len(lines) && lines[i] != "```"; i++ {
 		}
 		if i == len(lines) {
-			return nil, fmt.Errorf("line %d: the fenced block is never closed", start-1)
+			return nil, fmt.Errorf("README.md line %d: the fenced block is never closed", start)
 		}
 		fields := strings.Fields(info)
 		if len(fields) < 2 || fields[0] != "sh" || fields[1] != "walkthrough" {
