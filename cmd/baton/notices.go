@@ -87,6 +87,9 @@ func noticePost(args []string, stdout, stderr io.Writer) error {
 	if f.project == "" {
 		return errors.New("notice post: --project is required")
 	}
+	if f.kind == string(notice.ReliefRequest) {
+		return notice.ErrReliefByCase
+	}
 	var view web.NoticeView
 	if f.sign.as == "" {
 		// No signer: the admin speaks for a project without maintainers, with the admin token.
