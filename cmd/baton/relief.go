@@ -51,15 +51,13 @@ type reliefFlags struct {
 	sign signerFlags
 }
 
-func newReliefFlags(name string, stderr io.Writer, agent bool) *reliefFlags {
+func newReliefFlags(name string, stderr io.Writer) *reliefFlags {
 	fs := flag.NewFlagSet("relief "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f := &reliefFlags{fs: fs, c: clientFlags(fs)}
 	fs.StringVar(&f.sign.as, "as", "", "your name on the instance")
 	fs.StringVar(&f.sign.keyFile, "key", "", "your OpenSSH Ed25519 private key file")
-	if agent {
-		fs.BoolVar(&f.sign.useAgent, "agent", false, "sign with the running ssh-agent")
-	}
+	fs.BoolVar(&f.sign.useAgent, "agent", false, "sign with the running ssh-agent (show and share need --key: the agent cannot decrypt)")
 	return f
 }
 
@@ -206,7 +204,7 @@ func participantNames(v web.CaseView) string {
 }
 
 func reliefOpen(args []string, stdout, stderr io.Writer) error {
-	f := newReliefFlags("open", stderr, true)
+	f := newReliefFlags("open", stderr)
 	project := f.fs.String("project", "", "the project you maintain")
 	var t textFlags
 	t.register(f.fs)
@@ -252,7 +250,7 @@ func reliefOpen(args []string, stdout, stderr io.Writer) error {
 }
 
 func reliefReply(args []string, stdout, stderr io.Writer) error {
-	f := newReliefFlags("reply", stderr, true)
+	f := newReliefFlags("reply", stderr)
 	var t textFlags
 	t.register(f.fs)
 	rest, err := f.parse(args, 1)
@@ -294,7 +292,7 @@ func reliefReply(args []string, stdout, stderr io.Writer) error {
 // openWith loads a participant's private key: reading needs it on this machine, since age decrypts
 // with the key itself and ssh-agent only signs.
 func openWith(f *reliefFlags) (signer, ed25519.PrivateKey, error) {
-	if f.sign.keyFile == "" {
+	if f.sign.keyFile == "" || f.sign.useAgent {
 		return signer{}, nil, fmt.Errorf("%s needs --key FILE, your private key: the messages are decrypted on this machine with the key itself, "+
 			"and ssh-agent cannot decrypt (it only signs). Set BATON_KEY_PASSPHRASE for a key with a passphrase", f.fs.Name())
 	}
@@ -357,7 +355,7 @@ func verifyLetter(c *apiClient, letter []byte, author string) error {
 }
 
 func reliefShow(args []string, stdout, stderr io.Writer) error {
-	f := newReliefFlags("show", stderr, false)
+	f := newReliefFlags("show", stderr)
 	rest, err := f.parse(args, 1)
 	if err != nil {
 		return err
@@ -398,7 +396,7 @@ func printCase(w io.Writer, v web.CaseView) {
 }
 
 func reliefList(args []string, stdout, stderr io.Writer) error {
-	f := newReliefFlags("list", stderr, true)
+	f := newReliefFlags("list", stderr)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -439,7 +437,7 @@ func reliefList(args []string, stdout, stderr io.Writer) error {
 }
 
 func reliefShare(args []string, stdout, stderr io.Writer) error {
-	f := newReliefFlags("share", stderr, false)
+	f := newReliefFlags("share", stderr)
 	with := f.fs.String("with", "", "the steward who joins the case")
 	rest, err := f.parse(args, 1)
 	if err != nil {
@@ -487,7 +485,7 @@ func reliefShare(args []string, stdout, stderr io.Writer) error {
 }
 
 func reliefClose(args []string, stdout, stderr io.Writer) error {
-	f := newReliefFlags("close", stderr, true)
+	f := newReliefFlags("close", stderr)
 	ledTo := f.fs.String("led-to", "", "the URL of the notice the case led to: a hiatus, a call for stewards, an interim handover")
 	rest, err := f.parse(args, 1)
 	if err != nil {
