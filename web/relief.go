@@ -330,7 +330,8 @@ func (s *Server) writeCases(w http.ResponseWriter, r *http.Request, include func
 
 // shareCase answers POST /api/v1/relief/cases/{id}/share: a steward who takes part shares the case
 // with a steward who joined later, sending every message sealed again (on their machine) to the
-// participants and the newcomer, each signed by them.
+// participants and the newcomer, each signed by them. Shared "with" a participant, the case is sealed
+// again to the participants' keys as they are now (one added a key).
 func (s *Server) shareCase(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r, maxShare, "share")
 	if !ok {
@@ -358,8 +359,9 @@ func (s *Server) share(ctx context.Context, id string, body []byte) (store.Case,
 	if len(q.Messages) != len(c.Messages) {
 		return c, refusal.New(http.StatusConflict, "the case has %d messages, and %d came sealed again: read it again and share again", len(c.Messages), len(q.Messages))
 	}
-	now := s.now().UTC()
-	c.Participants = append(c.Participants, store.CaseParticipant{Person: q.With, Since: now})
+	if !c.Participant(q.With) {
+		c.Participants = append(c.Participants, store.CaseParticipant{Person: q.With, Since: s.now().UTC()})
+	}
 	for i, raw := range q.Messages {
 		if err := s.resealed(ctx, c, i, raw, person); err != nil {
 			return c, err
@@ -369,7 +371,8 @@ func (s *Server) share(ctx context.Context, id string, body []byte) (store.Case,
 	return c, s.store.UpdateCase(ctx, c)
 }
 
-// mayShare allows a steward who takes part to share a case with a current steward who does not.
+// mayShare allows a steward who takes part to share a case with a current steward, or to seal it
+// again for a participant (whose keys changed: a message reaches only the keys it was sealed to).
 func (s *Server) mayShare(ctx context.Context, c store.Case, sharer, with string) error {
 	stewards, err := s.store.RoleHolders(ctx, "")
 	if err != nil {
@@ -381,10 +384,8 @@ func (s *Server) mayShare(ctx context.Context, c store.Case, sharer, with string
 	switch {
 	case !isSteward(sharer):
 		return refusal.New(http.StatusForbidden, "%s is not a steward: a steward who takes part shares a case", sharer)
-	case !isSteward(with):
+	case !isSteward(with) && !c.Participant(with):
 		return refusal.New(http.StatusUnprocessableEntity, "%q is not a steward of this instance: a case is shared with stewards alone", with)
-	case c.Participant(with):
-		return refusal.New(http.StatusConflict, "%s takes part in the case already", with)
 	}
 	return nil
 }

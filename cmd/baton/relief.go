@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -462,7 +463,10 @@ func reliefShare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	people := append(participantIDs(v), newcomer.Actor)
+	people := participantIDs(v)
+	if !slices.Contains(people, newcomer.Actor) {
+		people = append(people, newcomer.Actor) // else: sealed again to a participant's keys as they are now
+	}
 	q := relief.Query{Type: relief.ShareType, Case: v.ID, With: newcomer.Actor}
 	for i, raw := range raws {
 		// The letter goes as its writer signed it; only its seal is new, and signed by the sharer.
