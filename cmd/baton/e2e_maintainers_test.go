@@ -197,7 +197,7 @@ func TestE2EMaintainersSignAndStewardsEndorse(t *testing.T) {
 	// client points to a relief case, and signs nothing. Stewards still read the notices meant for
 	// them with a query signed by their key, and a maintainer cannot.
 	if out, errOut, err := in.cli("notice", "post", "--project", "xz", "--kind", "relief-request", "--as", "lasse", "--key", lasse,
-		"--help-with", "review", "--text", "I cannot keep up with reviews alone."); err == nil || !strings.Contains(errOut, "baton relief open") {
+		"--text", "I cannot keep up with reviews alone."); err == nil || !strings.Contains(errOut, "baton relief open") {
 		t.Errorf("notice post --kind relief-request: %v\n%s%s\nwant a refusal pointing to baton relief open", err, out, errOut)
 	}
 	in.mustCLI("steward", "notices", "--as", "steward1", "--key", s1)
