@@ -80,8 +80,8 @@ func (s *Server) caseView(c store.Case, sealed bool) CaseView {
 	return v
 }
 
-// caseError answers a refused relief request: a refusal or store error as usual, a case that does not
-// exist, or in which the sender takes no part, as the same 404.
+// caseError answers a refused relief request: a refusal or store error as storeError does, and a case
+// another participant wrote to while this request was checked as 409, to send again.
 func (s *Server) caseError(w http.ResponseWriter, err error) bool {
 	if err == nil {
 		return false
@@ -449,7 +449,7 @@ func (s *Server) ledToNotice(ctx context.Context, c store.Case, noticeURL string
 	tail, ok := strings.CutPrefix(noticeURL, strings.TrimSuffix(s.urls.Notice(0), "0"))
 	id, err := strconv.ParseInt(tail, 10, 64)
 	if !ok || err != nil || id <= 0 {
-		return 0, refusal.New(http.StatusUnprocessableEntity, "--led-to %q is not a notice of this instance (%s)", noticeURL, s.urls.Notice(1))
+		return 0, refusal.New(http.StatusUnprocessableEntity, "%q is not a notice of this instance (its notices are %s)", noticeURL, s.urls.Notice(1))
 	}
 	n, err := s.store.Notice(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && n.Actor != c.Project) {
