@@ -223,31 +223,49 @@ func reliefOpen(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	caseID := newCaseID()
+	// A steward may be named, or change keys, between reading who they are and sending: the instance
+	// then answers 422, and the message is sealed again to the stewards as they are.
+	for attempt := 1; ; attempt++ {
+		people, err := openers(f.c, s)
+		if err != nil {
+			return err
+		}
+		env, err := s.write(f.c, relief.Envelope{Case: caseID, Project: *project}, text, people)
+		if err != nil {
+			return err
+		}
+		var v web.CaseView
+		err = f.c.call(http.MethodPost, "/api/v1/relief/cases", json.RawMessage(env), &v)
+		if statusOf(err) == http.StatusUnprocessableEntity && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, v.ID)
+		fmt.Fprintf(stderr, "case %s opened; only %s can read it\n", v.ID, participantNames(v))
+		return nil
+	}
+}
+
+// openers are the people a new case is sealed to: its maintainer, and the instance's stewards now.
+func openers(c *apiClient, s signer) ([]string, error) {
 	var stewards []web.RoleView
-	if err := f.c.call(http.MethodGet, "/api/v1/stewards", nil, &stewards); err != nil {
-		return err
+	if err := c.call(http.MethodGet, "/api/v1/stewards", nil, &stewards); err != nil {
+		return nil, err
 	}
 	people := []string{s.person.Actor}
 	for _, st := range stewards {
-		p, err := f.c.person(st.Person)
+		p, err := c.person(st.Person)
 		if err != nil {
-			return fmt.Errorf("steward %s: %w", st.Person, err)
+			return nil, fmt.Errorf("steward %s: %w", st.Person, err)
 		}
 		if p.Actor != s.person.Actor {
 			people = append(people, p.Actor)
 		}
 	}
-	env, err := s.write(f.c, relief.Envelope{Case: newCaseID(), Project: *project}, text, people)
-	if err != nil {
-		return err
-	}
-	var v web.CaseView
-	if err := f.c.call(http.MethodPost, "/api/v1/relief/cases", json.RawMessage(env), &v); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, v.ID)
-	fmt.Fprintf(stderr, "case %s opened; only %s can read it\n", v.ID, participantNames(v))
-	return nil
+	return people, nil
 }
 
 func reliefReply(args []string, stdout, stderr io.Writer) error {
