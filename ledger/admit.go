@@ -22,7 +22,7 @@ type Checked struct {
 
 // CheckStatement parses a statement a maintainer signed for project and verifies its proofs: each by
 // a key in use of a person on this instance, made within StatementFreshness. It must not be published
-// already.
+// already, nor be a relief request (notice.ErrReliefByCase).
 func (l *Ledger) CheckStatement(ctx context.Context, project string, raw []byte) (Checked, error) {
 	st, err := federation.ParseStatement(raw)
 	if err != nil {
@@ -32,6 +32,9 @@ func (l *Ledger) CheckStatement(ctx context.Context, project string, raw []byte)
 		return Checked{}, Refuse(422, "the statement is about %s, not %s", st.Project, l.urls.Actor(project))
 	}
 	st.Notice.Project = project
+	if st.Notice.Kind == notice.ReliefRequest {
+		return Checked{}, Refuse(422, "%v", notice.ErrReliefByCase)
+	}
 	if _, err := l.store.NoticeByStatement(ctx, st.ID); err == nil {
 		return Checked{}, Refuse(409, "statement %s is published already", st.ID)
 	}

@@ -183,3 +183,18 @@ func (h History) RevocationOf(id string) notice.Signed {
 	}
 	return notice.Signed{}
 }
+
+// Maintains reports whether person (an actor id) holds a right in project now: a maintainer, on
+// hiatus or not.
+func (l *Ledger) Maintains(ctx context.Context, project, person string) (bool, error) {
+	h, err := l.History(ctx, project)
+	if err != nil {
+		return false, err
+	}
+	for _, m := range h.Fold(l.policy, l.now()).Maintainers {
+		if m.Person == person {
+			return true, nil
+		}
+	}
+	return false, nil
+}

@@ -8,43 +8,65 @@ import (
 	"time"
 )
 
-// Steward checks a query signed by a steward (to read what is meant for stewards alone): one proof, by
-// a key in use of a person who is a steward, made within QueryFreshness of now, and an id not seen
-// before. It returns the steward's actor id.
+// Steward checks a query signed by a steward (to read what is meant for stewards alone): a
+// SignedQuery of StewardQueryType by a person who is a steward. It returns the steward's actor id.
 func (l *Ledger) Steward(ctx context.Context, query []byte) (string, error) {
-	var q struct {
-		ID   string `json:"id"`
-		Type string `json:"type"`
-	}
-	if err := json.Unmarshal(query, &q); err != nil || q.Type != StewardQueryType || !strings.HasPrefix(q.ID, "urn:uuid:") {
-		return "", Refuse(400, "want a %s with a urn:uuid id", StewardQueryType)
-	}
-	proofs, err := l.verifyProofs(ctx, query, true)
+	person, err := l.SignedQuery(ctx, query, StewardQueryType)
 	if err != nil {
-		return "", Refuse(401, "%v", err)
-	}
-	if len(proofs) != 1 {
-		return "", Refuse(401, "a query carries exactly one proof, its steward's")
-	}
-	now := l.now()
-	if d := now.Sub(proofs[0].Created); d > QueryFreshness || d < -QueryFreshness {
-		return "", Refuse(401, "the query was signed at %s, more than %s from now", proofs[0].Created.Format(time.RFC3339), QueryFreshness)
+		return "", err
 	}
 	stewards, err := l.roleHolders(ctx, "")
 	if err != nil {
 		return "", err
 	}
-	if !slices.Contains(stewards, proofs[0].Person) {
-		return "", Refuse(403, "%s is not a steward of this instance", proofs[0].Person)
+	if !slices.Contains(stewards, person) {
+		return "", Refuse(403, "%s is not a steward of this instance", person)
 	}
-	// One query id is good for one read, on any replica: marking it used is the check.
+	return person, nil
+}
+
+// SignedQuery checks a request a person signed with their own key (a steward reading notices for
+// stewards, a participant in a relief case): a JSON document of one of the types given with a
+// urn:uuid id, one proof by a key in use of a person on this instance, made within QueryFreshness of
+// now, and an id not seen before. It returns the person's actor id. What the person may ask is the
+// caller's to judge.
+func (l *Ledger) SignedQuery(ctx context.Context, query []byte, types ...string) (string, error) {
+	var q struct {
+		ID   string `json:"id"`
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(query, &q); err != nil || !slices.Contains(types, q.Type) || !strings.HasPrefix(q.ID, "urn:uuid:") {
+		return "", Refuse(400, "want a %s with a urn:uuid id", strings.Join(types, " or "))
+	}
+	person, created, err := l.SignedBy(ctx, query)
+	if err != nil {
+		return "", err
+	}
+	now := l.now()
+	if d := now.Sub(created); d > QueryFreshness || d < -QueryFreshness {
+		return "", Refuse(401, "the query was signed at %s, more than %s from now", created.Format(time.RFC3339), QueryFreshness)
+	}
+	// One query id is good for one request, on any replica: marking it used is the check.
 	if first, err := l.store.UseOnce(ctx, q.ID, now); err != nil || !first {
 		if err == nil {
 			err = Refuse(401, "query %s was used already", q.ID)
 		}
 		return "", err
 	}
-	return proofs[0].Person, nil
+	return person, nil
+}
+
+// SignedBy checks that a document carries exactly one proof, by a key in use of a person on this
+// instance, and says who made it and when.
+func (l *Ledger) SignedBy(ctx context.Context, doc []byte) (string, time.Time, error) {
+	proofs, err := l.verifyProofs(ctx, doc, true)
+	if err != nil {
+		return "", time.Time{}, Refuse(401, "%v", err)
+	}
+	if len(proofs) != 1 {
+		return "", time.Time{}, Refuse(401, "a signed request carries exactly one proof, its sender's")
+	}
+	return proofs[0].Person, proofs[0].Created, nil
 }
 
 // StewardQueryType is the type of a steward's signed query.

@@ -1,6 +1,7 @@
 package notice
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -21,6 +22,13 @@ const (
 	Retirement      Kind = "retirement"
 	Revocation      Kind = "revocation"
 )
+
+// ErrReliefByCase refuses a new relief request: its words would be kept in plain text on the instance,
+// and in its copies and backups. A maintainer asks for relief in a confidential case instead, sealed
+// to the stewards' keys on their own machine. Relief requests stored before stay in the record, and
+// readable by stewards.
+var ErrReliefByCase = errors.New("a relief request is no longer published as a notice, which the instance would keep in plain text: " +
+	"open a confidential relief case with the stewards instead, sealed on your machine (baton relief open --project P --as NAME --key FILE --text ...)")
 
 // Kinds lists every kind in the order DESIGN.md gives them.
 var Kinds = []Kind{ReliefRequest, CallForStewards, Hiatus, Handover, SignerChange, InfraChange,

@@ -6,7 +6,6 @@ package outbox
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -113,9 +112,6 @@ func (o *Outbox) Nudge() {
 	}
 }
 
-// ErrNoStewards is returned for a notice meant for stewards on an instance that has none.
-var ErrNoStewards = errors.New("a relief request goes to the instance's stewards alone, and this instance has none yet")
-
 // Published is the outcome of publishing a notice.
 type Published struct {
 	Notice store.Notice
@@ -131,8 +127,8 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 	if err := n.Validate(); err != nil {
 		return Published{}, err
 	}
-	if !n.Kind.Public() {
-		return Published{}, ErrNoStewards
+	if n.Kind == notice.ReliefRequest {
+		return Published{}, notice.ErrReliefByCase
 	}
 	actor, err := o.store.Actor(ctx, n.Project)
 	if err == nil && actor.Kind != store.KindProject && actor.Kind != store.KindPackage {

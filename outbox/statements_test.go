@@ -187,24 +187,57 @@ func TestMaintainerSignedNotices(t *testing.T) {
 	wantRefused(t, "a statement signed with a revoked key", err, 422, "revoked")
 }
 
-func TestReliefRequestReachesNoFollower(t *testing.T) {
+// A relief request is refused now (its words would be kept in plain text): one stored before, as an
+// older instance admitted it, stays in the record for stewards and reaches no follower.
+func TestReliefRequestRefusedAndOldOnesStayPrivate(t *testing.T) {
 	f := newFixture(t)
 	ib := newInbox(t, nil)
 	f.follow(t, "alice", ib)
 	f.run(t)
 	lasse := f.addPerson(t, "lasse", "xz")
 	f.addPerson(t, "steward1", "steward")
+	ctx := context.Background()
 	relief := notice.Notice{Kind: notice.ReliefRequest, Author: lasse.id, Text: "I cannot keep up with reviews.",
 		Help: []notice.Help{notice.HelpReview}}
-	pub, err := f.outbox.PublishStatement(context.Background(), "xz", f.statement(t, relief, lasse))
+	raw := f.statement(t, relief, lasse)
+	_, err := f.outbox.PublishStatement(ctx, "xz", raw)
+	wantRefused(t, "a new relief request", err, 422, "baton relief open")
+	if n, _ := f.store.CountNotices(ctx, "xz", false); n != 0 {
+		t.Fatalf("%d notices stored after a refused relief request", n)
+	}
+
+	// As an older instance stored it: admitted without the check that now refuses it.
+	st, err := federation.ParseStatement(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Notice.Project = "xz"
+	a, err := f.outbox.ledger.AdmitStatement(ctx, ledger.Checked{Project: "xz", Statement: st,
+		Proofs: []notice.Proof{{Person: lasse.id, Created: f.clock.Now()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := f.store.NextNoticeID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Signed.ID = f.urls.Notice(id)
+	pub, err := f.outbox.publishSigned(ctx, a.History, id, a.Signed, a.Statement, a.Revision)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if pub.Notice.Public || pub.Queued != 0 {
 		t.Fatalf("relief request: public %v, queued %d", pub.Notice.Public, pub.Queued)
 	}
-	if n, _ := f.store.CountNotices(context.Background(), "xz", true); n != 0 {
+	if n, _ := f.store.CountNotices(ctx, "xz", true); n != 0 {
 		t.Fatalf("%d public notices after a relief request", n)
+	}
+	h, err := f.outbox.ledger.History(ctx, "xz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pending := h.Fold(f.outbox.ledger.Policy(), f.clock.Now()).PendingRelief; len(pending) != 1 {
+		t.Fatalf("the stored relief request is not pending for stewards: %+v", pending)
 	}
 	time.Sleep(50 * time.Millisecond)
 	if ib.count() != 0 {

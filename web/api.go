@@ -16,7 +16,6 @@ import (
 
 	"baton/federation"
 	"baton/notice"
-	"baton/outbox"
 	"baton/store"
 )
 
@@ -237,7 +236,7 @@ func (s *Server) postNotice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pub, err := s.outbox.PublishNotice(r.Context(), n)
-	if errors.Is(err, outbox.ErrNoStewards) {
+	if errors.Is(err, notice.ErrReliefByCase) {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}

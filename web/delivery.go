@@ -115,20 +115,10 @@ func (s *Server) deliveryView(r *http.Request, n store.Notice) (DeliveryView, er
 }
 
 // pageDelivery is the delivery status for a notice's page when the request carries the admin token as
-// a bearer token (pages have no sessions), nil otherwise. A wrong token counts against the address as
-// on the API, and none is tried while the address is held back. A page that shows it is not to be
+// a bearer token (pages have no sessions; isAdmin), nil otherwise. A page that shows it is not to be
 // stored by caches.
-func (s *Server) pageDelivery(w http.ResponseWriter, r *http.Request, n store.Notice) *DeliveryView {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || token == "" {
-		return nil
-	}
-	addr := clientAddr(r)
-	if s.adminFailures.blocked(addr) > 0 {
-		return nil
-	}
-	if len(s.tokenHash) == 0 || subtle.ConstantTimeCompare(HashToken(token), s.tokenHash) != 1 {
-		s.adminFailures.fail(addr)
+func (s *Server) pageDelivery(w http.ResponseWriter, r *http.Request, n store.Notice, admin bool) *DeliveryView {
+	if !admin {
 		return nil
 	}
 	v, err := s.deliveryView(r, n)
@@ -138,4 +128,23 @@ func (s *Server) pageDelivery(w http.ResponseWriter, r *http.Request, n store.No
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
 	return &v
+}
+
+// isAdmin reports whether a page's request carries the admin token. A page answers everyone, so a
+// wrong token is not refused; it counts against the address as on the API, and none is tried while
+// the address is held back.
+func (s *Server) isAdmin(r *http.Request) bool {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		return false
+	}
+	addr := clientAddr(r)
+	if s.adminFailures.blocked(addr) > 0 {
+		return false
+	}
+	if len(s.tokenHash) == 0 || subtle.ConstantTimeCompare(HashToken(token), s.tokenHash) != 1 {
+		s.adminFailures.fail(addr)
+		return false
+	}
+	return true
 }

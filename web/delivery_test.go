@@ -154,7 +154,7 @@ func TestDeliveryOnTheNoticePage(t *testing.T) {
 			r.Header.Set(headers[i], headers[i+1])
 		}
 		w := httptest.NewRecorder()
-		return srv.pageDelivery(w, r, n), w.Header()
+		return srv.pageDelivery(w, r, n, srv.isAdmin(r)), w.Header()
 	}
 	if d, _ := page(); d != nil {
 		t.Errorf("without a token the page got %+v", d)

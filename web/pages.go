@@ -177,6 +177,7 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, n store.Noti
 	}
 	p := s.page(item.KindTitle + " — " + a.ShownName())
 	p.Alternates = []alternate{{federation.ContentType, item.URL}}
+	admin := s.isAdmin(r)
 	s.render(w, "notice.html", struct {
 		page
 		Notice      noticeItem
@@ -184,7 +185,8 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, n store.Noti
 		ProjectURL  string
 		Proofs      []federation.ProofView
 		Delivery    *DeliveryView // for the admin only
-	}{p, item, a.ShownName(), s.urls.Actor(a.Name), item.Proofs, s.pageDelivery(w, r, n)})
+		ReliefCase  *CaseView     // for the admin and the case's participants only
+	}{p, item, a.ShownName(), s.urls.Actor(a.Name), item.Proofs, s.pageDelivery(w, r, n, admin), s.noticeCase(w, r, n, admin)})
 }
 
 // tag lists the recent public notices carrying a hashtag: a project's, or a kind's.

@@ -125,6 +125,14 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/notices/{id}/delivery", s.admin(s.noticeDelivery))
 	mux.HandleFunc("POST /api/v1/notices/{id}/endorsements", s.postEndorsement)
 	mux.HandleFunc("POST /api/v1/stewards/notices", s.stewardNotices)
+	// Confidential relief cases: sealed on participants' machines, each request signed by its sender.
+	mux.HandleFunc("POST /api/v1/relief/cases", s.openCase)
+	mux.HandleFunc("GET /api/v1/relief/cases", s.admin(s.listCases))
+	mux.HandleFunc("POST /api/v1/relief/cases/{id}/messages", s.replyCase)
+	mux.HandleFunc("POST /api/v1/relief/cases/{id}/share", s.shareCase)
+	mux.HandleFunc("POST /api/v1/relief/cases/{id}/close", s.closeCase)
+	mux.HandleFunc("POST /api/v1/relief/read", s.readCases)
+	mux.HandleFunc("GET /relief/{id}", s.admin(s.caseMetadata))
 	// People and their keys.
 	mux.HandleFunc("POST /api/v1/people", s.admin(s.createPerson))
 	mux.HandleFunc("GET /api/v1/people/{name}", s.getPerson)

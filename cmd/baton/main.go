@@ -31,6 +31,21 @@ Usage:
   baton steward add NAME [--key FILE.pub]   make NAME a steward of the instance
   baton steward notices --as NAME (--key FILE | --agent)
                                             read relief requests and other notices for stewards
+  baton relief open --project P --as NAME (--key FILE | --agent) --text T
+                                            open a confidential case with the stewards, sealed
+                                            on this machine (see docs/relief.md)
+  baton relief reply CASE --as NAME (--key FILE | --agent) --text T
+                                            write in a case you take part in
+  baton relief show CASE --as NAME --key FILE
+                                            decrypt and read a case here (needs the key file:
+                                            ssh-agent cannot decrypt)
+  baton relief list [--as NAME (--key FILE | --agent)]
+                                            your cases; with the admin token alone, every case's
+                                            metadata (never a word)
+  baton relief share CASE --with NAME --as STEWARD --key FILE
+                                            seal a case again for a steward who joined later
+  baton relief close CASE --as NAME (--key FILE | --agent) [--led-to NOTICE-URL]
+                                            close a case, with the notice it led to
   baton key add NAME --key FILE.pub         add a key to a person
   baton key revoke NAME FINGERPRINT         revoke a person's key (add the new one first)
   baton notice post --project P --kind K --text TEXT [--since D] [--until D]
@@ -82,6 +97,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = maintainerCommand(rest, stdout, stderr)
 	case "steward":
 		err = stewardCommand(rest, stdout, stderr)
+	case "relief":
+		err = reliefCommand(rest, stdout, stderr)
 	case "check":
 		return checkCommand(rest, stdout, stderr)
 	case "migrate":

@@ -31,7 +31,7 @@ func (l *listFlag) Set(v string) error {
 // postFlags are the fields of a notice, as flags.
 type postFlags struct {
 	project, kind, text, since, until string
-	from, to, scope, help, revokes    listFlag
+	from, to, scope, revokes          listFlag
 	addKeys, removeKeys, moves        listFlag
 	mode, role, requirements, reason  string
 	public, orphaned                  bool
@@ -48,7 +48,6 @@ func (f *postFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.to, "to", "handover: incoming maintainers")
 	fs.StringVar(&f.mode, "mode", "", "handover: co-maintainer, interim or successor")
 	fs.Var(&f.scope, "scope", "handover: rights that pass (commit, merge, release-signing, publishing, security-contact, website, dns, ci, fuzzing-contact)")
-	fs.Var(&f.help, "help-with", "relief-request: review, triage, releases, security")
 	fs.StringVar(&f.role, "role", "", "call-for-stewards: the role to fill")
 	fs.StringVar(&f.requirements, "requirements", "", "call-for-stewards: what the role asks")
 	fs.BoolVar(&f.public, "public", false, "call-for-stewards: show it to everyone, not only stewards")
@@ -86,6 +85,9 @@ func noticePost(args []string, stdout, stderr io.Writer) error {
 	}
 	if f.project == "" {
 		return errors.New("notice post: --project is required")
+	}
+	if f.kind == string(notice.ReliefRequest) {
+		return notice.ErrReliefByCase
 	}
 	var view web.NoticeView
 	if f.sign.as == "" {
@@ -155,9 +157,6 @@ func (f postFlags) notice(c *apiClient, author string) (notice.Notice, error) {
 	}
 	for _, r := range f.scope {
 		n.Scope = append(n.Scope, notice.Right(r))
-	}
-	for _, h := range f.help {
-		n.Help = append(n.Help, notice.Help(h))
 	}
 	if n.KeysAdded, err = signingKeys(c, f.addKeys); err != nil {
 		return n, err

@@ -86,22 +86,31 @@ func (f signerFlags) load(c *apiClient) (signer, error) {
 }
 
 func fileSigner(p personKeys, path string) (signer, error) {
-	data, err := os.ReadFile(path)
+	key, err := readPrivateKey(path)
 	if err != nil {
 		return signer{}, err
-	}
-	key, err := proof.ParseOpenSSHPrivateKey(data, []byte(os.Getenv("BATON_KEY_PASSPHRASE")))
-	if errors.Is(err, proof.ErrPassphraseNeeded) {
-		return signer{}, fmt.Errorf("%s is protected by a passphrase: load it into ssh-agent (ssh-add) and use --agent, or set BATON_KEY_PASSPHRASE", path)
-	}
-	if err != nil {
-		return signer{}, fmt.Errorf("%s: %w", path, err)
 	}
 	pub := key.Public().(ed25519.PublicKey)
 	if !p.inUse(pub) {
 		return signer{}, fmt.Errorf("the key in %s is not one of %s's keys in use on the instance", path, p.Name)
 	}
 	return signer{person: p, pub: pub, sign: func(data []byte) ([]byte, error) { return ed25519.Sign(key, data), nil }}, nil
+}
+
+// readPrivateKey reads an OpenSSH Ed25519 private key file, with BATON_KEY_PASSPHRASE if it has one.
+func readPrivateKey(path string) (ed25519.PrivateKey, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	key, err := proof.ParseOpenSSHPrivateKey(data, []byte(os.Getenv("BATON_KEY_PASSPHRASE")))
+	if errors.Is(err, proof.ErrPassphraseNeeded) {
+		return nil, fmt.Errorf("%s is protected by a passphrase: load it into ssh-agent (ssh-add) and use --agent, or set BATON_KEY_PASSPHRASE", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return key, nil
 }
 
 // agentSigner signs with the first Ed25519 key in the agent that the instance lists for the person.

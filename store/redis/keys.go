@@ -53,6 +53,8 @@ func (k keys) watchesOf(upstream string) string  { return k.p + "watches-of:" + 
 func (k keys) mirrored(id string) string         { return k.p + "mirrored:" + id }
 func (k keys) mirroredOf(upstream string) string { return k.p + "mirrored-of:" + upstream }
 func (k keys) rejectedOf(upstream string) string { return k.p + "rejected-of:" + upstream }
+func (k keys) reliefCase(id string) string       { return k.p + "case:" + id }
+func (k keys) reliefCases() string               { return k.p + "cases" }
 
 // deliveriesOf, activityIDs and delivered index deliveries by their activity's id, for DeliveryStatus.
 func (k keys) deliveriesOf(activityID string) string { return k.p + "deliveries-of:" + activityID }
@@ -80,8 +82,9 @@ local K = {
   statements = P .. 'statements',
   due = P .. 'queue:due', leased = P .. 'queue:leased', failed = P .. 'queue:failed',
   seen = P .. 'seen', upstreams = P .. 'upstreams', watches = P .. 'watches',
-  activityIDs = P .. 'activity-ids', delivered = P .. 'delivered',
+  activityIDs = P .. 'activity-ids', delivered = P .. 'delivered', cases = P .. 'cases',
 }
+K.case = function(id) return P .. 'case:' .. id end
 K.actor = function(name) return P .. 'actor:' .. name end
 K.personKey = function(person, fpr) return P .. 'personkey:' .. esc(person) .. ':' .. fpr end
 K.personKeys = function(person) return P .. 'personkeys:' .. person end

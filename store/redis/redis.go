@@ -65,6 +65,8 @@
 //	P rejected:<esc upstream>:<esc digest>:<id>  hash  a refused version of an upstream's notice
 //	P rejected-of:<upstream>            zset     "<esc digest>:<id>" of each, scored by P seq:rejected:
 //	                                             the order recorded
+//	P case:<id>                         hash     a relief case: its record (store.EncodeCase), revision
+//	P cases                             zset     case ids scored by P seq:cases: the order created
 //	P seq:<name>                        string   the counters (INCR) ids and orders come from
 //
 // Times are kept as decimal nanoseconds since 1970 (the zero time as ""), so they round-trip exactly

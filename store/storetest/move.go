@@ -24,7 +24,7 @@ func RunMove(t *testing.T, openFrom, openTo func(t *testing.T) store.Movable) {
 		want, got := contents(t, from), contents(t, to)
 		wantSameLines(t, got, want)
 		if moved.Notices != 4 || moved.Deliveries != 6 || moved.Seen != 2 || moved.Followers != 3 || moved.Mirrored != 2 || moved.Rejected != 3 ||
-			moved.Delivered != 1 {
+			moved.Delivered != 1 || moved.Cases != 2 {
 			t.Errorf("Move counted %+v", moved)
 		}
 		if id := nextID(t, to); id <= maxID {
@@ -92,6 +92,10 @@ func fill(t *testing.T, s store.Movable) int64 {
 	policy.Basis = "policy:3f2a"
 	mustReject(t, s, 0, rejection(xz, 3, "b", when.Add(3*time.Hour)), policy, rejection(xz, 3, "c", when))
 
+	opened := testCase("e5")
+	opened.Closed, opened.ClosedBy, opened.LedTo = time.Time{}, "", 0
+	noErr(t, "CreateCase", s.CreateCase(c, opened))
+	noErr(t, "CreateCase", s.CreateCase(c, testCase("a1")))
 	fillQueue(t, s)
 	noErr(t, "MarkSeen", s.MarkSeen(c, "https://social1.example/activities/1", time.UnixMicro(1_700_000_000_000_001)))
 	noErr(t, "MarkSeen", s.MarkSeen(c, "https://social2.example/activities/2", time.UnixMicro(1_700_000_000_000_002)))
@@ -182,6 +186,11 @@ func contents(t *testing.T, s store.Movable) []string {
 		n, err := s.CountNotices(c, "", public)
 		noErr(t, "CountNotices", err)
 		add("notices (public only: %v): %d", public, n)
+	}
+	cases, err := s.ListCases(c)
+	noErr(t, "ListCases", err)
+	for _, rc := range cases {
+		add("case %s", caseLine(rc))
 	}
 	lines = append(lines, watchContents(t, s)...)
 	lines = append(lines, queueContents(t, s)...)
