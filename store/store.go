@@ -39,6 +39,7 @@ type Store interface {
 	Watches
 	Mirror
 	Rejections
+	Holds
 	Close() error
 }
 
@@ -49,6 +50,8 @@ type Settings interface {
 	// InitSetting stores value under key unless a value is there already, and returns the value that is
 	// stored afterwards: so two replicas starting at once agree on one instance key.
 	InitSetting(ctx context.Context, key string, value []byte) ([]byte, error)
+	// PutSetting stores value under key, replacing any value there: the admin token chosen anew.
+	PutSetting(ctx context.Context, key string, value []byte) error
 }
 
 // Actor is a local actor: a project, a person, or a distro's package. Its RSA key (and a project's

@@ -17,7 +17,8 @@ import (
 )
 
 // migrate moves an instance from one store into another, empty one: `baton migrate --from sqlite:DIR
-// --to redis://HOST:6379/0`, or back. The instance must be stopped (every replica).
+// --to redis://HOST:6379/0`, or back. The instance must be stopped (every replica): a store held by a
+// serving instance is refused, and both stay held while the move runs, so none starts on them.
 func migrate(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	from := fs.String("from", "", "the store to move from: sqlite:DIR or redis://HOST:PORT/DB[?prefix=P]")
@@ -39,11 +40,21 @@ func migrate(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("migrate: --from: %w", err)
 	}
 	defer src.Close()
+	srcHold, err := holdStore(ctx, src, *from, "migrate", "")
+	if err != nil {
+		return fmt.Errorf("migrate: --from: %w", err)
+	}
+	defer srcHold.Release(context.Background())
 	dst, err := openMovable(ctx, *to, false)
 	if err != nil {
 		return fmt.Errorf("migrate: --to: %w", err)
 	}
 	defer dst.Close()
+	dstHold, err := holdStore(ctx, dst, *to, "migrate", "")
+	if err != nil {
+		return fmt.Errorf("migrate: --to: %w", err)
+	}
+	defer dstHold.Release(context.Background())
 	moved, err := store.Move(ctx, src, dst)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -90,7 +101,7 @@ func printMoved(w io.Writer, m store.Moved, from, to string) {
 		n    int
 		what string
 	}{
-		{m.Settings, "settings (instance key, admin token)"}, {m.Actors, "actors"}, {m.Keys, "people's keys"},
+		{len(m.Settings), settingsMoved(m.Settings)}, {m.Actors, "actors"}, {m.Keys, "people's keys"},
 		{m.Roles, "roles"}, {m.Notices, "notices"}, {m.Followers, "follows"}, {m.Upstreams, "upstreams"},
 		{m.Watches, "watches"}, {m.Mirrored, "mirrored notices"}, {m.Rejected, "upstream notices refused"},
 		{m.Deliveries, "deliveries queued or given up"}, {m.Seen, "activity ids seen"},
@@ -98,4 +109,18 @@ func printMoved(w io.Writer, m store.Moved, from, to string) {
 		fmt.Fprintf(w, "  %8d %s\n", c.n, c.what)
 	}
 	fmt.Fprintln(w, "Remote keys are a cache and were not moved. Start the instance on the new store.")
+}
+
+// settingsMoved says which settings moved: "settings (instance key, admin token hash)".
+func settingsMoved(keys []string) string {
+	if len(keys) == 0 {
+		return "settings"
+	}
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		if names[i] = settingNames[k]; names[i] == "" {
+			names[i] = k
+		}
+	}
+	return "settings (" + strings.Join(names, ", ") + ")"
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"crypto"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -108,11 +106,16 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	}
 	defer st.Close()
 	logStore(log, c)
+	hold, err := holdStore(ctx, st, storeName(c.data, c.redis), "serve", c.listen)
+	if err != nil {
+		return err
+	}
+	defer hold.Release(context.Background())
 	instanceKey, err := instanceKey(ctx, st)
 	if err != nil {
 		return err
 	}
-	tokenHash, err := adminTokenHash(ctx, st, c.adminToken, stderr)
+	tokenHash, err := adminTokenHash(ctx, st, c.adminToken, log, stderr)
 	if err != nil {
 		return err
 	}
@@ -143,8 +146,11 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	background := []func(context.Context){out.Run, in.ForgetOldActivities,
-		func(ctx context.Context) { watcher.CatchUpAll(ctx, c.catchUp) }}
+		func(ctx context.Context) { watcher.CatchUpAll(ctx, c.catchUp) },
+		func(ctx context.Context) { keepHold(ctx, hold, log, stop) }}
 	if c.metrics != "" {
 		metricsListener, err := net.Listen("tcp", c.metrics)
 		if err != nil {
@@ -154,7 +160,7 @@ func runServer(c serveConfig, stderr io.Writer) error {
 		log.Info("metrics", "listen", metricsListener.Addr().String())
 		background = append(background, func(ctx context.Context) { serveMetrics(ctx, metricsListener, reg, log) })
 	}
-	return serveUntilSignal(listener, srv.Handler(), background, log, urls)
+	return serveUntil(ctx, listener, srv.Handler(), background, log, urls)
 }
 
 // openStore opens the Redis store when a URL is given, else the SQLite database in dataDir.
@@ -196,6 +202,44 @@ func privateFiles(dir string) error {
 	return nil
 }
 
+// storeName names the store serve uses, as migrate takes it: sqlite:DIR or the Redis URL.
+func storeName(dataDir, redisURL string) string {
+	if redisURL != "" {
+		return redisURL
+	}
+	return "sqlite:" + dataDir
+}
+
+// holdStore claims a store for this process running command (serve, migrate, token rotate), or says
+// who holds it.
+func holdStore(ctx context.Context, st store.Store, name, command, listen string) (store.Hold, error) {
+	host, _ := os.Hostname()
+	hold, err := st.Hold(ctx, store.Holder{Command: command, Serving: command == "serve", Host: host, PID: os.Getpid(),
+		Listen: listen, Since: time.Now()})
+	var held *store.HeldError
+	switch {
+	case errors.As(err, &held) && command == "serve" && !held.By.Serving:
+		return nil, fmt.Errorf("%s is %w: start the instance once it is done", describeStore(name), err)
+	case errors.As(err, &held) && command == "serve":
+		return nil, fmt.Errorf("%s is %w: one instance serves from a SQLite database (stop that one, or run replicas on Redis, --redis)", describeStore(name), err)
+	case errors.As(err, &held):
+		return nil, fmt.Errorf("%s is %w: stop it first (every replica)", describeStore(name), err)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", describeStore(name), err)
+	}
+	return hold, nil
+}
+
+// keepHold keeps serve's claim on its store until ctx ends; if a migrate or token rotation took the
+// store meanwhile (this replica could not reach Redis for the claim's TTL), it stops the instance:
+// what it wrote now would be missed by the move.
+func keepHold(ctx context.Context, hold store.Hold, log *slog.Logger, stop func()) {
+	if err := hold.Keep(ctx); err != nil {
+		log.Error("lost the store to another process; stopping", "err", err)
+		stop()
+	}
+}
+
 // logStore says where the state is kept, without the Redis URL's password.
 func logStore(log *slog.Logger, c serveConfig) {
 	if c.redis == "" {
@@ -221,11 +265,11 @@ func serveMetrics(ctx context.Context, l net.Listener, reg prometheus.Gatherer, 
 	}
 }
 
-// serveUntilSignal serves and runs the background work (delivery first) until SIGINT or SIGTERM, then
-// stops taking requests and lets it finish what is in flight; whatever is still queued is delivered
-// after the next start.
-func serveUntilSignal(l net.Listener, h http.Handler, background []func(context.Context), log *slog.Logger, urls federation.URLs) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+// serveUntil serves and runs the background work (delivery first) until ctx ends (SIGINT, SIGTERM),
+// then stops taking requests and lets it finish what is in flight; whatever is still queued is
+// delivered after the next start.
+func serveUntil(ctx context.Context, l net.Listener, h http.Handler, background []func(context.Context), log *slog.Logger, urls federation.URLs) error {
+	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	httpServer := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
@@ -270,36 +314,8 @@ func instanceKey(ctx context.Context, st store.Settings) (crypto.Signer, error) 
 	return federation.ParsePrivateKeyPEM(string(pemText))
 }
 
-// adminTokenHash returns the hash of the admin token: the one given, or the stored one, or a new one,
-// which is printed once (only its hash is kept).
-func adminTokenHash(ctx context.Context, st store.Settings, given string, stderr io.Writer) ([]byte, error) {
-	if given != "" {
-		if n := len(given); n < minAdminToken {
-			return nil, fmt.Errorf("the admin token (--admin-token or BATON_ADMIN_TOKEN) is %d characters long; it must have at least %d, e.g. $(openssl rand -hex 24)", n, minAdminToken)
-		}
-		return web.HashToken(given), nil
-	}
-	b := make([]byte, 24)
-	rand.Read(b)
-	token := hex.EncodeToString(b)
-	stored, err := st.InitSetting(ctx, adminTokenSetting, web.HashToken(token))
-	if err != nil {
-		return nil, err
-	}
-	if string(stored) == string(web.HashToken(token)) {
-		fmt.Fprintf(stderr, "\nAdmin token (shown once; only its hash is kept):\n\n    %s\n\nSet BATON_TOKEN=%s for the baton client commands.\n\n", token, token)
-	}
-	return stored, nil
-}
-
-const adminTokenSetting = "admin_token_sha256"
-
 // languageTag is the shape of a BCP 47 language tag, as far as peers need it: a language and subtags.
 var languageTag = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$`)
-
-// minAdminToken is the shortest admin token an operator may choose: long enough that guessing it, even
-// at the pace the web's limiter allows, is hopeless. The tokens Baton makes have 48 hex digits.
-const minAdminToken = 24
 
 // tellPackageFollowers is how a package actor tells its own followers that a mirrored upstream notice
 // changed (endorsed, revoked): a notice of its own, since Mastodon and GoToSocial never fetch a boosted

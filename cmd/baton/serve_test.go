@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,11 +15,20 @@ import (
 // An operator-chosen admin token shorter than 24 characters is refused with a message saying what to
 // do; one long enough is taken.
 func TestAdminTokenLength(t *testing.T) {
-	_, err := adminTokenHash(context.Background(), nil, "mychosen123", io.Discard)
+	st, err := sqlite.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	log := slog.New(slog.DiscardHandler)
+	_, err = adminTokenHash(context.Background(), st, "mychosen123", log, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "at least 24") || !strings.Contains(err.Error(), "BATON_ADMIN_TOKEN") {
 		t.Errorf("an 11-character token: %v", err)
 	}
-	if _, err := adminTokenHash(context.Background(), nil, strings.Repeat("x", 24), io.Discard); err != nil {
+	if _, err := st.Setting(context.Background(), adminTokenSetting); err == nil {
+		t.Error("a token too short was stored")
+	}
+	if _, err := adminTokenHash(context.Background(), st, strings.Repeat("x", 24), log, io.Discard); err != nil {
 		t.Errorf("a 24-character token: %v", err)
 	}
 }
