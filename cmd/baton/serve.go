@@ -148,9 +148,10 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	var lost error // the store, to a migrate or a token rotation
 	background := []func(context.Context){out.Run, in.ForgetOldActivities,
 		func(ctx context.Context) { watcher.CatchUpAll(ctx, c.catchUp) },
-		func(ctx context.Context) { keepHold(ctx, hold, log, stop) }}
+		func(ctx context.Context) { lost = keepHold(ctx, hold, log, stop) }}
 	if c.metrics != "" {
 		metricsListener, err := net.Listen("tcp", c.metrics)
 		if err != nil {
@@ -160,7 +161,8 @@ func runServer(c serveConfig, stderr io.Writer) error {
 		log.Info("metrics", "listen", metricsListener.Addr().String())
 		background = append(background, func(ctx context.Context) { serveMetrics(ctx, metricsListener, reg, log) })
 	}
-	return serveUntil(ctx, listener, srv.Handler(), background, log, urls)
+	err = serveUntil(ctx, listener, srv.Handler(), background, log, urls)
+	return errors.Join(err, lost)
 }
 
 // openStore opens the Redis store when a URL is given, else the SQLite database in dataDir.
@@ -231,13 +233,16 @@ func holdStore(ctx context.Context, st store.Store, name, command, listen string
 }
 
 // keepHold keeps serve's claim on its store until ctx ends; if a migrate or token rotation took the
-// store meanwhile (this replica could not reach Redis for the claim's TTL), it stops the instance:
-// what it wrote now would be missed by the move.
-func keepHold(ctx context.Context, hold store.Hold, log *slog.Logger, stop func()) {
-	if err := hold.Keep(ctx); err != nil {
-		log.Error("lost the store to another process; stopping", "err", err)
+// store meanwhile (this replica could not reach Redis for the claim's TTL), it stops the instance,
+// since what it wrote now would be missed by the move, and says why: serve then exits 1.
+func keepHold(ctx context.Context, hold store.Hold, log *slog.Logger, stop func()) error {
+	err := hold.Keep(ctx)
+	if err != nil {
+		err = fmt.Errorf("stopped serving: the store is %w", err)
+		log.Error("store lost", "err", err)
 		stop()
 	}
+	return err
 }
 
 // logStore says where the state is kept, without the Redis URL's password.
