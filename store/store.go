@@ -1,6 +1,6 @@
 // Package store is Baton's persistence, behind small interfaces: what the instance keeps (its keys and
-// tokens, its actors, their followers and notices), the durable delivery queue, and what it remembers of
-// other instances (activity ids already seen, remote keys). Each backend lives in a sub-package and must
+// tokens, its actors, their followers and notices), the durable delivery queue, what it remembers of
+// other instances (activity ids already seen, remote keys), and who holds the store (Holds). Each backend lives in a sub-package and must
 // pass the conformance suite in store/storetest.
 package store
 

@@ -220,8 +220,8 @@ func holdStore(ctx context.Context, st store.Store, name, command, listen string
 		Listen: listen, Since: time.Now()})
 	var held *store.HeldError
 	switch {
-	case errors.As(err, &held) && command == "serve" && !held.By.Serving:
-		return nil, fmt.Errorf("%s is %w: start the instance once it is done", describeStore(name), err)
+	case errors.As(err, &held) && !held.By.Serving:
+		return nil, fmt.Errorf("%s is %w: try again once it is done", describeStore(name), err)
 	case errors.As(err, &held) && command == "serve":
 		return nil, fmt.Errorf("%s is %w: one instance serves from a SQLite database (stop that one, or run replicas on Redis, --redis)", describeStore(name), err)
 	case errors.As(err, &held):

@@ -58,7 +58,7 @@ func TestDataFolderIsPrivate(t *testing.T) {
 // usage and exits 0.
 func TestHelpExitsZero(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"notice", "--help"}, {"notice", "post", "--help"}, {"check", "-h"},
-		{"watch", "help"}, {"project", "add", "-h"}, {"serve", "-h"}, {"maintainer", "add", "-h"}} {
+		{"watch", "help"}, {"project", "add", "-h"}, {"serve", "-h"}, {"maintainer", "add", "-h"}, {"token", "--help"}, {"token", "rotate", "-h"}} {
 		var out, errOut strings.Builder
 		if code := run(args, &out, &errOut); code != 0 || out.Len()+errOut.Len() == 0 {
 			t.Errorf("baton %s: exit %d, printed %q", strings.Join(args, " "), code, out.String()+errOut.String())
