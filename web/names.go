@@ -16,13 +16,15 @@ import (
 // instance is named by their display name; a person of an upstream (a maintainer, a steward of the
 // upstream's instance) by the name their actor gives, fetched and kept by the upstream watcher.
 
-// remoteActorID matches the actor id of a person on another Baton instance: Baton keeps every actor at
-// /users/NAME, and notices at /notices/N, so a notice id is never taken for a person.
-const remoteActorID = `https?://[^\s/()<>"]+/users/[a-z0-9][a-z0-9_-]*\b`
-
-// personID matches the ids of people in a reason: this instance's, and other Baton instances'.
-func (s *Server) personID() *regexp.Regexp {
-	return regexp.MustCompile(regexp.QuoteMeta(s.urls.Actor("")) + `[a-z0-9][a-z0-9_-]*\b|` + remoteActorID)
+// personID matches the ids of people in a reason: this instance's, and, for a distro's package, those of
+// the Baton instance its upstream lives on, which keeps its people at /users/NAME as it keeps the
+// project (and its notices at /notices/N: a notice is never taken for a person).
+func (s *Server) personID(upstreamActor string) *regexp.Regexp {
+	prefixes := []string{regexp.QuoteMeta(s.urls.Actor(""))}
+	if i := strings.LastIndex(upstreamActor, "/users/"); i > 0 {
+		prefixes = append(prefixes, regexp.QuoteMeta(upstreamActor[:i+len("/users/")]))
+	}
+	return regexp.MustCompile(`(?:` + strings.Join(prefixes, "|") + `)[a-z0-9][a-z0-9_-]*\b`)
 }
 
 // namer names people for one answer, looking each one up once.
@@ -33,8 +35,9 @@ type namer struct {
 	names map[string]string
 }
 
-func (s *Server) namer(ctx context.Context) *namer {
-	return &namer{s: s, ctx: ctx, re: s.personID(), names: map[string]string{}}
+// namer names the people of a local project, or (upstreamActor set) of a package's upstream.
+func (s *Server) namer(ctx context.Context, upstreamActor string) *namer {
+	return &namer{s: s, ctx: ctx, re: s.personID(upstreamActor), names: map[string]string{}}
 }
 
 // name is the name people read for an actor id, or "" when there is none better than the id.
@@ -92,27 +95,20 @@ func (n *namer) people(st notice.State) map[string]string {
 	return names
 }
 
-// named puts people's names in front of their ids in reasons.
-func (s *Server) named(ctx context.Context, reasons []string) []string {
-	n, out := s.namer(ctx), make([]string, len(reasons))
-	for i, r := range reasons {
-		out[i] = n.text(r)
-	}
-	return out
-}
-
-// linkedReasons are reasons as pages show them, people named and linked.
-func (s *Server) linkedReasons(ctx context.Context, reasons []string) []template.HTML {
-	n, out := s.namer(ctx), make([]template.HTML, len(reasons))
+// linkedReasons are reasons as pages show them, people named and linked: those of a local project, or
+// of a package whose upstream is upstreamActor.
+func (s *Server) linkedReasons(ctx context.Context, reasons []string, upstreamActor string) []template.HTML {
+	n, out := s.namer(ctx, upstreamActor), make([]template.HTML, len(reasons))
 	for i, r := range reasons {
 		out[i] = n.html(r)
 	}
 	return out
 }
 
-// nameView names the people of v's reasons and state, as the state API answers them.
-func (s *Server) nameView(ctx context.Context, v *StateView) {
-	n := s.namer(ctx)
+// nameView names the people of v's reasons and state, as the state API answers them: those of a local
+// project, or of a package whose upstream is upstreamActor.
+func (s *Server) nameView(ctx context.Context, v *StateView, upstreamActor string) {
+	n := s.namer(ctx, upstreamActor)
 	for i, r := range v.Reasons {
 		v.Reasons[i] = n.text(r)
 	}

@@ -92,7 +92,7 @@ func (s *Server) getState(w http.ResponseWriter, r *http.Request) {
 	verdict := notice.Check(state)
 	view := StateView{Project: name, At: q.view.At.Format(time.RFC3339), Hindsight: q.view.Hindsight, Code: verdict.Code,
 		Reasons: append([]string{}, verdict.Reasons...), State: state, Policy: policy, Notices: []string{}}
-	s.nameView(r.Context(), &view)
+	s.nameView(r.Context(), &view, "")
 	for _, sn := range notice.PublicView(h.Notices, q.view.Known()) {
 		view.Notices = append(view.Notices, sn.ID)
 	}

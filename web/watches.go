@@ -150,7 +150,7 @@ func (s *Server) getPackageState(w http.ResponseWriter, r *http.Request) {
 			Reasons: append([]string{}, ps.Verdict.Reasons...), State: ps.State, Policy: s.ledger.Policy(), Notices: ps.Notices},
 		Package: ps.Watch.Package, Upstream: ps.Upstream.Actor,
 	}
-	s.nameView(r.Context(), &view.StateView)
+	s.nameView(r.Context(), &view.StateView, ps.Upstream.Actor)
 	view.answerSigner(ps.State, q.signer)
 	writeJSON(w, http.StatusOK, "application/json", view)
 }
@@ -251,5 +251,5 @@ func (s *Server) packagePage(w http.ResponseWriter, r *http.Request, a store.Act
 		FeedURL     string
 		Own         []noticeItem
 		Notices     []upstreamItem
-	}{p, a.Name, ps, maintainers, s.linkedReasons(ctx, ps.Verdict.Reasons), followers, s.urls.Feed(a.Name), ownItems, items})
+	}{p, a.Name, ps, maintainers, s.linkedReasons(ctx, ps.Verdict.Reasons, ps.Upstream.Actor), followers, s.urls.Feed(a.Name), ownItems, items})
 }
