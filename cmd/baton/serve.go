@@ -28,7 +28,6 @@ import (
 	"baton/notice"
 	"baton/outbox"
 	"baton/store"
-	"baton/store/redis"
 	"baton/store/sqlite"
 	"baton/upstream"
 	"baton/web"
@@ -100,17 +99,13 @@ func runServer(c serveConfig, stderr io.Writer) error {
 		return err
 	}
 	ctx := context.Background()
-	st, err := openStore(ctx, c.data, c.redis)
+	st, hold, err := openHeld(ctx, storeName(c.data, c.redis), false, holder("serve", c.listen))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	logStore(log, c)
-	hold, err := holdStore(ctx, st, storeName(c.data, c.redis), "serve", c.listen)
-	if err != nil {
-		return err
-	}
 	defer hold.Release(context.Background())
+	logStore(log, c)
 	instanceKey, err := instanceKey(ctx, st)
 	if err != nil {
 		return err
@@ -165,23 +160,6 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	return errors.Join(err, lost)
 }
 
-// openStore opens the Redis store when a URL is given, else the SQLite database in dataDir.
-func openStore(ctx context.Context, dataDir, redisURL string) (store.Store, error) {
-	if redisURL != "" {
-		openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		return redis.Open(openCtx, redisURL)
-	}
-	if err := privateDataDir(dataDir); err != nil {
-		return nil, err
-	}
-	st, err := sqlite.Open(dataDir)
-	if err != nil {
-		return nil, err
-	}
-	return st, privateFiles(dataDir)
-}
-
 // privateDataDir makes the data folder, or takes the one there, readable by this user alone: the
 // database holds the instance's private keys.
 func privateDataDir(dir string) error {
@@ -210,26 +188,6 @@ func storeName(dataDir, redisURL string) string {
 		return redisURL
 	}
 	return "sqlite:" + dataDir
-}
-
-// holdStore claims a store for this process running command (serve, migrate, token rotate), or says
-// who holds it.
-func holdStore(ctx context.Context, st store.Store, name, command, listen string) (store.Hold, error) {
-	host, _ := os.Hostname()
-	hold, err := st.Hold(ctx, store.Holder{Command: command, Serving: command == "serve", Host: host, PID: os.Getpid(),
-		Listen: listen, Since: time.Now()})
-	var held *store.HeldError
-	switch {
-	case errors.As(err, &held) && !held.By.Serving:
-		return nil, fmt.Errorf("%s is %w: try again once it is done", describeStore(name), err)
-	case errors.As(err, &held) && command == "serve":
-		return nil, fmt.Errorf("%s is %w: one instance serves from a SQLite database (stop that one, or run replicas on Redis, --redis)", describeStore(name), err)
-	case errors.As(err, &held):
-		return nil, fmt.Errorf("%s is %w: stop it first (every replica)", describeStore(name), err)
-	case err != nil:
-		return nil, fmt.Errorf("%s: %w", describeStore(name), err)
-	}
-	return hold, nil
 }
 
 // keepHold keeps serve's claim on its store until ctx ends; if a migrate or token rotation took the

@@ -40,10 +40,11 @@ func TestDataFolderIsPrivate(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	st, err := openStore(context.Background(), dir, "")
+	st, hold, err := openHeld(context.Background(), "sqlite:"+dir, false, holder("serve", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
+	hold.Release(context.Background())
 	st.Close()
 	if info, _ := os.Stat(dir); info.Mode().Perm() != 0o700 {
 		t.Errorf("data folder mode %o, want 700", info.Mode().Perm())

@@ -135,15 +135,11 @@ func tokenRotate(args []string, stdout, stderr io.Writer) error {
 		name = *redisURL
 	}
 	ctx := context.Background()
-	st, err := openMovable(ctx, name, true)
+	st, hold, err := openHeld(ctx, name, true, holder("token rotate", ""))
 	if err != nil {
 		return fmt.Errorf("token rotate: %w", err)
 	}
 	defer st.Close()
-	hold, err := holdStore(ctx, st, name, "token rotate", "")
-	if err != nil {
-		return fmt.Errorf("token rotate: %w", err)
-	}
 	defer hold.Release(context.Background())
 	if _, err := st.Setting(ctx, outbox.InstanceKeySetting); errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("token rotate: no Baton instance in %s (it has no instance key): start it once first", describeStore(name))

@@ -19,7 +19,14 @@ const LockFileName = "baton.lock"
 // Hold implements store.Holds: one holder at a time, serving or not, since one process serves from a
 // SQLite database.
 func (s *Store) Hold(ctx context.Context, h store.Holder) (store.Hold, error) {
-	f, err := os.OpenFile(filepath.Join(s.dir, LockFileName), os.O_RDWR|os.O_CREATE, 0o600)
+	return HoldFolder(s.dir, h)
+}
+
+// HoldFolder claims the data folder dir for h, as Hold does, before its database is opened: so that a
+// process refused never touches the database (nor brings its schema up to date under the one
+// serving from it).
+func HoldFolder(dir string, h store.Holder) (store.Hold, error) {
+	f, err := os.OpenFile(filepath.Join(dir, LockFileName), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock file: %w", err)
 	}
