@@ -7,9 +7,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"baton/store"
 )
 
 // The admin token an operator chooses is stored: a restart without it keeps it (printing nothing), a
@@ -78,7 +83,7 @@ func TestE2EAdminTokenKeptAndRotated(t *testing.T) {
 
 // The chosen token moves with the instance into Redis, and the replicas started there as the README
 // says (no token given) take it and print none; migrate says which settings moved, and refuses a store
-// an instance serves from, or a crashed one held, naming who holds it.
+// an instance serves from (or a crashed one held, until its claim lapsed), naming who holds it.
 func TestE2EMigrateCarriesTokenAndRefusesHeldStores(t *testing.T) {
 	t.Parallel()
 	redis := startRedis(t, false)
@@ -119,7 +124,21 @@ func TestE2EMigrateCarriesTokenAndRefusesHeldStores(t *testing.T) {
 	a.stop()
 	out, err = runMigrate("--from", redis.URL(0), "--to", "sqlite:"+back)
 	wantExit1(t, "migrate from Redis while one replica serves", out, err, `in use by baton serve \(pid \d+ .*listening on `+regexp.QuoteMeta(b.addr))
-	b.stop()
+
+	// The last one crashes: its claim stands until it lapses (store.HoldTTL), then nothing holds the
+	// store.
+	b.kill()
+	out, err = runMigrate("--from", redis.URL(0), "--to", "sqlite:"+back)
+	wantExit1(t, "migrate from Redis just after a replica crashed", out, err, `in use by baton serve \(pid \d+ .*listening on `+regexp.QuoteMeta(b.addr))
+	rdb := goredis.NewClient(&goredis.Options{Addr: redis.Addr})
+	defer rdb.Close()
+	serving := func() int64 {
+		n, _ := rdb.ZCount(context.Background(), "baton:holds:serving", strconv.FormatInt(time.Now().UnixMilli(), 10), "+inf").Result()
+		return n
+	}
+	if !waitFor(2*store.HoldTTL, func() bool { return serving() == 0 }) {
+		t.Fatalf("the crashed replica's claim did not lapse")
+	}
 
 	// Stopped, every replica: the move back goes, with the token.
 	out = mustMigrate(t, "--from", redis.URL(0), "--to", "sqlite:"+back)
