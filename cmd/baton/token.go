@@ -130,10 +130,7 @@ func tokenRotate(args []string, stdout, stderr io.Writer) error {
 	if len(rest) > 0 {
 		return fmt.Errorf("token rotate: unexpected %q", rest[0])
 	}
-	name := "sqlite:" + *data
-	if *redisURL != "" {
-		name = *redisURL
-	}
+	name := storeName(*data, *redisURL)
 	ctx := context.Background()
 	st, hold, err := openHeld(ctx, name, true, holder("token rotate", ""))
 	if err != nil {
@@ -143,6 +140,8 @@ func tokenRotate(args []string, stdout, stderr io.Writer) error {
 	defer hold.Release(context.Background())
 	if _, err := st.Setting(ctx, outbox.InstanceKeySetting); errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("token rotate: no Baton instance in %s (it has no instance key): start it once first", describeStore(name))
+	} else if err != nil {
+		return fmt.Errorf("token rotate: %w", err)
 	}
 	token, err := rotateAdminToken(ctx, st)
 	if err != nil {
