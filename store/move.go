@@ -17,7 +17,8 @@ type Movable interface {
 
 // Moved counts what Move copied.
 type Moved struct {
-	Settings, Actors, Keys, Roles, Notices, Followers, Upstreams, Watches, Mirrored, Rejected, Cases, Deliveries, Delivered, Seen int
+	Settings                                                                                                            []string // the keys of the settings copied, sorted
+	Actors, Keys, Roles, Notices, Followers, Upstreams, Watches, Mirrored, Rejected, Cases, Deliveries, Delivered, Seen int
 }
 
 // ErrNotEmpty is Move's answer when the store to move into holds an instance already.
@@ -83,7 +84,7 @@ func moveSettings(ctx context.Context, from, to Movable, m *Moved) error {
 		if _, err := to.InitSetting(ctx, k, v); err != nil {
 			return err
 		}
-		m.Settings++
+		m.Settings = append(m.Settings, k)
 	}
 	return nil
 }

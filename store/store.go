@@ -1,6 +1,6 @@
 // Package store is Baton's persistence, behind small interfaces: what the instance keeps (its keys and
-// tokens, its actors, their followers and notices), the durable delivery queue, and what it remembers of
-// other instances (activity ids already seen, remote keys). Each backend lives in a sub-package and must
+// tokens, its actors, their followers and notices), the durable delivery queue, what it remembers of
+// other instances (activity ids already seen, remote keys), and who holds the store (Holds). Each backend lives in a sub-package and must
 // pass the conformance suite in store/storetest.
 package store
 
@@ -40,6 +40,7 @@ type Store interface {
 	Mirror
 	Rejections
 	Cases
+	Holds
 	Close() error
 }
 
@@ -50,6 +51,8 @@ type Settings interface {
 	// InitSetting stores value under key unless a value is there already, and returns the value that is
 	// stored afterwards: so two replicas starting at once agree on one instance key.
 	InitSetting(ctx context.Context, key string, value []byte) ([]byte, error)
+	// PutSetting stores value under key, replacing any value there: the admin token chosen anew.
+	PutSetting(ctx context.Context, key string, value []byte) error
 }
 
 // Actor is a local actor: a project, a person, or a distro's package. Its RSA key (and a project's

@@ -154,7 +154,8 @@ func (f *fixture) stateQuery(query string) StateView {
 	return v
 }
 
-// check's reasons name a person on this instance by the name people read, keeping the id after it.
+// check's reasons name a person on this instance by the name people read, keeping the id after it (a
+// link on the page); the state answer names the people it lists.
 func TestReasonsNamePeople(t *testing.T) {
 	f := newFixture(t)
 	f.createProject(`{"name":"xz"}`)
@@ -175,8 +176,15 @@ func TestReasonsNamePeople(t *testing.T) {
 	if strings.Contains(text, "lasse (") {
 		t.Errorf("a person with no display name got one:\n%s", text)
 	}
+	if v.Names[jiaID] != "Jia Tan" || v.Names[lasse.id] != "" {
+		t.Errorf("the state's names are %q, want Jia Tan's alone", v.Names)
+	}
+	if got := v.Person(jiaID); got != "Jia Tan ("+jiaID+")" {
+		t.Errorf("check names Jia as %q", got)
+	}
+	// On the page, the name links to the id.
 	page := f.do("GET", "/users/xz", "", "Accept", "text/html").Body.String()
-	if !strings.Contains(page, "Jia Tan ("+jiaID+")") {
-		t.Errorf("the page's check box does not name Jia Tan")
+	if !strings.Contains(page, `<a href="`+jiaID+`" rel="nofollow noopener">Jia Tan</a> has not accepted`) {
+		t.Errorf("the page's check box does not name Jia Tan with a link:\n%s", page)
 	}
 }

@@ -143,7 +143,6 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, a store.Act
 		s.storeError(w, err, "state")
 		return
 	}
-	st.Verdict.Reasons = s.named(ctx, st.Verdict.Reasons)
 	timeline, err := s.timeline(r, a)
 	if err != nil {
 		s.storeError(w, err, "timeline")
@@ -158,10 +157,11 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, a store.Act
 		Standing    outbox.Standing
 		Followers   int
 		FeedURL     string
+		Reasons     []template.HTML
 		Timeline    template.HTML
 		TimelineURL string
 		Notices     []noticeItem
-	}{p, a, st, followers, s.urls.Feed(a.Name), timeline, s.urls.Actor(a.Name) + "/timeline.svg", items})
+	}{p, a, st, followers, s.urls.Feed(a.Name), s.linkedReasons(ctx, st.Verdict.Reasons, ""), timeline, s.urls.Actor(a.Name) + "/timeline.svg", items})
 }
 
 func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, n store.Notice) {

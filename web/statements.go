@@ -52,6 +52,9 @@ type StateView struct {
 	State     notice.State  `json:"state"`
 	Policy    notice.Policy `json:"policy"`
 	Notices   []string      `json:"notices"` // the public notices known at that time, oldest first
+	// Names are the names of the people the state lists (maintainers, those away, those a change
+	// waits for), by actor id; the reasons carry them already.
+	Names map[string]string `json:"names,omitempty"`
 	// Signer answers ?signer=FINGERPRINT: was that release-signing key announced, and endorsed?
 	Signer *notice.SignerAnswer `json:"signer,omitempty"`
 }
@@ -88,7 +91,8 @@ func (s *Server) getState(w http.ResponseWriter, r *http.Request) {
 	state := q.view.Fold(h.Genesis, h.Notices, h.StewardsAt(q.view.At), policy).ForPublic()
 	verdict := notice.Check(state)
 	view := StateView{Project: name, At: q.view.At.Format(time.RFC3339), Hindsight: q.view.Hindsight, Code: verdict.Code,
-		Reasons: append([]string{}, s.named(r.Context(), verdict.Reasons)...), State: state, Policy: policy, Notices: []string{}}
+		Reasons: append([]string{}, verdict.Reasons...), State: state, Policy: policy, Notices: []string{}}
+	s.nameView(r.Context(), &view, "")
 	for _, sn := range notice.PublicView(h.Notices, q.view.Known()) {
 		view.Notices = append(view.Notices, sn.ID)
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -149,6 +150,7 @@ func (s *Server) getPackageState(w http.ResponseWriter, r *http.Request) {
 			Reasons: append([]string{}, ps.Verdict.Reasons...), State: ps.State, Policy: s.ledger.Policy(), Notices: ps.Notices},
 		Package: ps.Watch.Package, Upstream: ps.Upstream.Actor,
 	}
+	s.nameView(r.Context(), &view.StateView, ps.Upstream.Actor)
 	view.answerSigner(ps.State, q.signer)
 	writeJSON(w, http.StatusOK, "application/json", view)
 }
@@ -244,9 +246,10 @@ func (s *Server) packagePage(w http.ResponseWriter, r *http.Request, a store.Act
 		Package     string
 		State       upstream.PackageState
 		Maintainers []personLink
+		Reasons     []template.HTML
 		Followers   int
 		FeedURL     string
 		Own         []noticeItem
 		Notices     []upstreamItem
-	}{p, a.Name, ps, maintainers, followers, s.urls.Feed(a.Name), ownItems, items})
+	}{p, a.Name, ps, maintainers, s.linkedReasons(ctx, ps.Verdict.Reasons, ps.Upstream.Actor), followers, s.urls.Feed(a.Name), ownItems, items})
 }

@@ -302,11 +302,11 @@ func printState(w io.Writer, title string, v web.StateView) {
 		fmt.Fprintln(w, "maintainers: none")
 	}
 	for _, m := range v.State.Maintainers {
-		fmt.Fprintf(w, "maintainer %s holds %s\n", m.Person, notice.RightsText(m.RightsHeld()))
+		fmt.Fprintf(w, "maintainer %s holds %s\n", v.Person(m.Person), notice.RightsText(m.RightsHeld()))
 	}
 	for _, p := range v.State.Pending {
 		if p.Waiting == "acceptance" {
-			fmt.Fprintf(w, "pending acceptance: %s (%s, by %s)\n", strings.Join(p.People, ", "), notice.RightsText(p.Rights), p.Notice)
+			fmt.Fprintf(w, "pending acceptance: %s (%s, by %s)\n", strings.Join(v.People(p.People), ", "), notice.RightsText(p.Rights), p.Notice)
 		}
 	}
 	for _, s := range v.State.Signers {

@@ -78,7 +78,7 @@ func TestE2EXZReplay(t *testing.T) {
 		}
 	}
 	// As known today: every change opened its window when it was posted, today, and says it was dated back.
-	if code, out := in.checkCode("xz"); code != 3 || !strings.Contains(out, "backdated: published") || !strings.Contains(out, "maintainer "+in.base+"/users/lasse holds every right") {
+	if code, out := in.checkCode("xz"); code != 3 || !strings.Contains(out, "backdated: published") || !strings.Contains(out, "maintainer Lasse Collin ("+in.base+"/users/lasse) holds every right") {
 		t.Errorf("check xz now: exit %d, want 3, backdated changes and the holders of each right\n%s", code, out)
 	}
 	// Lasse Collin's key, declared when the project was added, is the project's.

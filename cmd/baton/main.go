@@ -71,6 +71,7 @@ Usage:
                                             5 release-signing key not announced or not valid
   baton migrate --from STORE --to STORE     move a stopped instance into an empty store; a store is
                                             sqlite:DIR or redis://HOST:PORT/DB[?prefix=P]
+  baton token rotate [--data DIR | --redis URL]  replace a stopped instance's admin token; prints the new one
   baton version                             print the version
 
 Client commands take --server URL and --token TOKEN (or BATON_SERVER, BATON_TOKEN).
@@ -103,6 +104,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return checkCommand(rest, stdout, stderr)
 	case "migrate":
 		err = migrate(rest, stdout, stderr)
+	case "token":
+		err = tokenCommand(rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "baton", version)
 	case "help", "-h", "--help":

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"crypto"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,7 +28,6 @@ import (
 	"baton/notice"
 	"baton/outbox"
 	"baton/store"
-	"baton/store/redis"
 	"baton/store/sqlite"
 	"baton/upstream"
 	"baton/web"
@@ -102,17 +99,18 @@ func runServer(c serveConfig, stderr io.Writer) error {
 		return err
 	}
 	ctx := context.Background()
-	st, err := openStore(ctx, c.data, c.redis)
+	st, hold, err := openHeld(ctx, storeName(c.data, c.redis), false, holder("serve", c.listen))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	defer hold.Release(context.Background())
 	logStore(log, c)
 	instanceKey, err := instanceKey(ctx, st)
 	if err != nil {
 		return err
 	}
-	tokenHash, err := adminTokenHash(ctx, st, c.adminToken, stderr)
+	tokenHash, err := adminTokenHash(ctx, st, c.adminToken, log, stderr)
 	if err != nil {
 		return err
 	}
@@ -143,8 +141,12 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var lost error // the store, to a migrate or a token rotation
 	background := []func(context.Context){out.Run, in.ForgetOldActivities,
-		func(ctx context.Context) { watcher.CatchUpAll(ctx, c.catchUp) }}
+		func(ctx context.Context) { watcher.CatchUpAll(ctx, c.catchUp) },
+		func(ctx context.Context) { lost = keepHold(ctx, hold, log, stop) }}
 	if c.metrics != "" {
 		metricsListener, err := net.Listen("tcp", c.metrics)
 		if err != nil {
@@ -154,24 +156,8 @@ func runServer(c serveConfig, stderr io.Writer) error {
 		log.Info("metrics", "listen", metricsListener.Addr().String())
 		background = append(background, func(ctx context.Context) { serveMetrics(ctx, metricsListener, reg, log) })
 	}
-	return serveUntilSignal(listener, srv.Handler(), background, log, urls)
-}
-
-// openStore opens the Redis store when a URL is given, else the SQLite database in dataDir.
-func openStore(ctx context.Context, dataDir, redisURL string) (store.Store, error) {
-	if redisURL != "" {
-		openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		return redis.Open(openCtx, redisURL)
-	}
-	if err := privateDataDir(dataDir); err != nil {
-		return nil, err
-	}
-	st, err := sqlite.Open(dataDir)
-	if err != nil {
-		return nil, err
-	}
-	return st, privateFiles(dataDir)
+	err = serveUntil(ctx, listener, srv.Handler(), background, log, urls)
+	return errors.Join(err, lost)
 }
 
 // privateDataDir makes the data folder, or takes the one there, readable by this user alone: the
@@ -194,6 +180,27 @@ func privateFiles(dir string) error {
 		}
 	}
 	return nil
+}
+
+// storeName names the store serve uses, as migrate takes it: sqlite:DIR or the Redis URL.
+func storeName(dataDir, redisURL string) string {
+	if redisURL != "" {
+		return redisURL
+	}
+	return "sqlite:" + dataDir
+}
+
+// keepHold keeps serve's claim on its store until ctx ends; if a migrate or token rotation took the
+// store meanwhile (this replica could not reach Redis for the claim's TTL), it stops the instance,
+// since what it wrote now would be missed by the move, and says why: serve then exits 1.
+func keepHold(ctx context.Context, hold store.Hold, log *slog.Logger, stop func()) error {
+	err := hold.Keep(ctx)
+	if err != nil {
+		err = fmt.Errorf("stopped serving: the store is %w", err)
+		log.Error("store lost", "err", err)
+		stop()
+	}
+	return err
 }
 
 // logStore says where the state is kept, without the Redis URL's password.
@@ -221,11 +228,11 @@ func serveMetrics(ctx context.Context, l net.Listener, reg prometheus.Gatherer, 
 	}
 }
 
-// serveUntilSignal serves and runs the background work (delivery first) until SIGINT or SIGTERM, then
-// stops taking requests and lets it finish what is in flight; whatever is still queued is delivered
-// after the next start.
-func serveUntilSignal(l net.Listener, h http.Handler, background []func(context.Context), log *slog.Logger, urls federation.URLs) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+// serveUntil serves and runs the background work (delivery first) until ctx ends (SIGINT, SIGTERM),
+// then stops taking requests and lets it finish what is in flight; whatever is still queued is
+// delivered after the next start.
+func serveUntil(ctx context.Context, l net.Listener, h http.Handler, background []func(context.Context), log *slog.Logger, urls federation.URLs) error {
+	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	httpServer := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
@@ -270,36 +277,8 @@ func instanceKey(ctx context.Context, st store.Settings) (crypto.Signer, error) 
 	return federation.ParsePrivateKeyPEM(string(pemText))
 }
 
-// adminTokenHash returns the hash of the admin token: the one given, or the stored one, or a new one,
-// which is printed once (only its hash is kept).
-func adminTokenHash(ctx context.Context, st store.Settings, given string, stderr io.Writer) ([]byte, error) {
-	if given != "" {
-		if n := len(given); n < minAdminToken {
-			return nil, fmt.Errorf("the admin token (--admin-token or BATON_ADMIN_TOKEN) is %d characters long; it must have at least %d, e.g. $(openssl rand -hex 24)", n, minAdminToken)
-		}
-		return web.HashToken(given), nil
-	}
-	b := make([]byte, 24)
-	rand.Read(b)
-	token := hex.EncodeToString(b)
-	stored, err := st.InitSetting(ctx, adminTokenSetting, web.HashToken(token))
-	if err != nil {
-		return nil, err
-	}
-	if string(stored) == string(web.HashToken(token)) {
-		fmt.Fprintf(stderr, "\nAdmin token (shown once; only its hash is kept):\n\n    %s\n\nSet BATON_TOKEN=%s for the baton client commands.\n\n", token, token)
-	}
-	return stored, nil
-}
-
-const adminTokenSetting = "admin_token_sha256"
-
 // languageTag is the shape of a BCP 47 language tag, as far as peers need it: a language and subtags.
 var languageTag = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$`)
-
-// minAdminToken is the shortest admin token an operator may choose: long enough that guessing it, even
-// at the pace the web's limiter allows, is hopeless. The tokens Baton makes have 48 hex digits.
-const minAdminToken = 24
 
 // tellPackageFollowers is how a package actor tells its own followers that a mirrored upstream notice
 // changed (endorsed, revoked): a notice of its own, since Mastodon and GoToSocial never fetch a boosted

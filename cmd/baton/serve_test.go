@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,11 +15,20 @@ import (
 // An operator-chosen admin token shorter than 24 characters is refused with a message saying what to
 // do; one long enough is taken.
 func TestAdminTokenLength(t *testing.T) {
-	_, err := adminTokenHash(context.Background(), nil, "mychosen123", io.Discard)
+	st, err := sqlite.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	log := slog.New(slog.DiscardHandler)
+	_, err = adminTokenHash(context.Background(), st, "mychosen123", log, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "at least 24") || !strings.Contains(err.Error(), "BATON_ADMIN_TOKEN") {
 		t.Errorf("an 11-character token: %v", err)
 	}
-	if _, err := adminTokenHash(context.Background(), nil, strings.Repeat("x", 24), io.Discard); err != nil {
+	if _, err := st.Setting(context.Background(), adminTokenSetting); err == nil {
+		t.Error("a token too short was stored")
+	}
+	if _, err := adminTokenHash(context.Background(), st, strings.Repeat("x", 24), log, io.Discard); err != nil {
 		t.Errorf("a 24-character token: %v", err)
 	}
 }
@@ -30,10 +40,11 @@ func TestDataFolderIsPrivate(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	st, err := openStore(context.Background(), dir, "")
+	st, hold, err := openHeld(context.Background(), "sqlite:"+dir, false, holder("serve", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
+	hold.Release(context.Background())
 	st.Close()
 	if info, _ := os.Stat(dir); info.Mode().Perm() != 0o700 {
 		t.Errorf("data folder mode %o, want 700", info.Mode().Perm())
@@ -48,7 +59,7 @@ func TestDataFolderIsPrivate(t *testing.T) {
 // usage and exits 0.
 func TestHelpExitsZero(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"notice", "--help"}, {"notice", "post", "--help"}, {"check", "-h"},
-		{"watch", "help"}, {"project", "add", "-h"}, {"serve", "-h"}, {"maintainer", "add", "-h"}} {
+		{"watch", "help"}, {"project", "add", "-h"}, {"serve", "-h"}, {"maintainer", "add", "-h"}, {"token", "--help"}, {"token", "rotate", "-h"}} {
 		var out, errOut strings.Builder
 		if code := run(args, &out, &errOut); code != 0 || out.Len()+errOut.Len() == 0 {
 			t.Errorf("baton %s: exit %d, printed %q", strings.Join(args, " "), code, out.String()+errOut.String())

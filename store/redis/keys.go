@@ -55,6 +55,7 @@ func (k keys) mirroredOf(upstream string) string { return k.p + "mirrored-of:" +
 func (k keys) rejectedOf(upstream string) string { return k.p + "rejected-of:" + upstream }
 func (k keys) reliefCase(id string) string       { return k.p + "case:" + id }
 func (k keys) reliefCases() string               { return k.p + "cases" }
+func (k keys) holds(kind string) string          { return k.p + "holds:" + kind }
 
 // deliveriesOf, activityIDs and delivered index deliveries by their activity's id, for DeliveryStatus.
 func (k keys) deliveriesOf(activityID string) string { return k.p + "deliveries-of:" + activityID }
@@ -108,6 +109,7 @@ K.watchesOf = function(upstream) return P .. 'watches-of:' .. upstream end
 K.mirrored = function(id) return P .. 'mirrored:' .. id end
 K.mirroredOf = function(upstream) return P .. 'mirrored-of:' .. upstream end
 K.rejectedOf = function(upstream) return P .. 'rejected-of:' .. upstream end
+K.holds = function(kind) return P .. 'holds:' .. kind end
 K.rejectedMember = function(digest, id) return esc(digest) .. ':' .. id end
 K.rejectedAt = function(upstream, member) return P .. 'rejected:' .. esc(upstream) .. ':' .. member end
 K.rejected = function(upstream, digest, id) return K.rejectedAt(upstream, K.rejectedMember(digest, id)) end

@@ -68,6 +68,9 @@
 //	P case:<id>                         hash     a relief case: its record (store.EncodeCase), revision
 //	P cases                             zset     case ids scored by P seq:cases: the order created
 //	P seq:<name>                        string   the counters (INCR) ids and orders come from
+//	P holds:serving, holds:alone        zset     who holds the store (Holder as JSON), scored by when
+//	                                             the claim lapses (ms, Redis's clock): replicas
+//	                                             serving, and a migrate or token rotation
 //
 // Times are kept as decimal nanoseconds since 1970 (the zero time as ""), so they round-trip exactly
 // from 1678 to 2262. A sorted set cannot score nanoseconds exactly (a score is a float64), so the
@@ -142,8 +145,9 @@ const DefaultPrefix = "baton:"
 
 // Store is a store.Store in a Redis shared by replicas.
 type Store struct {
-	c *goredis.Client
-	k keys
+	c       *goredis.Client
+	k       keys
+	holdTTL time.Duration // how long a claim on the store outlives a replica that stopped keeping it
 }
 
 var _ store.Store = (*Store)(nil)
@@ -169,7 +173,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		c.Close()
 		return nil, fmt.Errorf("redis store at %s: %w", opt.Addr, err)
 	}
-	return &Store{c: c, k: keys{p: prefix}}, nil
+	return &Store{c: c, k: keys{p: prefix}, holdTTL: store.HoldTTL}, nil
 }
 
 // splitPrefix takes Baton's prefix option out of the URL, leaving go-redis the options it knows.
@@ -221,6 +225,11 @@ func (s *Store) InitSetting(ctx context.Context, key string, value []byte) ([]by
 		return nil, err
 	}
 	return []byte(old), nil
+}
+
+// PutSetting implements store.Settings.
+func (s *Store) PutSetting(ctx context.Context, key string, value []byte) error {
+	return s.c.Set(ctx, s.k.setting(key), value, 0).Err()
 }
 
 // encTime keeps a time as decimal nanoseconds, the zero time as "".

@@ -67,6 +67,48 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t, url, true) })
 }
 
+// TestHolds checks claims on the store by two replicas' connections.
+func TestHolds(t *testing.T) {
+	url := needRedis(t)
+	storetest.RunHolds(t, func(t *testing.T) (store.Store, store.Store) {
+		return openTest(t, url, true), openTest(t, url, false)
+	}, true)
+}
+
+// TestHoldLapses checks that a replica that crashed (it stops keeping its claim) blocks a migrate for
+// the claim's TTL only, and that a replica whose claim lapsed while a migrate took the store learns it.
+func TestHoldLapses(t *testing.T) {
+	url := needRedis(t)
+	a, b := openTest(t, url, true), openTest(t, url, false)
+	a.holdTTL = 300 * time.Millisecond
+	serving := store.Holder{Command: "serve", Serving: true, Host: "web1", PID: 1}
+	crashed, err := a.Hold(t.Context(), serving)
+	if err != nil {
+		t.Fatal(err)
+	}
+	migrate := store.Holder{Command: "migrate", Host: "ops", PID: 2}
+	var taken store.Hold
+	if !waitUntil(10*time.Second, func() bool { taken, err = b.Hold(t.Context(), migrate); return err == nil }) {
+		t.Fatalf("a migrate after the replica's claim lapsed: %v", err)
+	}
+	if err := crashed.Keep(t.Context()); !errors.Is(err, store.ErrHeld) {
+		t.Fatalf("Keep of a lapsed claim while a migrate holds the store: %v, want ErrHeld", err)
+	}
+	if err := taken.Release(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitUntil polls cond until it holds or timeout passes.
+func waitUntil(timeout time.Duration, cond func() bool) bool {
+	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
+
 // TestMove moves an instance from SQLite into Redis and back.
 func TestMove(t *testing.T) {
 	url := needRedis(t)
@@ -248,7 +290,7 @@ func TestLuaKeysMatchGo(t *testing.T) {
 		K.due, K.leased, K.failed, K.seen, K.upstream(ARGV[4]), K.upstreams, K.watch(ARGV[2]), K.watches,
 		K.watchesOf(ARGV[4]), K.mirrored(ARGV[4]), K.mirroredOf(ARGV[4]), K.actors,
 		K.rejected(ARGV[4], ARGV[3], ARGV[4]), K.rejectedOf(ARGV[4]), K.rejectedAt(ARGV[4], K.rejectedMember(ARGV[3], ARGV[2])),
-		K.deliveriesOf(ARGV[4]), K.activityIDs, K.delivered, K.case(ARGV[5]), K.cases}`)
+		K.deliveriesOf(ARGV[4]), K.activityIDs, K.delivered, K.case(ARGV[5]), K.cases, K.holds('serving')}`)
 	got, err := s.run(t.Context(), names, person, fpr, actor, "42").StringSlice()
 	if err != nil {
 		t.Fatal(err)
@@ -261,7 +303,7 @@ func TestLuaKeysMatchGo(t *testing.T) {
 		k.queue("due"), k.queue("leased"), k.queue("failed"), k.seen(), k.upstream(actor), k.upstreams(), k.watch(person), k.watches(),
 		k.watchesOf(actor), k.mirrored(actor), k.mirroredOf(actor), k.actors(),
 		k.rejected(actor, fpr, actor), k.rejectedOf(actor), k.rejectedAt(actor, rejectedMember(fpr, person)),
-		k.deliveriesOf(actor), k.activityIDs(), k.delivered(), k.reliefCase("42"), k.reliefCases()}
+		k.deliveriesOf(actor), k.activityIDs(), k.delivered(), k.reliefCase("42"), k.reliefCases(), k.holds("serving")}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("Lua keys\n%q\nGo keys\n%q", got, want)
 	}

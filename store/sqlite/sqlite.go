@@ -24,7 +24,8 @@ const FileName = "baton.db"
 
 // Store is a store.Store in one SQLite file.
 type Store struct {
-	db *sql.DB
+	db  *sql.DB
+	dir string // the data folder, where Hold's lock file is
 	// writer lets one write at a time into SQLite from this process. SQLite has one writer anyway;
 	// without this, waiting writers poll the lock with sleeps (busy_timeout), and under load one can
 	// starve for seconds behind the others. A Go mutex hands the lock over fairly instead.
@@ -48,7 +49,7 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite in %s: %w", dir, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, dir: dir}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, err
@@ -243,6 +244,12 @@ func (s *Store) InitSetting(ctx context.Context, key string, value []byte) ([]by
 		return tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&stored)
 	})
 	return stored, err
+}
+
+// PutSetting implements store.Settings.
+func (s *Store) PutSetting(ctx context.Context, key string, value []byte) error {
+	_, err := s.exec(ctx, `INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
 }
 
 const actorColumns = `name, kind, display_name, summary, homepage, repository, rsa_key_pem, ed25519_seed, created,

@@ -32,6 +32,16 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestHolds checks the lock file: two handles on one data folder act as two processes would.
+func TestHolds(t *testing.T) {
+	storetest.RunHolds(t, func(t *testing.T) (store.Store, store.Store) {
+		dir := t.TempDir()
+		a, b := open(t, dir), open(t, dir)
+		t.Cleanup(func() { a.Close(); b.Close() })
+		return a, b
+	}, false)
+}
+
 // TestMove moves an instance from one SQLite database into another.
 func TestMove(t *testing.T) {
 	storetest.RunMove(t, openMovable, openMovable)

@@ -23,7 +23,7 @@ func RunMove(t *testing.T, openFrom, openTo func(t *testing.T) store.Movable) {
 		noErr(t, "Move", err)
 		want, got := contents(t, from), contents(t, to)
 		wantSameLines(t, got, want)
-		if moved.Notices != 4 || moved.Deliveries != 6 || moved.Seen != 2 || moved.Followers != 3 || moved.Mirrored != 2 || moved.Rejected != 3 ||
+		if fmt.Sprint(moved.Settings) != "[admin-token instance-key]" || moved.Notices != 4 || moved.Deliveries != 6 || moved.Seen != 2 || moved.Followers != 3 || moved.Mirrored != 2 || moved.Rejected != 3 ||
 			moved.Delivered != 1 || moved.Cases != 2 {
 			t.Errorf("Move counted %+v", moved)
 		}

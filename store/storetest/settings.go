@@ -52,6 +52,32 @@ func testSettings(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("PutReplaces", func(t *testing.T) {
+		s := open(t)
+		noErr(t, "PutSetting of a new key", s.PutSetting(ctx(t), "admin-token", []byte("hash-1")))
+		_, err := s.InitSetting(ctx(t), "admin-token", []byte("hash-init"))
+		noErr(t, "InitSetting", err)
+		value := []byte{0x00, 'h', 0xff}
+		noErr(t, "PutSetting over a value", s.PutSetting(ctx(t), "admin-token", value))
+		value[0] = 'X' // the caller's slice, not the stored value
+		for _, tc := range []struct{ key, want string }{{"admin-token", "\x00h\xff"}, {"instance-key", ""}} {
+			got, err := s.Setting(ctx(t), tc.key)
+			if tc.want == "" {
+				wantErr(t, "Setting of a key never put", err, store.ErrNotFound)
+				continue
+			}
+			noErr(t, "Setting", err)
+			if string(got) != tc.want {
+				t.Fatalf("Setting(%q) = %q, want %q", tc.key, got, tc.want)
+			}
+		}
+		keys, err := s.(store.Transfer).SettingKeys(ctx(t))
+		noErr(t, "SettingKeys", err)
+		if fmt.Sprint(keys) != "[admin-token]" {
+			t.Fatalf("SettingKeys = %q, want one admin-token", keys)
+		}
+	})
+
 	t.Run("ConcurrentInitAgrees", func(t *testing.T) {
 		s := open(t)
 		const n = 8
