@@ -39,6 +39,7 @@ type Store interface {
 	Watches
 	Mirror
 	Rejections
+	Offers
 	Close() error
 }
 

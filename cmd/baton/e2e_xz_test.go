@@ -33,7 +33,7 @@ func TestE2EXZReplay(t *testing.T) {
 	const relief = "Long-term mental health issues limit what I can do."
 	post("lasse", lasse, "--kind", "relief-request", "--since", "2022-06-08", "--help-with", "review,releases", "--text", relief)
 	post("lasse", lasse, "--kind", "call-for-stewards", "--since", "2022-06-21", "--role", "co-maintainer", "--public",
-		"--text", "XZ Utils looks for a trusted co-maintainer.")
+		"--scope", "commit,merge", "--term", "6m", "--text", "XZ Utils looks for a trusted co-maintainer.")
 	post("lasse", lasse, "--kind", "hiatus", "--since", "2022-06-21", "--text", "My capacity is limited for now.")
 	post("lasse", lasse, "--kind", "infra-change", "--since", "2022-11-30",
 		"--move", "security-contact=lasse.collin@tukaani.org->xz@tukaani.org", "--text", "Lasse Collin and Jia Tan can be reached at xz@tukaani.org.")

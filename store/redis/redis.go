@@ -65,6 +65,9 @@
 //	P rejected:<esc upstream>:<esc digest>:<id>  hash  a refused version of an upstream's notice
 //	P rejected-of:<upstream>            zset     "<esc digest>:<id>" of each, scored by P seq:rejected:
 //	                                             the order recorded
+//	P offer:<id>                        hash     an answer to a call for stewards
+//	P offers-of:<project>               zset     its answers' ids scored by P seq:offers: order stored
+//	P offer-slot:<call>:<1|0>:<person>  string   the id of a person's signed offer (1) or reply (0) to a call
 //	P seq:<name>                        string   the counters (INCR) ids and orders come from
 //
 // Times are kept as decimal nanoseconds since 1970 (the zero time as ""), so they round-trip exactly

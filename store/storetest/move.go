@@ -24,7 +24,7 @@ func RunMove(t *testing.T, openFrom, openTo func(t *testing.T) store.Movable) {
 		want, got := contents(t, from), contents(t, to)
 		wantSameLines(t, got, want)
 		if moved.Notices != 4 || moved.Deliveries != 6 || moved.Seen != 2 || moved.Followers != 3 || moved.Mirrored != 2 || moved.Rejected != 3 ||
-			moved.Delivered != 1 {
+			moved.Offers != 2 || moved.Delivered != 1 {
 			t.Errorf("Move counted %+v", moved)
 		}
 		if id := nextID(t, to); id <= maxID {
@@ -91,6 +91,11 @@ func fill(t *testing.T, s store.Movable) int64 {
 	policy := rejection(xz, 4, "b", when.Add(2*time.Hour))
 	policy.Basis = "policy:3f2a"
 	mustReject(t, s, 0, rejection(xz, 3, "b", when.Add(3*time.Hour)), policy, rejection(xz, 3, "c", when))
+
+	accepted := offer("urn:uuid:1", "ann", true, when)
+	mustPutOffers(t, s, accepted, offer("https://social.example/statuses/9", "bob", false, when.Add(time.Hour)))
+	_, err = s.AcceptOffer(c, accepted.ID, "https://a.example/users/steward1", when.Add(2*time.Hour))
+	noErr(t, "AcceptOffer", err)
 
 	fillQueue(t, s)
 	noErr(t, "MarkSeen", s.MarkSeen(c, "https://social1.example/activities/1", time.UnixMicro(1_700_000_000_000_001)))
@@ -167,6 +172,9 @@ func contents(t *testing.T, s store.Movable) []string {
 		count, err := s.CountFollowers(c, a.Name)
 		noErr(t, "CountFollowers", err)
 		add("followers of %s: %d", a.Name, count)
+		if a.Kind == store.KindProject {
+			lines = append(lines, offerContents(t, s, a.Name)...)
+		}
 	}
 	for _, p := range projects {
 		roles, err := s.RoleHolders(c, p)
