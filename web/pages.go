@@ -184,7 +184,8 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, n store.Noti
 		ProjectURL  string
 		Proofs      []federation.ProofView
 		Delivery    *DeliveryView // for the admin only
-	}{p, item, a.ShownName(), s.urls.Actor(a.Name), item.Proofs, s.pageDelivery(w, r, n)})
+		Answers     *callAnswers  // for a call for stewards
+	}{p, item, a.ShownName(), s.urls.Actor(a.Name), item.Proofs, s.pageDelivery(w, r, n), s.answersOf(r.Context(), n)})
 }
 
 // tag lists the recent public notices carrying a hashtag: a project's, or a kind's.
