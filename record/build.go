@@ -28,12 +28,11 @@ func (r *Record) build(person string, known []Known) {
 			r.Revocations = append(r.Revocations, Revocation{Notice: k.URL, Project: k.Project, Reason: n.Reason, Date: at})
 		}
 		if k.RevokedBy != "" && Names(n, k.Signers, person) {
-			v := Revocation{Notice: k.RevokedBy, Revokes: k.URL, Project: k.Project,
-				Against: n.Author == person || slices.Contains(n.To, person)}
-			if rev, ok := byURL[k.RevokedBy]; ok {
-				v.Reason, v.Date = rev.Notice.Reason, rev.Published
-			}
-			r.Revocations = append(r.Revocations, v)
+			rev := byURL[k.RevokedBy]
+			// Against them: the notice gave them rights, or was theirs and someone else withdrew it.
+			against := slices.Contains(n.To, person) || (n.Author == person && rev.Notice.Author != person)
+			r.Revocations = append(r.Revocations, Revocation{Notice: k.RevokedBy, Revokes: k.URL, Project: k.Project,
+				Reason: rev.Notice.Reason, Date: rev.Published, Against: against})
 		}
 	}
 }

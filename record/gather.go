@@ -38,16 +38,10 @@ type Fetcher interface {
 // Gatherer gathers track records.
 type Gatherer struct {
 	fetch Fetcher
-	now   func() time.Time
 }
 
-// New makes a Gatherer; a nil now is time.Now.
-func New(f Fetcher, now func() time.Time) *Gatherer {
-	if now == nil {
-		now = time.Now
-	}
-	return &Gatherer{fetch: f, now: now}
-}
+// New makes a Gatherer.
+func New(f Fetcher) *Gatherer { return &Gatherer{fetch: f} }
 
 // Gather builds person's record from what their instance serves, each item checked at its origin, and
 // from local, the notices this instance knows name them.
@@ -75,7 +69,7 @@ func (g *Gatherer) Gather(ctx context.Context, person string, local []Known) Rec
 	g.addRevocations(ctx, known)
 	g.verifyRoles(ctx, &r, roles)
 	r.build(person, sortedKnown(known))
-	r.warn(g.now())
+	r.warn()
 	return r
 }
 

@@ -27,8 +27,7 @@ type Record struct {
 	// Unverified are notices or roles their instance listed that did not verify, with why: they do
 	// not count.
 	Unverified []Unverified `json:"unverified,omitempty"`
-	// Warnings come first wherever the record is shown: no record at all, a revocation against them,
-	// a young actor.
+	// Warnings come first wherever the record is shown: no record at all, a revocation against them.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -77,12 +76,8 @@ type Unverified struct {
 	Reason string `json:"reason"`
 }
 
-// YoungActor is how old an actor must be not to be pointed out: the accounts that pushed the xz
-// takeover were weeks old.
-const YoungActor = 180 * 24 * time.Hour
-
 // warn sets the warnings from what was gathered.
-func (r *Record) warn(now time.Time) {
+func (r *Record) warn() {
 	r.Warnings = nil
 	against := 0
 	for _, v := range r.Revocations {
@@ -102,9 +97,6 @@ func (r *Record) warn(now time.Time) {
 		default:
 			r.Warnings = append(r.Warnings, "no track record: no project, handover or steward role of theirs verified")
 		}
-	}
-	if !r.Published.IsZero() && now.Sub(r.Published) < YoungActor {
-		r.Warnings = append(r.Warnings, "their actor is "+plural(int(now.Sub(r.Published).Hours()/24), "day")+" old")
 	}
 }
 

@@ -81,7 +81,7 @@ func New(o Options) *Server {
 		now: o.Now, log: o.Log, version: o.Version, tokenHash: o.AdminTokenHash, instanceRSAPublicPEM: o.InstancePublicKeyPEM,
 		upstreams: o.Upstreams, adminFailures: newFailureLimiter(o.Now), pictures: newPictures(), resolver: o.Resolver}
 	if o.Resolver != nil {
-		s.records = record.New(o.Resolver, o.Now)
+		s.records = record.New(o.Resolver)
 	}
 	return s
 }
