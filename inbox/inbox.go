@@ -376,7 +376,7 @@ func (ib *Inbox) isGoneActorDelete(ctx context.Context, a activity, err error) b
 // typeLabel bounds the type label to the activity types Baton knows.
 func typeLabel(t string) string {
 	switch t {
-	case "Follow", "Undo", "Accept", "Reject", "Delete", "Create", "Update", "Announce", "Like", "Move", "Block", "Flag", "Add", "Remove":
+	case "Follow", "Undo", "Accept", "Reject", "Delete", "Create", "Update", "Announce", "Like", "Move", "Block", "Flag", "Add", "Remove", "Offer":
 		return t
 	case "":
 		return "none"

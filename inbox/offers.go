@@ -186,8 +186,9 @@ func (ib *Inbox) replyToCall(ctx context.Context, a activity) (verdict, bool) {
 	}
 	call, v, ok := ib.openCall(ctx, inReplyTo)
 	if !ok {
-		if v.status == http.StatusUnprocessableEntity && v.label == "bad_offer" {
-			return accepted("ignored", "a reply to a notice that is not a call for stewards"), true
+		if v.status == http.StatusUnprocessableEntity {
+			// A reply to a notice that is no call, or to a closed one, is a reply like any other.
+			return accepted("ignored", v.reason), true
 		}
 		return v, true
 	}
