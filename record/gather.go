@@ -46,6 +46,8 @@ func New(f Fetcher) *Gatherer { return &Gatherer{fetch: f} }
 // Gather builds person's record from what their instance serves, each item checked at its origin, and
 // from local, the notices this instance knows name them.
 func (g *Gatherer) Gather(ctx context.Context, person string, local []Known) Record {
+	// Each signer's keys are fetched once per record, however many notices they signed.
+	g = &Gatherer{fetch: &keyMemo{Fetcher: g.fetch, keys: map[string]keysOrError{}}}
 	r := Record{Person: person}
 	known := map[string]Known{}
 	for _, k := range local {
@@ -259,4 +261,24 @@ func origin(id string) string {
 	}
 	host, _, _ := strings.Cut(rest, "/")
 	return scheme + "://" + host
+}
+
+// keyMemo keeps each actor's keys for the gathering of one record.
+type keyMemo struct {
+	Fetcher
+	keys map[string]keysOrError
+}
+
+type keysOrError struct {
+	keys []federation.AssertionKey
+	err  error
+}
+
+func (m *keyMemo) AssertionKeys(ctx context.Context, actor string) ([]federation.AssertionKey, error) {
+	k, ok := m.keys[actor]
+	if !ok {
+		k.keys, k.err = m.Fetcher.AssertionKeys(ctx, actor)
+		m.keys[actor] = k
+	}
+	return k.keys, k.err
 }

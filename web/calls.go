@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"baton/federation"
@@ -230,6 +231,7 @@ func (s *Server) callOffersView(ctx context.Context, c call) (CallOffersView, er
 	if err != nil {
 		return CallOffersView{}, err
 	}
+	var signed []store.Offer
 	for _, o := range answers {
 		if o.Call != c.stored.ID {
 			continue
@@ -242,20 +244,50 @@ func (s *Server) callOffersView(ctx context.Context, c call) (CallOffersView, er
 			view.Interest = append(view.Interest, ov)
 			continue
 		}
-		rec, err := s.trackRecord(ctx, o.Person)
-		if err != nil {
-			return CallOffersView{}, err
-		}
-		ov.Record, ov.Handle = &rec, handle(rec)
+		signed = append(signed, o)
+		view.Offers = append(view.Offers, ov)
+	}
+	records, err := s.trackRecords(ctx, signed)
+	if err != nil {
+		return CallOffersView{}, err
+	}
+	for i, o := range signed {
+		ov := &view.Offers[i]
+		ov.Record, ov.Handle = &records[i], handle(records[i])
 		if !o.Accepted.IsZero() {
 			ov.Accepted, ov.AcceptedBy = o.Accepted.UTC().Format(time.RFC3339), o.AcceptedBy
 			if ov.Draft, err = s.draftHandover(ctx, c, o, ov.Handle); err != nil {
 				return CallOffersView{}, err
 			}
 		}
-		view.Offers = append(view.Offers, ov)
 	}
 	return view, nil
+}
+
+// recordsTimeout bounds the gathering of a call's track records, well inside the 30 s a request may
+// take: what is not fetched by then is listed as not counted.
+const recordsTimeout = 20 * time.Second
+
+// recordGatherers is how many track records are gathered at once.
+const recordGatherers = 4
+
+// trackRecords gathers the records of the people who made offers, a few at a time.
+func (s *Server) trackRecords(ctx context.Context, offers []store.Offer) ([]record.Record, error) {
+	ctx, cancel := context.WithTimeout(ctx, recordsTimeout)
+	defer cancel()
+	out := make([]record.Record, len(offers))
+	errs := make([]error, len(offers))
+	slots := make(chan struct{}, recordGatherers)
+	var wg sync.WaitGroup
+	for i, o := range offers {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			out[i], errs[i] = s.trackRecord(ctx, o.Person)
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // handle is a person's @name@host, or their actor id when their actor gives no name.
@@ -337,19 +369,20 @@ func (s *Server) draftHandover(ctx context.Context, c call, o store.Offer, to st
 	if err != nil {
 		return "", err
 	}
+	// The outgoing maintainer is the one who called, when they hold rights; else every maintainer.
 	var outgoing []string
 	for _, m := range h.Fold(s.ledger.Policy(), s.now()).Maintainers {
 		if name := s.urls.LocalActorName(m.Person); name != "" {
+			if m.Person == c.n.Author {
+				outgoing = []string{name}
+				break
+			}
 			outgoing = append(outgoing, name)
 		}
 	}
-	as := "MAINTAINER"
+	as, from := "MAINTAINER", "MAINTAINER"
 	if len(outgoing) > 0 {
-		as = outgoing[0]
-	}
-	from := strings.Join(outgoing, ",")
-	if from == "" {
-		from = "MAINTAINER"
+		as, from = outgoing[0], strings.Join(outgoing, ",")
 	}
 	until := c.n.Term.EndFrom(o.Accepted.UTC().Truncate(24 * time.Hour))
 	var rights []string
