@@ -94,7 +94,7 @@ func callProject(ctx context.Context, callURL string) (string, error) {
 	v := verifier{client: &http.Client{Timeout: 20 * time.Second}}
 	doc, err := v.fetch(ctx, callURL)
 	if err != nil {
-		return "", fmt.Errorf("the call %s: %w", callURL, err)
+		return "", fmt.Errorf("the call %s could not be fetched (only a public call can be answered from another instance): %w", callURL, err)
 	}
 	var note struct {
 		Kind         string `json:"noticeKind"`
