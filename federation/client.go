@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -246,6 +247,8 @@ type StatusError struct {
 	URL        string
 	Status     int
 	RetryAfter time.Duration // from a Retry-After header, when there was one
+	// Reason is the answer's {"error": …}, when it gave one (Baton's and Mastodon's form), cut short.
+	Reason string
 }
 
 func (e *StatusError) Error() string {
@@ -351,8 +354,10 @@ func (c *Client) do(req *http.Request, accept string) ([]byte, string, error) {
 	defer resp.Body.Close()
 	from := resp.Request.URL.String()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // a short error body lets the connection be reused
-		return nil, "", &StatusError{URL: from, Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), c.now())}
+		// Read whole (a short error body lets the connection be reused) for the reason it may give.
+		errBody, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return nil, "", &StatusError{URL: from, Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), c.now()),
+			Reason: errorReason(errBody)}
 	}
 	if accept != "" {
 		if err := checkContentType(resp, from, accept); err != nil {
@@ -534,3 +539,19 @@ func (s *fetchSlots) leave(host string, h *hostSlots) {
 		delete(s.hosts, host)
 	}
 }
+
+// errorReason reads the {"error": …} of an error answer, cut to maxReason characters.
+func errorReason(body []byte) string {
+	var e struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	if r := []rune(e.Error); len(r) > maxReason {
+		return string(r[:maxReason]) + "…"
+	}
+	return e.Error
+}
+
+const maxReason = 500

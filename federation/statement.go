@@ -38,6 +38,7 @@ var statementContext = []any{
 		"role":         "baton:role",
 		"requirements": "baton:requirements",
 		"publicCall":   "baton:publicCall",
+		"stewardTerm":  "baton:stewardTerm",
 		"outgoing":     map[string]string{"@id": "baton:outgoing", "@type": "@id"},
 		"incoming":     map[string]string{"@id": "baton:incoming", "@type": "@id"},
 		"handoverMode": "baton:handoverMode",
@@ -72,6 +73,7 @@ type statementJSON struct {
 	Role         string          `json:"role,omitempty"`
 	Requirements string          `json:"requirements,omitempty"`
 	PublicCall   bool            `json:"publicCall,omitempty"`
+	Term         string          `json:"stewardTerm,omitempty"`
 	Outgoing     []string        `json:"outgoing,omitempty"`
 	Incoming     []string        `json:"incoming,omitempty"`
 	Mode         string          `json:"handoverMode,omitempty"`
@@ -110,7 +112,7 @@ type Statement struct {
 func StatementDocument(id, projectID string, n notice.Notice) ([]byte, error) {
 	s := statementJSON{Context: statementContext, ID: id, Type: StatementType, Project: projectID,
 		Kind: string(n.Kind), Author: n.Author, Text: n.Text, Role: n.Role, Requirements: n.Requirements,
-		PublicCall: n.Public, Outgoing: n.From, Incoming: n.To, Mode: string(n.Mode), Revokes: n.Revokes,
+		PublicCall: n.Public, Term: n.Term.ISO(), Outgoing: n.From, Incoming: n.To, Mode: string(n.Mode), Revokes: n.Revokes,
 		Reason: n.Reason, Orphaned: n.Orphaned, EffectiveAt: dateTime(n.Since), EffectiveEnd: dateTime(n.Until)}
 	for _, h := range n.Help {
 		s.Help = append(s.Help, string(h))
@@ -161,11 +163,13 @@ func ParseStatement(doc []byte) (Statement, error) {
 	errs = append(errs, err)
 	until, err := parseDateTime("effectiveEnd", s.EffectiveEnd)
 	errs = append(errs, err)
+	term, err := notice.ParseISOTerm(s.Term)
+	errs = append(errs, err)
 	if err := errors.Join(errs...); err != nil {
 		return Statement{}, fmt.Errorf("statement: %w", err)
 	}
 	n := notice.Notice{Kind: notice.Kind(s.Kind), Author: s.Author, Text: s.Text, Since: since, Until: until,
-		Role: s.Role, Requirements: s.Requirements, Public: s.PublicCall, From: s.Outgoing, To: s.Incoming,
+		Role: s.Role, Requirements: s.Requirements, Public: s.PublicCall, Term: term, From: s.Outgoing, To: s.Incoming,
 		Mode: notice.Mode(s.Mode), Revokes: s.Revokes, Reason: s.Reason, Orphaned: s.Orphaned}
 	for _, h := range s.Help {
 		n.Help = append(n.Help, notice.Help(h))

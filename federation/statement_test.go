@@ -19,7 +19,10 @@ func TestStatementRoundTrip(t *testing.T) {
 			KeysRemoved: []notice.SigningKey{{Fingerprint: "3690C240CE51B4670D30AD1C38EE757D69184620", Type: notice.OpenPGP}}},
 		{Kind: notice.InfraChange, Author: lasse, Text: "Moved.", Infra: []notice.InfraMove{{Field: notice.RightWebsite, From: "a", To: "b"}}},
 		{Kind: notice.ReliefRequest, Author: lasse, Text: "Help.", Help: []notice.Help{notice.HelpReview}, Until: day("2023-01-01")},
-		{Kind: notice.CallForStewards, Author: lasse, Text: "Wanted.", Role: "reviewer", Requirements: "history", Public: true},
+		{Kind: notice.CallForStewards, Author: lasse, Text: "Wanted.", Role: "reviewer", Requirements: "history", Public: true,
+			Scope: []notice.Right{notice.RightMerge}, Term: notice.Term{Months: 6, Days: 3}},
+		{Kind: notice.CallForStewards, Author: lasse, Text: "Wanted.", Role: "reviewer", Scope: []notice.Right{notice.RightCommit},
+			Term: notice.Term{End: day("2027-06-01")}},
 		{Kind: notice.Revocation, Author: lasse, Text: "Backdoor.", Revokes: []string{"https://n.example/notices/4"}, Reason: "malicious"},
 		{Kind: notice.Retirement, Author: lasse, Text: "Bye.", Orphaned: true},
 	} {

@@ -26,7 +26,12 @@ func (ib *Inbox) dispatch(ctx context.Context, a activity, target string) verdic
 	case "Reject", "Accept":
 		return ib.followAnswered(ctx, a)
 	case "Create", "Update":
+		if v, ok := ib.replyToCall(ctx, a); ok {
+			return v
+		}
 		return ib.fromUpstream(ctx, a)
+	case "Offer":
+		return ib.offer(ctx, a)
 	}
 	return accepted("ignored", "activity type "+a.Type+" is not acted on by this instance")
 }

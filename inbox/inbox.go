@@ -4,7 +4,8 @@
 // its host is held to a rate; its id is checked against those its actor sent before; and then it is
 // dispatched: Follow (answered with a queued Accept), Undo and Delete change the followers; Create and
 // Update from a watched upstream go to the upstream watcher, as do Accept and Reject of the instance's
-// follows; other activities are acknowledged and left alone.
+// follows; an Offer answering a call for stewards, and a reply to one, are verified and kept as its
+// answers (offers.go); other activities are acknowledged and left alone.
 package inbox
 
 import (
@@ -375,7 +376,7 @@ func (ib *Inbox) isGoneActorDelete(ctx context.Context, a activity, err error) b
 // typeLabel bounds the type label to the activity types Baton knows.
 func typeLabel(t string) string {
 	switch t {
-	case "Follow", "Undo", "Accept", "Reject", "Delete", "Create", "Update", "Announce", "Like", "Move", "Block", "Flag", "Add", "Remove":
+	case "Follow", "Undo", "Accept", "Reject", "Delete", "Create", "Update", "Announce", "Like", "Move", "Block", "Flag", "Add", "Remove", "Offer":
 		return t
 	case "":
 		return "none"

@@ -38,20 +38,36 @@ func (l *Ledger) SignedQuery(ctx context.Context, query []byte, types ...string)
 	if err := json.Unmarshal(query, &q); err != nil || !slices.Contains(types, q.Type) || !strings.HasPrefix(q.ID, "urn:uuid:") {
 		return "", Refuse(400, "want a %s with a urn:uuid id", strings.Join(types, " or "))
 	}
-	person, created, err := l.SignedBy(ctx, query)
+	person, err := l.signedNow(ctx, query, "the query")
 	if err != nil {
 		return "", err
 	}
-	now := l.now()
-	if d := now.Sub(created); d > QueryFreshness || d < -QueryFreshness {
-		return "", Refuse(401, "the query was signed at %s, more than %s from now", created.Format(time.RFC3339), QueryFreshness)
-	}
 	// One query id is good for one request, on any replica: marking it used is the check.
-	if first, err := l.store.UseOnce(ctx, q.ID, now); err != nil || !first {
+	if first, err := l.store.UseOnce(ctx, q.ID, l.now()); err != nil || !first {
 		if err == nil {
 			err = Refuse(401, "query %s was used already", q.ID)
 		}
 		return "", err
+	}
+	return person, nil
+}
+
+// Offerer checks an offer to answer a call for stewards, as the offering person's instance receives it
+// from their client: one proof by a key in use of a person on this instance, made within
+// QueryFreshness of now. It returns the person's actor id.
+func (l *Ledger) Offerer(ctx context.Context, offer []byte) (string, error) {
+	return l.signedNow(ctx, offer, "an offer")
+}
+
+// signedNow checks that doc carries exactly one proof, by a key in use of a person on this instance,
+// made within QueryFreshness of now: what is signed to be acted on at once (a query, an offer).
+func (l *Ledger) signedNow(ctx context.Context, doc []byte, what string) (string, error) {
+	person, created, err := l.SignedBy(ctx, doc)
+	if err != nil {
+		return "", err
+	}
+	if d := l.now().Sub(created); d > QueryFreshness || d < -QueryFreshness {
+		return "", Refuse(401, "%s was signed at %s, more than %s from now", what, created.Format(time.RFC3339), QueryFreshness)
 	}
 	return person, nil
 }
@@ -64,7 +80,7 @@ func (l *Ledger) SignedBy(ctx context.Context, doc []byte) (string, time.Time, e
 		return "", time.Time{}, Refuse(401, "%v", err)
 	}
 	if len(proofs) != 1 {
-		return "", time.Time{}, Refuse(401, "a signed request carries exactly one proof, its sender's")
+		return "", time.Time{}, Refuse(401, "a signed document carries exactly one proof, its signer's")
 	}
 	return proofs[0].Person, proofs[0].Created, nil
 }

@@ -20,6 +20,8 @@ var kindFields = map[Kind][]Field{
 	CallForStewards: {
 		{"role", true, "the role to fill"},
 		{"requirements", false, "what the role asks of a person"},
+		{"scope", true, "the rights wanted: " + list(Rights)},
+		{"term", true, "for how long: an end date, or a length (6m, 90d)"},
 		{"public", false, "show the call to everyone, not only stewards"},
 		{"until", false, "until when the call is open"},
 	},
@@ -78,6 +80,7 @@ func (n Notice) setFields() []string {
 		{"role", n.Role != ""},
 		{"requirements", n.Requirements != ""},
 		{"public", n.Public},
+		{"term", !n.Term.IsZero()},
 		{"from", len(n.From) > 0},
 		{"to", len(n.To) > 0},
 		{"mode", n.Mode != ""},

@@ -464,7 +464,8 @@ func TestFoldOrphaned(t *testing.T) {
 	}
 	// Nobody is left to hand over, but a steward may still call for help and revoke.
 	later := []Signed{bye,
-		pub("c", "2023-02-01", Notice{Project: "xz", Kind: CallForStewards, Text: "Help xz.", Author: steward, Role: "maintainer", Public: true}, steward),
+		pub("c", "2023-02-01", Notice{Project: "xz", Kind: CallForStewards, Text: "Help xz.", Author: steward, Role: "maintainer", Public: true,
+			Scope: []Right{RightCommit}, Term: Term{Months: 6}}, steward),
 		pub("h", "2023-02-01", handover(CoMaintainer, people(ann), people(dan), RightCommit), ann, dan),
 	}
 	st = Fold(genesis(ann), later, stewards, DefaultPolicy(), day("2023-06-01"))

@@ -36,11 +36,12 @@ type Notice struct {
 	Role         string // call-for-stewards: the role to fill
 	Requirements string // call-for-stewards: what the role asks of a person
 	Public       bool   // call-for-stewards: shown to everyone, not only stewards
+	Term         Term   // call-for-stewards: how long the rights in Scope are wanted
 
 	From  []string // handover: outgoing maintainers; hiatus, return, retirement: who (default Author)
 	To    []string // handover: incoming maintainers
 	Mode  Mode     // handover: co-maintainer, interim or successor
-	Scope []Right  // handover: the rights that pass
+	Scope []Right  // handover: the rights that pass; call-for-stewards: the rights wanted
 
 	KeysAdded   []SigningKey // signer-change: release-signing keys that become valid
 	KeysRemoved []SigningKey // signer-change: release-signing keys that stop being valid

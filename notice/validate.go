@@ -59,6 +59,13 @@ func checkCall(p *problems, n Notice) {
 	}
 	p.line("role", n.Role)
 	p.text("requirements", n.Requirements)
+	if len(n.Scope) == 0 {
+		p.add("scope", "name the rights wanted (%s)", list(Rights))
+	}
+	checkWords(p, "scope", n.Scope, Rights)
+	if err := n.Term.check(n.Since); err != nil {
+		p.add("term", "%v", err)
+	}
 }
 
 // checkConcerned checks the "from" of a hiatus, return or retirement: one maintainer, or none for the author.

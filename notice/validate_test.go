@@ -15,6 +15,7 @@ func goodNotice(k Kind) Notice {
 		n.Help, n.Until = []Help{HelpReview, HelpSecurity}, day("2024-09-01")
 	case CallForStewards:
 		n.Role, n.Requirements, n.Public, n.Until = "co-maintainer", "Five years of C.", true, day("2024-09-01")
+		n.Scope, n.Term = []Right{RightCommit, RightReleaseSigning}, Term{Months: 6}
 	case Hiatus:
 		n.From, n.Until = people(ann), day("2024-09-01")
 	case Handover:
@@ -42,6 +43,7 @@ var fieldSetters = map[string]func(*Notice){
 	"role":         func(n *Notice) { n.Role = "r" },
 	"requirements": func(n *Notice) { n.Requirements = "r" },
 	"public":       func(n *Notice) { n.Public = true },
+	"term":         func(n *Notice) { n.Term = Term{Days: 90} },
 	"from":         func(n *Notice) { n.From = people(ann) },
 	"to":           func(n *Notice) { n.To = people(dan) },
 	"mode":         func(n *Notice) { n.Mode = CoMaintainer },
@@ -73,7 +75,7 @@ func TestSetFieldsSeesEveryField(t *testing.T) {
 		}
 	}
 	if len(fieldSetters) != len(Notice{Until: day("2099-01-01"), Help: []Help{"x"}, Role: "x", Requirements: "x", Public: true,
-		From: people(ann), To: people(ann), Mode: "x", Scope: []Right{"x"}, KeysAdded: []SigningKey{{}}, KeysRemoved: []SigningKey{{}},
+		Term: Term{Days: 1}, From: people(ann), To: people(ann), Mode: "x", Scope: []Right{"x"}, KeysAdded: []SigningKey{{}}, KeysRemoved: []SigningKey{{}},
 		Infra: []InfraMove{{}}, Revokes: people(ann), Reason: "x", Orphaned: true}.setFields()) {
 		t.Errorf("fieldSetters and setFields disagree on the number of fields")
 	}
@@ -105,6 +107,7 @@ func TestValidateFullRequiredFields(t *testing.T) {
 		"mode": func(n *Notice) { n.Mode = "" }, "scope": func(n *Notice) { n.Scope = nil },
 		"infra": func(n *Notice) { n.Infra = nil }, "until": func(n *Notice) { n.Until = time.Time{} },
 		"revokes": func(n *Notice) { n.Revokes = nil }, "reason": func(n *Notice) { n.Reason = "" },
+		"term": func(n *Notice) { n.Term = Term{} },
 	}
 	for _, k := range Kinds {
 		for _, f := range append(k.Fields(), Field{Name: "author", Required: true}) {

@@ -41,6 +41,7 @@ func xzNoticeLog() []Signed {
 
 	call := xz(CallForStewards, lasse, "XZ Utils looks for a trusted co-maintainer.")
 	call.Role, call.Requirements, call.Public = "co-maintainer", "A track record in C and in compression code.", true
+	call.Scope, call.Term = []Right{RightCommit, RightMerge}, Term{Months: 6}
 
 	hiatus := xz(Hiatus, lasse, "My capacity is limited for now; expect slow answers.")
 

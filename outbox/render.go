@@ -90,7 +90,7 @@ func summaryHTML(n notice.Notice, p people) string {
 		}
 		return fmt.Sprintf("%s revokes %s: %s", subject, strings.Join(revoked, ", "), esc(n.Reason))
 	case notice.CallForStewards:
-		return fmt.Sprintf("Wanted: %s. %s", esc(n.Role), esc(n.Requirements))
+		return callSummaryHTML(n)
 	case notice.ReliefRequest:
 		var help []string
 		for _, h := range n.Help {
@@ -171,7 +171,7 @@ func linkify(text string) string {
 
 // RenderHTML writes a notice as a packager scrolling a timeline reads it: kind and project first, then
 // the maintainer's words, the dates, what to do, who signed and where the details are, then hashtags.
-// It uses only the tags Mastodon keeps (p, br, a, strong).
+// It uses only the tags Mastodon keeps (p, br, a, strong, code).
 func RenderHTML(urls federation.URLs, actor store.Actor, n notice.Notice, id int64) string {
 	var b strings.Builder
 	writeHeadline(&b, actor, n.Kind)
@@ -209,6 +209,9 @@ func RenderStatementHTML(urls federation.URLs, actor store.Actor, sn notice.Sign
 		paraHTML(&b, endorsementHTML(e, p))
 	}
 	para(&b, n.Kind.Advice())
+	if n.Kind == notice.CallForStewards && revokedBy.ID == "" {
+		paraHTML(&b, answerHTML(urls.Notice(id)))
+	}
 	writeFooter(&b, urls, actor, n.Kind, id, signersHTML(sn, p))
 	return b.String()
 }

@@ -17,8 +17,8 @@ type Movable interface {
 
 // Moved counts what Move copied.
 type Moved struct {
-	Settings                                                                                                            []string // the keys of the settings copied, sorted
-	Actors, Keys, Roles, Notices, Followers, Upstreams, Watches, Mirrored, Rejected, Cases, Deliveries, Delivered, Seen int
+	Settings                                                                                                                    []string // the keys of the settings copied, sorted
+	Actors, Keys, Roles, Notices, Followers, Upstreams, Watches, Mirrored, Rejected, Cases, Offers, Deliveries, Delivered, Seen int
 }
 
 // ErrNotEmpty is Move's answer when the store to move into holds an instance already.
@@ -27,7 +27,8 @@ var ErrNotEmpty = errors.New("holds an instance already")
 // Move copies everything an instance keeps from one store into another, empty one: settings (its keys
 // and admin token), actors (a project's genesis record included), people's keys, roles, notices with
 // their ids, followers in the order they followed, upstreams, watches, mirrored notices, the upstream
-// notices refused (with their reasons, in the order recorded), relief cases (sealed, as they are), the delivery queue as it stands (due
+// notices refused (with their reasons, in the order recorded), relief cases (sealed, as they are), the
+// answers to calls for stewards (accepted ones marked), the delivery queue as it stands (due
 // times, attempts and failures kept), how many deliveries of each activity were completed (what
 // DeliveryStatus reports as delivered) and the activity ids seen. Each actor's notice revision starts
 // again from its notices, one each (updates are not counted again): nothing writes during a move, so
@@ -45,7 +46,8 @@ func Move(ctx context.Context, from, to Movable) (Moved, error) {
 	}{
 		{"settings", moveSettings}, {"actors", moveActors}, {"keys", moveKeys}, {"roles", moveRoles},
 		{"notices", moveNotices}, {"followers", moveFollowers}, {"upstreams and watches", moveWatches},
-		{"mirrored notices", moveMirrored}, {"rejected notices", moveRejected}, {"relief cases", moveCases}, {"deliveries", moveDeliveries},
+		{"mirrored notices", moveMirrored}, {"rejected notices", moveRejected}, {"relief cases", moveCases}, {"offers", moveOffers},
+		{"deliveries", moveDeliveries},
 		{"delivery counts", moveDelivered}, {"seen activities", moveSeen},
 	}
 	for _, step := range steps {

@@ -41,6 +41,7 @@ type Store interface {
 	Rejections
 	Cases
 	Holds
+	Offers
 	Close() error
 }
 

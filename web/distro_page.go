@@ -173,6 +173,8 @@ func noticeFields(n notice.Notice, person func(string) fieldValue, people func([
 		add("Revokes", revokes...)
 	case notice.CallForStewards:
 		add("Role", text(n.Role)...)
+		add("Rights wanted", text(notice.RightsText(n.Scope))...)
+		add("Term", text(n.Term.String())...)
 		add("Requirements", text(n.Requirements)...)
 	}
 	add("Reason", text(n.Reason)...)

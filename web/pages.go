@@ -186,7 +186,8 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, n store.Noti
 		Proofs      []federation.ProofView
 		Delivery    *DeliveryView // for the admin only
 		ReliefCase  *CaseView     // for the admin and the case's participants only
-	}{p, item, a.ShownName(), s.urls.Actor(a.Name), item.Proofs, s.pageDelivery(w, r, n, admin), s.noticeCase(w, r, n, admin)})
+		Answers     *callAnswers  // for a call for stewards
+	}{p, item, a.ShownName(), s.urls.Actor(a.Name), item.Proofs, s.pageDelivery(w, r, n, admin), s.noticeCase(w, r, n, admin), s.answersOf(r.Context(), n)})
 }
 
 // tag lists the recent public notices carrying a hashtag: a project's, or a kind's.

@@ -21,6 +21,7 @@ import (
 	"baton/federation"
 	"baton/ledger"
 	"baton/outbox"
+	"baton/record"
 	"baton/refusal"
 	"baton/store"
 	"baton/upstream"
@@ -47,6 +48,9 @@ type Server struct {
 	// adminFailures slows down guessing the admin token.
 	adminFailures *failureLimiter
 	pictures      *pictures // actors' avatars and headers, drawn once
+	// resolver fetches from other instances (calls answered, track records); nil in tests that need none.
+	resolver *federation.Resolver
+	records  *record.Gatherer
 }
 
 // Options are what a Server is made of.
@@ -62,6 +66,7 @@ type Options struct {
 	AdminTokenHash       []byte
 	InstancePublicKeyPEM string
 	Upstreams            *upstream.Watcher
+	Resolver             *federation.Resolver
 }
 
 // New makes a Server.
@@ -72,9 +77,13 @@ func New(o Options) *Server {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Server{store: o.Store, urls: o.URLs, outbox: o.Outbox, ledger: o.Outbox.Ledger(), inbox: o.Inbox, gatherer: o.Gatherer,
+	s := &Server{store: o.Store, urls: o.URLs, outbox: o.Outbox, ledger: o.Outbox.Ledger(), inbox: o.Inbox, gatherer: o.Gatherer,
 		now: o.Now, log: o.Log, version: o.Version, tokenHash: o.AdminTokenHash, instanceRSAPublicPEM: o.InstancePublicKeyPEM,
-		upstreams: o.Upstreams, adminFailures: newFailureLimiter(o.Now), pictures: newPictures()}
+		upstreams: o.Upstreams, adminFailures: newFailureLimiter(o.Now), pictures: newPictures(), resolver: o.Resolver}
+	if o.Resolver != nil {
+		s.records = record.New(o.Resolver)
+	}
+	return s
 }
 
 // HashToken is how admin tokens are stored: only their SHA-256.
@@ -146,6 +155,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /api/v1/watches/{name}", s.admin(s.deleteWatch))
 	mux.HandleFunc("GET /api/v1/packages/{name}/state", s.getPackageState)
 	mux.HandleFunc("POST /api/v1/stewards", s.admin(s.addSteward))
+	s.callRoutes(mux)
 	if s.gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}))
 	}

@@ -130,10 +130,10 @@ func TestE2EReliefCase(t *testing.T) {
 	for name, headers := range map[string]map[string]string{
 		"the public":            nil,
 		"a wrong token":         {"Authorization": "Bearer not-the-token"},
-		"someone with no part":  {web.ReliefQueryHeader: signedQuery(t, in, p.jia, "jia")},
+		"someone with no part":  {web.ReliefQueryHeader: reliefQueryHeader(t, in, p.jia, "jia")},
 		"the admin":             {"Authorization": "Bearer " + in.token},
-		"a participant":         {web.ReliefQueryHeader: signedQuery(t, in, p.s3, "steward3")},
-		"the maintainer itself": {web.ReliefQueryHeader: signedQuery(t, in, p.lasse, "lasse")},
+		"a participant":         {web.ReliefQueryHeader: reliefQueryHeader(t, in, p.s3, "steward3")},
+		"the maintainer itself": {web.ReliefQueryHeader: reliefQueryHeader(t, in, p.lasse, "lasse")},
 	} {
 		status, h, body := request(t, http.MethodGet, hiatus, headers, nil)
 		shown := strings.Contains(string(body), fromCase)
@@ -302,7 +302,7 @@ func postEnvelope(t *testing.T, in *instance, caseID string, index int, author, 
 }
 
 // signedQuery is a ReliefQuery signed by a person, as the notice page takes it in its header.
-func signedQuery(t *testing.T, in *instance, keyFile, person string) string {
+func reliefQueryHeader(t *testing.T, in *instance, keyFile, person string) string {
 	t.Helper()
 	doc, _ := json.Marshal(relief.Query{Type: relief.QueryType, ID: newStatementID()})
 	return base64.StdEncoding.EncodeToString(signAs(t, in, doc, keyFile, person))

@@ -34,7 +34,7 @@ func TestE2EXZReplay(t *testing.T) {
 	// Lasse Collin's plea for help (2022-06-08) goes to the stewards as a confidential case, today.
 	in.mustCLI("relief", "open", "--project", "xz", "--as", "lasse", "--key", lasse, "--text", relief)
 	post("lasse", lasse, "--kind", "call-for-stewards", "--since", "2022-06-21", "--role", "co-maintainer", "--public",
-		"--text", "XZ Utils looks for a trusted co-maintainer.")
+		"--scope", "commit,merge", "--term", "6m", "--text", "XZ Utils looks for a trusted co-maintainer.")
 	post("lasse", lasse, "--kind", "hiatus", "--since", "2022-06-21", "--text", "My capacity is limited for now.")
 	post("lasse", lasse, "--kind", "infra-change", "--since", "2022-11-30",
 		"--move", "security-contact=lasse.collin@tukaani.org->xz@tukaani.org", "--text", "Lasse Collin and Jia Tan can be reached at xz@tukaani.org.")

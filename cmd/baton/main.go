@@ -25,6 +25,8 @@ Usage:
                                             register a person (a maintainer or steward) with
                                             their OpenSSH Ed25519 public keys
   baton person show NAME                    show a person's keys and roles
+  baton person record @NAME@HOST            a person's track record, gathered from the federation and
+                                            checked at each origin (warnings first)
   baton maintainer add NAME --project P [--key FILE.pub]
                                             make NAME a first maintainer of P (registering them
                                             with --key if needed); later ones come by handover
@@ -58,6 +60,13 @@ Usage:
   baton notice status ID|URL [--once] [--json]
                                             how far a notice's delivery got; follows it until
                                             nothing is left to deliver, unless --once
+  baton call answer NOTICE-URL --as NAME (--key FILE | --agent) --text T [--until D]
+                                            offer to answer a call for stewards, signed with your key,
+                                            through your own instance (--server)
+  baton call offers NOTICE [--as STEWARD (--key FILE | --agent)]
+                                            a call's offers with each person's track record
+  baton call accept OFFER [--as STEWARD (--key FILE | --agent)]
+                                            accept an offer; prints the interim handover to post
   baton watch add PACKAGE HANDLE-OR-ACTOR-URL [--purl PURL]
                                             watch an upstream project's actor for a package
                                             (a distro's instance); packagers follow @PACKAGE@HOST
@@ -100,6 +109,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = stewardCommand(rest, stdout, stderr)
 	case "relief":
 		err = reliefCommand(rest, stdout, stderr)
+	case "call":
+		err = callCommand(rest, stdout, stderr)
 	case "check":
 		return checkCommand(rest, stdout, stderr)
 	case "migrate":
@@ -140,7 +151,7 @@ type group struct {
 var groups = map[string]group{
 	"project": {"'add NAME' or 'list'", []subcommand{{"add", projectAdd}, {"list", projectList}}},
 	"notice":  {"'post', 'endorse', 'verify' or 'status'", []subcommand{{"post", noticePost}, {"endorse", noticeEndorse}, {"verify", noticeVerify}, {"status", noticeStatus}}},
-	"person":  {"'add NAME --key FILE.pub' or 'show NAME'", []subcommand{{"add", personAdd}, {"show", personShow}}},
+	"person":  {"'add NAME --key FILE.pub', 'show NAME' or 'record @NAME@HOST'", []subcommand{{"add", personAdd}, {"show", personShow}, {"record", personRecord}}},
 	"key":     {"'add NAME --key FILE.pub' or 'revoke NAME FINGERPRINT'", []subcommand{{"add", keyAdd}, {"revoke", keyRevoke}}},
 	"watch": {"'add PACKAGE HANDLE-OR-ACTOR-URL', 'list', 'remove PACKAGE' or 'import FILE'",
 		[]subcommand{{"add", watchAdd}, {"list", watchList}, {"remove", watchRemove}, {"import", watchImport}}},

@@ -148,7 +148,7 @@ func printMoved(w io.Writer, m store.Moved, from, to string) {
 	}{
 		{len(m.Settings), settingsMoved(m.Settings)}, {m.Actors, "actors"}, {m.Keys, "people's keys"},
 		{m.Roles, "roles"}, {m.Notices, "notices"}, {m.Followers, "follows"}, {m.Upstreams, "upstreams"},
-		{m.Watches, "watches"}, {m.Mirrored, "mirrored notices"}, {m.Rejected, "upstream notices refused"},
+		{m.Watches, "watches"}, {m.Mirrored, "mirrored notices"}, {m.Rejected, "upstream notices refused"}, {m.Offers, "answers to calls"},
 		{m.Deliveries, "deliveries queued or given up"}, {m.Seen, "activity ids seen"},
 	} {
 		fmt.Fprintf(w, "  %8d %s\n", c.n, c.what)

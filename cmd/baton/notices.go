@@ -31,6 +31,7 @@ func (l *listFlag) Set(v string) error {
 // postFlags are the fields of a notice, as flags.
 type postFlags struct {
 	project, kind, text, since, until string
+	term                              string
 	from, to, scope, revokes          listFlag
 	addKeys, removeKeys, moves        listFlag
 	mode, role, requirements, reason  string
@@ -47,10 +48,11 @@ func (f *postFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.from, "from", "handover: outgoing maintainers; hiatus, return, retirement: who (default --as)")
 	fs.Var(&f.to, "to", "handover: incoming maintainers")
 	fs.StringVar(&f.mode, "mode", "", "handover: co-maintainer, interim or successor")
-	fs.Var(&f.scope, "scope", "handover: rights that pass (commit, merge, release-signing, publishing, security-contact, website, dns, ci, fuzzing-contact)")
+	fs.Var(&f.scope, "scope", "handover: rights that pass; call-for-stewards: rights wanted (commit, merge, release-signing, publishing, security-contact, website, dns, ci, fuzzing-contact)")
 	fs.StringVar(&f.role, "role", "", "call-for-stewards: the role to fill")
 	fs.StringVar(&f.requirements, "requirements", "", "call-for-stewards: what the role asks")
 	fs.BoolVar(&f.public, "public", false, "call-for-stewards: show it to everyone, not only stewards")
+	fs.StringVar(&f.term, "term", "", "call-for-stewards: for how long the rights (--scope) are wanted: an end date (YYYY-MM-DD) or a length (90d, 12w, 6m, 1y)")
 	fs.Var(&f.addKeys, "add-key", "signer-change: TYPE:FINGERPRINT[:HOLDER] (TYPE openpgp or ssh), repeatable")
 	fs.Var(&f.removeKeys, "remove-key", "signer-change: TYPE:FINGERPRINT[:HOLDER], repeatable")
 	fs.Var(&f.moves, "move", "infra-change: FIELD=NEW or FIELD=OLD->NEW, repeatable")
@@ -148,6 +150,9 @@ func (f postFlags) notice(c *apiClient, author string) (notice.Notice, error) {
 	}
 	if n.Until, err = notice.ParseDate(f.until); err != nil {
 		return n, fmt.Errorf("--until: %w", err)
+	}
+	if n.Term, err = notice.ParseTerm(f.term); err != nil {
+		return n, fmt.Errorf("--term: %w", err)
 	}
 	if n.From, err = actorIDs(c, f.from); err != nil {
 		return n, err

@@ -135,7 +135,7 @@ func runServer(c serveConfig, stderr io.Writer) error {
 		publicMetrics = nil
 	}
 	srv := web.New(web.Options{Store: st, URLs: urls, Outbox: out, Inbox: in.Handler(), Gatherer: publicMetrics, Log: log,
-		Version: version, AdminTokenHash: tokenHash, InstancePublicKeyPEM: pub, Upstreams: watcher})
+		Version: version, AdminTokenHash: tokenHash, InstancePublicKeyPEM: pub, Upstreams: watcher, Resolver: resolver})
 
 	listener, err := net.Listen("tcp", c.listen)
 	if err != nil {

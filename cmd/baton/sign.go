@@ -165,6 +165,20 @@ func newStatementID() string {
 	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
+// signedQuery is a steward's query (a StewardQuery with a fresh id, and extra), signed by s.
+func signedQuery(s signer, extra map[string]string) ([]byte, error) {
+	q := map[string]string{}
+	for k, v := range extra {
+		q[k] = v
+	}
+	q["type"], q["id"] = ledger.StewardQueryType, newStatementID()
+	query, err := json.Marshal(q)
+	if err != nil {
+		return nil, err
+	}
+	return s.signDocument(query)
+}
+
 // stewardNotices reads the notices meant for stewards alone (relief requests, calls for stewards that
 // are not public), authenticated by a query signed with the steward's key.
 func stewardNotices(args []string, stdout, stderr io.Writer) error {
@@ -182,11 +196,7 @@ func stewardNotices(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	query, err := json.Marshal(map[string]string{"type": ledger.StewardQueryType, "id": newStatementID()})
-	if err != nil {
-		return err
-	}
-	signed, err := s.signDocument(query)
+	signed, err := signedQuery(s, nil)
 	if err != nil {
 		return err
 	}

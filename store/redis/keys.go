@@ -57,6 +57,14 @@ func (k keys) reliefCase(id string) string       { return k.p + "case:" + id }
 func (k keys) reliefCases() string               { return k.p + "cases" }
 func (k keys) holds(kind string) string          { return k.p + "holds:" + kind }
 
+// offer, offersOf and offerSlot keep the answers to calls for stewards; a slot holds the id of one
+// person's answer of one kind ("1" signed, "0" a reply) to one call.
+func (k keys) offer(id string) string         { return k.p + "offer:" + id }
+func (k keys) offersOf(project string) string { return k.p + "offers-of:" + project }
+func (k keys) offerSlot(call, signed, person string) string {
+	return k.p + "offer-slot:" + call + ":" + signed + ":" + person
+}
+
 // deliveriesOf, activityIDs and delivered index deliveries by their activity's id, for DeliveryStatus.
 func (k keys) deliveriesOf(activityID string) string { return k.p + "deliveries-of:" + activityID }
 func (k keys) activityIDs() string                   { return k.p + "activity-ids" }
@@ -113,6 +121,9 @@ K.holds = function(kind) return P .. 'holds:' .. kind end
 K.rejectedMember = function(digest, id) return esc(digest) .. ':' .. id end
 K.rejectedAt = function(upstream, member) return P .. 'rejected:' .. esc(upstream) .. ':' .. member end
 K.rejected = function(upstream, digest, id) return K.rejectedAt(upstream, K.rejectedMember(digest, id)) end
+K.offer = function(id) return P .. 'offer:' .. id end
+K.offersOf = function(project) return P .. 'offers-of:' .. project end
+K.offerSlot = function(call, signed, person) return P .. 'offer-slot:' .. call .. ':' .. signed .. ':' .. person end
 `
 
 // newScript makes a script of the shared Lua helpers and a body.

@@ -67,6 +67,9 @@
 //	                                             the order recorded
 //	P case:<id>                         hash     a relief case: its record (store.EncodeCase), revision
 //	P cases                             zset     case ids scored by P seq:cases: the order created
+//	P offer:<id>                        hash     an answer to a call for stewards
+//	P offers-of:<project>               zset     its answers' ids scored by P seq:offers: order stored
+//	P offer-slot:<call>:<1|0>:<person>  string   the id of a person's signed offer (1) or reply (0) to a call
 //	P seq:<name>                        string   the counters (INCR) ids and orders come from
 //	P holds:serving, holds:alone        zset     who holds the store (Holder as JSON), scored by when
 //	                                             the claim lapses (ms, Redis's clock): replicas

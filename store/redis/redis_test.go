@@ -290,7 +290,8 @@ func TestLuaKeysMatchGo(t *testing.T) {
 		K.due, K.leased, K.failed, K.seen, K.upstream(ARGV[4]), K.upstreams, K.watch(ARGV[2]), K.watches,
 		K.watchesOf(ARGV[4]), K.mirrored(ARGV[4]), K.mirroredOf(ARGV[4]), K.actors,
 		K.rejected(ARGV[4], ARGV[3], ARGV[4]), K.rejectedOf(ARGV[4]), K.rejectedAt(ARGV[4], K.rejectedMember(ARGV[3], ARGV[2])),
-		K.deliveriesOf(ARGV[4]), K.activityIDs, K.delivered, K.case(ARGV[5]), K.cases, K.holds('serving')}`)
+		K.deliveriesOf(ARGV[4]), K.activityIDs, K.delivered, K.case(ARGV[5]), K.cases, K.holds('serving'),
+		K.offer(ARGV[4]), K.offersOf(ARGV[2]), K.offerSlot(ARGV[5], '1', ARGV[4])}`)
 	got, err := s.run(t.Context(), names, person, fpr, actor, "42").StringSlice()
 	if err != nil {
 		t.Fatal(err)
@@ -303,7 +304,8 @@ func TestLuaKeysMatchGo(t *testing.T) {
 		k.queue("due"), k.queue("leased"), k.queue("failed"), k.seen(), k.upstream(actor), k.upstreams(), k.watch(person), k.watches(),
 		k.watchesOf(actor), k.mirrored(actor), k.mirroredOf(actor), k.actors(),
 		k.rejected(actor, fpr, actor), k.rejectedOf(actor), k.rejectedAt(actor, rejectedMember(fpr, person)),
-		k.deliveriesOf(actor), k.activityIDs(), k.delivered(), k.reliefCase("42"), k.reliefCases(), k.holds("serving")}
+		k.deliveriesOf(actor), k.activityIDs(), k.delivered(), k.reliefCase("42"), k.reliefCases(), k.holds("serving"),
+		k.offer(actor), k.offersOf(person), k.offerSlot("42", "1", actor)}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("Lua keys\n%q\nGo keys\n%q", got, want)
 	}

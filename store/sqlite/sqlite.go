@@ -62,7 +62,7 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // migrations bring the schema from one version to the next; the database's user_version says how many
 // have run. Append, never edit: a deployed database has run the earlier ones.
-var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6, schemaV7, schemaV8}
+var migrations = []string{schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6, schemaV7, schemaV8, schemaV9}
 
 const schemaV1 = `
 CREATE TABLE IF NOT EXISTS settings (

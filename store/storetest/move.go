@@ -24,7 +24,7 @@ func RunMove(t *testing.T, openFrom, openTo func(t *testing.T) store.Movable) {
 		want, got := contents(t, from), contents(t, to)
 		wantSameLines(t, got, want)
 		if fmt.Sprint(moved.Settings) != "[admin-token instance-key]" || moved.Notices != 4 || moved.Deliveries != 6 || moved.Seen != 2 || moved.Followers != 3 || moved.Mirrored != 2 || moved.Rejected != 3 ||
-			moved.Delivered != 1 || moved.Cases != 2 {
+			moved.Delivered != 1 || moved.Cases != 2 || moved.Offers != 2 {
 			t.Errorf("Move counted %+v", moved)
 		}
 		if id := nextID(t, to); id <= maxID {
@@ -96,6 +96,12 @@ func fill(t *testing.T, s store.Movable) int64 {
 	opened.Closed, opened.ClosedBy, opened.LedTo = time.Time{}, "", 0
 	noErr(t, "CreateCase", s.CreateCase(c, opened))
 	noErr(t, "CreateCase", s.CreateCase(c, testCase("a1")))
+
+	accepted := offer("urn:uuid:1", "ann", true, when)
+	mustPutOffers(t, s, accepted, offer("https://social.example/statuses/9", "bob", false, when.Add(time.Hour)))
+	_, err = s.AcceptOffer(c, accepted.ID, "https://a.example/users/steward1", when.Add(2*time.Hour))
+	noErr(t, "AcceptOffer", err)
+
 	fillQueue(t, s)
 	noErr(t, "MarkSeen", s.MarkSeen(c, "https://social1.example/activities/1", time.UnixMicro(1_700_000_000_000_001)))
 	noErr(t, "MarkSeen", s.MarkSeen(c, "https://social2.example/activities/2", time.UnixMicro(1_700_000_000_000_002)))
@@ -171,6 +177,9 @@ func contents(t *testing.T, s store.Movable) []string {
 		count, err := s.CountFollowers(c, a.Name)
 		noErr(t, "CountFollowers", err)
 		add("followers of %s: %d", a.Name, count)
+		if a.Kind == store.KindProject {
+			lines = append(lines, offerContents(t, s, a.Name)...)
+		}
 	}
 	for _, p := range projects {
 		roles, err := s.RoleHolders(c, p)

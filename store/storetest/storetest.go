@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Mirror", func(t *testing.T) { testMirror(t, open) })
 	t.Run("Rejections", func(t *testing.T) { testRejections(t, open) })
 	t.Run("Cases", func(t *testing.T) { testCases(t, open) })
+	t.Run("Offers", func(t *testing.T) { testOffers(t, open) })
 }
 
 // when is a fixed instant with a nanosecond part and a zone other than UTC, so a backend that drops

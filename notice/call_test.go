@@ -1,0 +1,73 @@
+package notice
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseTerm(t *testing.T) {
+	tests := []struct {
+		in, iso, says string
+	}{
+		{"6m", "P6M", "for 6 months"},
+		{"1 month", "P1M", "for 1 month"},
+		{"90d", "P90D", "for 90 days"},
+		{"12w", "P84D", "for 84 days"},
+		{"2y", "P24M", "for 24 months"},
+		{"2027-06-01", "2027-06-01T00:00:00Z", "until 2027-06-01"},
+	}
+	for _, tt := range tests {
+		term, err := ParseTerm(tt.in)
+		if err != nil {
+			t.Fatalf("ParseTerm(%q): %v", tt.in, err)
+		}
+		if term.ISO() != tt.iso || term.String() != tt.says {
+			t.Errorf("ParseTerm(%q) = %q, %q; want %q, %q", tt.in, term.ISO(), term.String(), tt.iso, tt.says)
+		}
+		back, err := ParseISOTerm(term.ISO())
+		if err != nil || back != term {
+			t.Errorf("ParseISOTerm(%q) = %+v, %v; want %+v", term.ISO(), back, err, term)
+		}
+	}
+	for _, bad := range []string{"soon", "6x", "-3d", "P", "2027-13-01"} {
+		if _, err := ParseTerm(bad); err == nil {
+			t.Errorf("ParseTerm(%q) took it", bad)
+		}
+	}
+	for _, bad := range []string{"P", "PXM", "P6", "6M", "P-1D"} {
+		if _, err := ParseISOTerm(bad); err == nil {
+			t.Errorf("ParseISOTerm(%q) took it", bad)
+		}
+	}
+	if got := (Term{Months: 3}).EndFrom(day("2026-01-31")); got.Format(Date) != "2026-05-01" {
+		t.Errorf("3 months from 2026-01-31 end on %s", got.Format(Date))
+	}
+}
+
+func TestCallTerm(t *testing.T) {
+	call := goodNotice(CallForStewards)
+	for _, tt := range []struct {
+		term Term
+		want string
+	}{
+		{Term{Months: 61}, "longer than 60 months"},
+		{Term{End: day("2024-01-01"), Months: 1}, "an end date or a length, not both"},
+	} {
+		n := call
+		n.Term = tt.term
+		wantContains(t, n.ValidateFull(), tt.want)
+	}
+	n := call
+	n.Since, n.Term = day("2024-06-01"), Term{End: day("2024-05-01")}
+	wantContains(t, n.ValidateFull(), "before the call takes effect")
+
+	if err := call.Open(day("2024-08-31")); err != nil {
+		t.Errorf("open call: %v", err)
+	}
+	if err := call.Open(day("2024-09-01")); err == nil || !strings.Contains(err.Error(), "closed on 2024-09-01") {
+		t.Errorf("closed call: %v", err)
+	}
+	if err := goodNotice(Hiatus).Open(day("2024-01-01")); err == nil {
+		t.Error("a hiatus is open to offers")
+	}
+}
