@@ -113,8 +113,8 @@ func (o *Outbox) Nudge() {
 	}
 }
 
-// ErrNoStewards is returned for a notice meant for stewards on an instance that has none.
-var ErrNoStewards = errors.New("a relief request goes to the instance's stewards alone, and this instance has none yet")
+// ErrNoStewards is returned for a notice meant for stewards alone on an instance that has none.
+var ErrNoStewards = errors.New("this notice goes to the instance's stewards alone, and this instance has none yet: add one (baton steward add NAME --key FILE.pub), or make a call for stewards --public")
 
 // Published is the outcome of publishing a notice.
 type Published struct {
@@ -123,16 +123,15 @@ type Published struct {
 	Queued int // deliveries queued: one per distinct inbox
 }
 
-// PublishNotice signs n as its actor and queues it for every follower: the admin's way to speak for a
-// project that has no maintainers on this instance yet, and a distro's way to tell its packagers about
-// its own packaging of a watched package (n.Project is then the package). The notice is stored and its
-// deliveries queued in one transaction: once this returns, a crash loses nothing.
+// PublishNotice publishes n as the instance's word: the admin's way to speak for a project that has no
+// maintainers (n.Author is left to it: the project itself), and a distro's way to tell its packagers
+// about its own packaging of a watched package (n.Project is then the package). For a project, n
+// becomes a statement by the project, judged like any other (notice.ByInstance says what it may say)
+// and carried whole in the Note, so its fields reach followers, distros and the project's state. The
+// notice is stored and its deliveries queued in one transaction: once this returns, a crash loses nothing.
 func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published, error) {
 	if err := n.Validate(); err != nil {
 		return Published{}, err
-	}
-	if !n.Kind.Public() {
-		return Published{}, ErrNoStewards
 	}
 	actor, err := o.store.Actor(ctx, n.Project)
 	if err == nil && actor.Kind != store.KindProject && actor.Kind != store.KindPackage {
@@ -141,11 +140,12 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 	if err != nil {
 		return Published{}, fmt.Errorf("project %q: %w", n.Project, err)
 	}
+	n.Author = o.urls.Actor(actor.Name)
 	if actor.Kind == store.KindPackage {
+		if err := packageNotice(n); err != nil {
+			return Published{}, err
+		}
 		return o.publishAdminNotice(ctx, actor, n, "")
-	}
-	if err := (notice.Genesis{Since: actor.RecordStart()}).SinceOnRecord(n); err != nil {
-		return Published{}, ledger.Refuse(422, "%v", err)
 	}
 	// Once a project has maintainers, only they speak for it: nobody, the admin included, publishes
 	// in its name without a maintainer's signature.
@@ -154,15 +154,45 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 	} else if len(maintainers) > 0 {
 		return Published{}, ledger.Refuse(409, "project %s has maintainers, who sign its notices: baton notice post --project %s --as NAME --key FILE", n.Project, n.Project)
 	}
-	statusBefore, err := o.Status(ctx, actor.Name)
+	if n.Kind == notice.Handover && len(n.From) == 0 {
+		n.From = []string{n.Author} // an adoption: the instance hands on the project it spoke for
+	}
+	doc, err := federation.StatementDocument(federation.NewStatementID(), n.Author, n)
 	if err != nil {
 		return Published{}, err
 	}
-	return o.publishAdminNotice(ctx, actor, n, statusBefore)
+	st, err := federation.ParseStatement(doc)
+	if err != nil {
+		return Published{}, err
+	}
+	st.Notice.Project = actor.Name
+	return o.publishAdmitted(ctx, actor.Name, func() (ledger.Admitted, error) {
+		a, err := o.ledger.AdmitByInstance(ctx, actor.Name, st)
+		if err == nil && n.Audience() == notice.AudienceStewards && len(a.History.Stewards) == 0 {
+			return a, ErrNoStewards
+		}
+		return a, err
+	})
 }
 
-// publishAdminNotice signs and queues a notice the admin publishes for an actor; statusBefore is a
-// project's status before it ("" for a package, whose status is its upstream's).
+// packageNotice says why a distro may not publish n about its packaging of a watched package, or nil:
+// it speaks as the instance does for a project without maintainers, and never of the upstream's rights.
+func packageNotice(n notice.Notice) error {
+	if n.Kind == notice.Handover {
+		return ledger.Refuse(422, "handover: a distro hands over nothing of its upstream's; the upstream's maintainers sign handovers")
+	}
+	if err := errors.Join(n.ValidateFull(), notice.ByInstance(n)); err != nil {
+		return ledger.Refuse(422, "%v", err)
+	}
+	if n.Audience() != notice.AudiencePublic {
+		return ledger.Refuse(422, "%s: a package's notices go to its followers: add --public", n.Kind)
+	}
+	return nil
+}
+
+// publishAdminNotice signs and queues a notice the admin publishes for an actor without a statement:
+// a distro's notice about its packaging, which speaks for nobody's rights. statusBefore is a project's
+// status before it ("" for a package, whose status is its upstream's).
 func (o *Outbox) publishAdminNotice(ctx context.Context, actor store.Actor, n notice.Notice, statusBefore string) (Published, error) {
 	if len(actor.Ed25519Seed) != ed25519.SeedSize {
 		return Published{}, ledger.Refuse(409, "%s has no key to sign notices with", actor.Name)

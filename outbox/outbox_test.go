@@ -160,9 +160,9 @@ func (f *fixture) depth(t *testing.T) int {
 	return n
 }
 
-// infraChange is a notice that leaves the project's status as it was.
-func infraChange() notice.Notice {
-	return notice.Notice{Project: "xz", Kind: notice.InfraChange, Text: "The security contact is now security@example.org."}
+// publicCall is a notice that leaves the project's status as it was.
+func publicCall() notice.Notice {
+	return notice.Notice{Project: "xz", Kind: notice.CallForStewards, Text: "We look for a reviewer.", Role: "reviewer", Public: true}
 }
 
 func hiatus() notice.Notice {
@@ -176,7 +176,7 @@ func TestPublishedNoteIsSignedAndDeliveredOncePerSharedInbox(t *testing.T) {
 	f.follow(t, "alice", ib)
 	f.follow(t, "bob", ib) // same shared inbox
 	f.run(t)
-	pub, err := f.outbox.PublishNotice(context.Background(), infraChange())
+	pub, err := f.outbox.PublishNotice(context.Background(), publicCall())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestDeliveryOutcomes(t *testing.T) {
 			}
 			f.follow(t, "alice", ib)
 			f.run(t)
-			if _, err := f.outbox.PublishNotice(context.Background(), infraChange()); err != nil {
+			if _, err := f.outbox.PublishNotice(context.Background(), publicCall()); err != nil {
 				t.Fatal(err)
 			}
 			waitFor(t, "the first attempt's outcome", func() bool { return f.outcome(tt.wantOutcome) == 1 })
@@ -273,7 +273,7 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	ib := newInbox(t, nil, 500, 500, 500, 500)
 	f.follow(t, "alice", ib)
 	f.run(t)
-	if _, err := f.outbox.PublishNotice(context.Background(), infraChange()); err != nil {
+	if _, err := f.outbox.PublishNotice(context.Background(), publicCall()); err != nil {
 		t.Fatal(err)
 	}
 	for attempt := 1; attempt < 3; attempt++ {
@@ -373,7 +373,7 @@ func TestStatusChangeUpdatesTheProfile(t *testing.T) {
 	}
 
 	// A notice that leaves the status as it was sends no Update.
-	if _, err := f.outbox.PublishNotice(context.Background(), infraChange()); err != nil {
+	if _, err := f.outbox.PublishNotice(context.Background(), publicCall()); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the second notice", func() bool { return ib.count() == 3 && f.depth(t) == 0 })
@@ -381,11 +381,17 @@ func TestStatusChangeUpdatesTheProfile(t *testing.T) {
 
 func TestRefusesNoticesForStewardsWithoutStewards(t *testing.T) {
 	f := newFixture(t)
-	n := notice.Notice{Project: "xz", Kind: notice.ReliefRequest, Text: "I need help with reviews."}
+	n := notice.Notice{Project: "xz", Kind: notice.CallForStewards, Text: "We look for a reviewer.", Role: "reviewer"}
 	if _, err := f.outbox.PublishNotice(context.Background(), n); !errors.Is(err, ErrNoStewards) {
-		t.Fatalf("relief request: err = %v, want ErrNoStewards", err)
+		t.Fatalf("call for stewards alone: err = %v, want ErrNoStewards", err)
+	}
+	// A relief request is a maintainer's: the instance of a project without any cannot make one,
+	// stewards or not, and says so rather than blaming the stewards.
+	relief := notice.Notice{Project: "xz", Kind: notice.ReliefRequest, Text: "I need help with reviews.", Help: []notice.Help{notice.HelpReview}}
+	if _, err := f.outbox.PublishNotice(context.Background(), relief); err == nil || errors.Is(err, ErrNoStewards) || !strings.Contains(err.Error(), "no maintainer") {
+		t.Fatalf("relief request by the instance: err = %v, want a refusal saying the project has no maintainer", err)
 	}
 	if n, _ := f.store.CountNotices(context.Background(), "xz", false); n != 0 {
-		t.Fatalf("%d notices stored after a refused relief request", n)
+		t.Fatalf("%d notices stored after refused notices", n)
 	}
 }

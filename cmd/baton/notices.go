@@ -120,7 +120,7 @@ func postSigned(c *apiClient, f postFlags) (web.NoticeView, error) {
 	if err := n.ValidateFull(); err != nil {
 		return web.NoticeView{}, err
 	}
-	doc, err := federation.StatementDocument(newStatementID(), project.Actor, n)
+	doc, err := federation.StatementDocument(federation.NewStatementID(), project.Actor, n)
 	if err != nil {
 		return web.NoticeView{}, err
 	}

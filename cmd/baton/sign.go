@@ -2,7 +2,7 @@ package main
 
 import (
 	"crypto/ed25519"
-	"crypto/rand"
+
 	"encoding/json"
 	"errors"
 	"flag"
@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 
+	"baton/federation"
 	"baton/federation/proof"
 	"baton/ledger"
 	"baton/web"
@@ -147,15 +148,6 @@ func (s signer) signDocument(doc []byte) ([]byte, error) {
 	return proof.SignWith(doc, s.sign, vm, time.Now().UTC())
 }
 
-// newStatementID is a fresh urn:uuid (version 4).
-func newStatementID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
 // stewardNotices reads the notices meant for stewards alone (relief requests, calls for stewards that
 // are not public), authenticated by a query signed with the steward's key.
 func stewardNotices(args []string, stdout, stderr io.Writer) error {
@@ -173,7 +165,7 @@ func stewardNotices(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	query, err := json.Marshal(map[string]string{"type": ledger.StewardQueryType, "id": newStatementID()})
+	query, err := json.Marshal(map[string]string{"type": ledger.StewardQueryType, "id": federation.NewStatementID()})
 	if err != nil {
 		return err
 	}
