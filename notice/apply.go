@@ -150,7 +150,11 @@ func (f *folder) handover(s Signed, e Endorsement) {
 	if n.Mode == Interim {
 		until = n.Until
 	}
-	f.adopted = f.adopted || s.ByInstance
+	if s.ByInstance {
+		// The project has a maintainer again: what its instance said of it while it had none ends.
+		f.adopted = true
+		f.endHiatus("")
+	}
 	for _, p := range accepted {
 		for _, r := range scope {
 			f.grant(p, Grant{Right: r, Since: f.startOf(s), Until: until, Notice: s.ID, Endorsed: e.Endorsed})

@@ -235,6 +235,7 @@ func ByInstance(n Notice) error {
 	}
 	return fmt.Errorf("%s: only a maintainer can sign this, and the project has none yet: give it one first (baton maintainer add NAME --project P), who then signs it", n.Kind)
 }
+
 // advance ends what ends by t: interim grants, hiatuses and relief requests with an end date.
 func (f *folder) advance(t time.Time) {
 	ended := func(until time.Time) bool { return !until.IsZero() && !t.Before(until) }

@@ -272,7 +272,7 @@ func TestPeopleKeys(t *testing.T) {
 		{name: "add nothing", method: "POST", path: "/api/v1/people/lasse/keys", body: `{}`, status: 422, says: []string{"key: empty"}},
 		{name: "revoke without token", method: "POST", path: "/api/v1/people/lasse/keys/revoke", body: jsonBody(t, RevokeKeyRequest{Fingerprint: k2.fingerprint}), noToken: true, status: 401, says: []string{"admin token"}},
 		{name: "revoke unknown key", method: "POST", path: "/api/v1/people/lasse/keys/revoke", body: jsonBody(t, RevokeKeyRequest{Fingerprint: jias.fingerprint}), status: 404, says: []string{"lasse has no key " + jias.fingerprint}},
-		{name: "revoke twice", method: "POST", path: "/api/v1/people/lasse/keys/revoke", body: jsonBody(t, RevokeKeyRequest{Fingerprint: k1.fingerprint}), status: 404, says: []string{"revoked already, on 2024-06-17"}},
+		{name: "revoke twice", method: "POST", path: "/api/v1/people/lasse/keys/revoke", body: jsonBody(t, RevokeKeyRequest{Fingerprint: k1.fingerprint}), status: 409, says: []string{"is already revoked, since 2024-06-17"}},
 		{name: "revoke the last key in use", method: "POST", path: "/api/v1/people/lasse/keys/revoke", body: jsonBody(t, RevokeKeyRequest{Fingerprint: k2.fingerprint}), status: 409,
 			says: []string{k2.fingerprint, "last key in use", "add the new key first"}},
 		{name: "revoke without fingerprint", method: "POST", path: "/api/v1/people/lasse/keys/revoke", body: `{}`, status: 422, says: []string{"fingerprint: required"}},

@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -23,8 +25,8 @@ type apiClient struct {
 
 func clientFlags(fs *flag.FlagSet) *apiClient {
 	c := &apiClient{http: &http.Client{Timeout: 60 * time.Second}}
-	fs.StringVar(&c.server, "server", "http://127.0.0.1:8080", "the instance's URL (env BATON_SERVER)")
-	fs.StringVar(&c.token, "token", "", "the admin token (env BATON_TOKEN)")
+	fs.StringVar(&c.server, "server", "http://127.0.0.1:8080", "the instance's `URL` (env BATON_SERVER)")
+	fs.StringVar(&c.token, "token", "", "the admin `TOKEN` (env BATON_TOKEN)")
 	return c
 }
 
@@ -50,6 +52,36 @@ func statusOf(err error) int {
 	return 0
 }
 
+// do sends a request, saying which instance could not be reached, and how to name another.
+func (c *apiClient) do(req *http.Request) (*http.Response, error) {
+	resp, err := c.http.Do(req)
+	if err == nil {
+		return resp, nil
+	}
+	cause := err
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		cause = op.Err
+		var sys *os.SyscallError
+		if errors.As(op.Err, &sys) {
+			cause = sys.Err
+		}
+	}
+	return nil, fmt.Errorf("cannot reach %s: %v (is `baton serve` running there? --server URL or BATON_SERVER names the instance; BATON_SERVER=%s)",
+		c.server, cause, os.Getenv("BATON_SERVER"))
+}
+
+// tokenHint says how to give the admin token, after an answer that asks for it.
+func (c *apiClient) tokenHint(status int) string {
+	switch {
+	case status == http.StatusUnauthorized && c.token == "":
+		return ": no admin token was given: pass --token TOKEN or set BATON_TOKEN"
+	case status == http.StatusForbidden && c.token != "":
+		return ": check --token or BATON_TOKEN"
+	}
+	return ""
+}
+
 // call sends a JSON request and decodes a JSON answer into out; an error answer becomes an *apiError
 // carrying the server's message and status.
 func (c *apiClient) call(method, path string, body, out any) error {
@@ -70,7 +102,7 @@ func (c *apiClient) call(method, path string, body, out any) error {
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := c.do(req)
 	if err != nil {
 		return err
 	}
@@ -83,10 +115,11 @@ func (c *apiClient) call(method, path string, body, out any) error {
 		var e struct {
 			Error string `json:"error"`
 		}
+		text := fmt.Sprintf("%s %s: %s", method, path, resp.Status)
 		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return &apiError{resp.StatusCode, fmt.Sprintf("%s (%d)", e.Error, resp.StatusCode)}
+			text = fmt.Sprintf("%s (%d)", e.Error, resp.StatusCode)
 		}
-		return &apiError{resp.StatusCode, fmt.Sprintf("%s %s: %s", method, path, resp.Status)}
+		return &apiError{resp.StatusCode, text + c.tokenHint(resp.StatusCode)}
 	}
 	if out != nil {
 		return json.Unmarshal(data, out)
