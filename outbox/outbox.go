@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -176,16 +178,24 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 }
 
 // packageNotice says why a distro may not publish n about its packaging of a watched package, or nil:
-// it speaks as the instance does for a project without maintainers, and never of the upstream's rights.
+// its words and dates (and a scrutiny's reason, a call's role) go to the package's followers; who holds
+// what upstream is for the upstream's own notices, so the fields that say it are refused, not dropped.
 func packageNotice(n notice.Notice) error {
-	if n.Kind == notice.Handover {
-		return ledger.Refuse(422, "handover: a distro hands over nothing of its upstream's; the upstream's maintainers sign handovers")
-	}
-	if err := errors.Join(n.ValidateFull(), notice.ByInstance(n)); err != nil {
-		return ledger.Refuse(422, "%v", err)
-	}
 	if n.Audience() != notice.AudiencePublic {
-		return ledger.Refuse(422, "%s: a package's notices go to its followers: add --public", n.Kind)
+		return ledger.Refuse(422, "%s: a package's notices go to its followers, and this one is for stewards alone (a call for stewards needs --public)", n.Kind)
+	}
+	var upstreams []string
+	for field, given := range map[string]bool{"--from": len(n.From) > 0, "--to": len(n.To) > 0, "--mode": n.Mode != "", "--scope": len(n.Scope) > 0,
+		"--help-with": len(n.Help) > 0, "--add-key": len(n.KeysAdded) > 0, "--remove-key": len(n.KeysRemoved) > 0, "--move": len(n.Infra) > 0,
+		"--revokes": len(n.Revokes) > 0, "--orphaned": n.Orphaned} {
+		if given {
+			upstreams = append(upstreams, field)
+		}
+	}
+	if len(upstreams) > 0 {
+		slices.Sort(upstreams)
+		return ledger.Refuse(422, "%s: a distro's notice about its packaging of %s carries its words and dates: %s belong to the upstream's own notices (say it in --text)",
+			n.Kind, n.Project, strings.Join(upstreams, ", "))
 	}
 	return nil
 }

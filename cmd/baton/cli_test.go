@@ -139,8 +139,6 @@ func TestErrorsNameTheFix(t *testing.T) {
 		{append(slices.Clone(sign), "--key", "/nonexistent/id_ed25519"), []string{"--key: open /nonexistent/id_ed25519"}},
 		{[]string{"notice", "post", "--project", "xz", "--kind", "hiatus", "--text", "Away.", "--key", edPub}, []string{"--key and --agent sign as a person: name them with --as NAME"}},
 		{[]string{"project", "list"}, []string{"cannot reach " + down + ": connection refused", "is `baton serve` running there?", "BATON_SERVER=" + down}},
-		{[]string{"notice", "endorse", "https://notices.other.example/notices/2", "--as", "s1", "--key", edPub},
-			[]string{"https://notices.other.example/notices/2 is a notice of https://notices.other.example, not of the instance --server (or BATON_SERVER) names, " + down, "--server https://notices.other.example"}},
 		{[]string{"notice", "endorse", down + "/users/xz", "--as", "s1", "--key", edPub}, []string{"is not a notice's URL (…/notices/NUMBER)"}},
 		{[]string{"check", "--nope"}, []string{"flag provided but not defined: -nope"}},
 	}
@@ -159,23 +157,26 @@ func TestErrorsNameTheFix(t *testing.T) {
 
 // An endorsement's notice is named by its number, or by its URL on the instance the endorsement goes to.
 func TestNoticeNumber(t *testing.T) {
-	for _, tt := range []struct{ arg, server, want string }{
-		{"7", "http://127.0.0.1:8080", "7"},
-		{"http://127.0.0.1:8080/notices/7", "http://127.0.0.1:8080", "7"},
-		{"http://127.0.0.1:8080/notices/7/", "http://127.0.0.1:8080/", "7"},
-		{"https://notices.example.org/baton/notices/12", "https://Notices.example.org/baton", "12"},
+	for _, tt := range []struct{ arg, want string }{
+		{"7", "7"},
+		{"http://127.0.0.1:8080/notices/7", "7"},
+		{"http://127.0.0.1:8080/notices/7/", "7"},
+		{"https://notices.example.org/baton/notices/12", "12"},
 	} {
-		if got, err := noticeNumber(tt.arg, tt.server); err != nil || got != tt.want {
-			t.Errorf("noticeNumber(%q, %q) = %q, %v; want %q", tt.arg, tt.server, got, err, tt.want)
+		if got, err := noticeNumber(tt.arg); err != nil || got != tt.want {
+			t.Errorf("noticeNumber(%q) = %q, %v; want %q", tt.arg, got, err, tt.want)
 		}
 	}
-	for _, tt := range []struct{ arg, server string }{
-		{"https://127.0.0.1:8080/notices/7", "http://127.0.0.1:8080"},
-		{"http://127.0.0.1:8081/notices/7", "http://127.0.0.1:8080"},
-		{"http://127.0.0.1:8080/users/xz", "http://127.0.0.1:8080"},
-	} {
-		if got, err := noticeNumber(tt.arg, tt.server); err == nil {
-			t.Errorf("noticeNumber(%q, %q) = %q, want a refusal", tt.arg, tt.server, got)
+	for _, arg := range []string{"http://127.0.0.1:8080/users/xz", "http://127.0.0.1:8080/notices/7/endorsements", "http://127.0.0.1:8080/notices/"} {
+		if got, err := noticeNumber(arg); err == nil {
+			t.Errorf("noticeNumber(%q) = %q, want a refusal", arg, got)
+		}
+	}
+	const answered = "https://notices.example.org/notices/7"
+	for arg, same := range map[string]bool{"7": true, answered: true, answered + "/": true,
+		"https://notices.other.example/notices/7": false, "http://notices.example.org/notices/7": false} {
+		if err := sameNotice(arg, answered, "https://notices.example.org"); (err == nil) != same {
+			t.Errorf("sameNotice(%q, %q) = %v", arg, answered, err)
 		}
 	}
 }

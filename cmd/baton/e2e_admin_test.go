@@ -95,11 +95,18 @@ func TestE2EAdminPath(t *testing.T) {
 	}
 	refused("lasse is offered zlib already by "+adoption, "maintainer", "add", "lasse", "--project", "zlib")
 
+	elsewhere := "https://notices.other.example/notices/" + adoption[strings.LastIndex(adoption, "/")+1:]
+	refused(elsewhere+" is not a notice of the instance --server (or BATON_SERVER) names, "+in.base+", whose notice of that number is "+adoption,
+		"notice", "endorse", elsewhere, "--as", "lasse", "--key", lasse)
 	in.mustCLI("notice", "endorse", adoption, "--as", "lasse", "--key", lasse)
 	in.mustCLI("notice", "endorse", adoption, "--as", "s1", "--key", s1)
 	in.mustCLI("notice", "endorse", adoption, "--as", "s2", "--key", s2)
 	if code, out := in.checkCode("zlib"); code != 2 || strings.Contains(out, "hiatus") || strings.Contains(out, "no maintainer") {
 		t.Errorf("check zlib once adopted and endorsed: exit %d, want 2 (the handover's scrutiny window) and no hiatus\n%s", code, out)
+	}
+	if out := in.mustCLI("notice", "verify", adoption); !strings.Contains(out, "statement by the project itself") ||
+		!strings.Contains(out, "statement signed by "+in.base+"/users/lasse#") || !strings.Contains(out, "policy: met") {
+		t.Errorf("notice verify of the adoption:\n%s", out)
 	}
 	if show := in.mustCLI("person", "show", "lasse"); !strings.Contains(show, "rights in zlib: commit, merge, release-signing") || !strings.Contains(show, "by "+adoption) {
 		t.Errorf("person show lasse after the adoption:\n%s", show)

@@ -28,17 +28,19 @@ Usage:
   baton person show NAME                    show a person's keys and roles
   baton maintainer add NAME --project P [--key FILE.pub]
                                             make NAME a first maintainer of P (registering them
-                                            with --key if needed); later ones come by handover
+                                            with --key if needed); later ones come by handover, and
+                                            a project its instance spoke for is adopted by one
   baton steward add NAME [--key FILE.pub]   make NAME a steward of the instance
   baton steward notices --as NAME (--key FILE | --agent)
                                             read relief requests and other notices for stewards
   baton key add NAME --key FILE.pub         add a key to a person
   baton key revoke NAME FINGERPRINT         revoke a person's key (add the new one first)
-  baton notice post --project P --kind K --text TEXT [--since D] [--until D]
-                                            publish a notice; prints its id
+  baton notice post --project P --kind K --text TEXT [fields]
+                                            the admin speaks for a project without maintainers;
+                                            prints the notice's id
   baton notice post --project P --kind K --as NAME (--key FILE | --agent) [fields]
                                             sign a notice on this machine and publish it
-  baton notice endorse ID --as NAME (--key FILE | --agent)
+  baton notice endorse ID|URL --as NAME (--key FILE | --agent)
                                             add your proof to a published notice
   baton notice verify URL                   fetch a notice from any instance and check every proof on it
   baton notice status ID|URL [--once] [--json]
@@ -58,6 +60,7 @@ Usage:
   baton migrate --from STORE --to STORE     move a stopped instance into an empty store; a store is
                                             sqlite:DIR or redis://HOST:PORT/DB[?prefix=P]
   baton version                             print the version
+  baton help [COMMAND [SUBCOMMAND]]         print a command's usage, flags and examples
 
 Client commands take --server URL and --token TOKEN (or BATON_SERVER, BATON_TOKEN).
 Run 'baton COMMAND --help' (or 'baton help COMMAND') for a command's flags and examples.

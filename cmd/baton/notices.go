@@ -265,9 +265,8 @@ func moves(specs []string) ([]notice.InfraMove, error) {
 	return out, nil
 }
 
-// noticeNumber reads a notice's number from its number or URL. A URL must be on server: the endorsement
-// is signed and sent there, and the same number elsewhere is another notice.
-func noticeNumber(arg, server string) (string, error) {
+// noticeNumber reads a notice's number from its number or its URL (…/notices/NUMBER).
+func noticeNumber(arg string) (string, error) {
 	if !strings.Contains(arg, "://") {
 		return arg, nil
 	}
@@ -275,19 +274,22 @@ func noticeNumber(arg, server string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%q is not a notice's URL: %v", arg, err)
 	}
-	s, err := url.Parse(server)
-	if err != nil {
-		return "", fmt.Errorf("--server %q: %v", server, err)
-	}
-	if !strings.EqualFold(u.Scheme, s.Scheme) || !strings.EqualFold(u.Host, s.Host) {
-		return "", fmt.Errorf("%s is a notice of %s://%s, not of the instance --server (or BATON_SERVER) names, %s: endorse it there, with --server %s://%s",
-			arg, u.Scheme, u.Host, server, u.Scheme, u.Host)
-	}
-	number, ok := strings.CutPrefix(strings.TrimRight(u.Path, "/"), strings.TrimRight(s.Path, "/")+"/notices/")
-	if !ok || number == "" || strings.Contains(number, "/") {
+	rest, number, _ := strings.Cut(strings.TrimRight(u.Path, "/"), "/notices/")
+	if number == "" || strings.Contains(number, "/") || strings.Contains(rest, "/notices") {
 		return "", fmt.Errorf("%s is not a notice's URL (…/notices/NUMBER)", arg)
 	}
 	return number, nil
+}
+
+// sameNotice says why the notice the instance answered for a number is not the one arg names, or nil:
+// the endorsement is signed and sent to the instance --server names, and the same number on another
+// instance is another notice.
+func sameNotice(arg, answered, server string) error {
+	if !strings.Contains(arg, "://") || strings.TrimRight(arg, "/") == answered {
+		return nil
+	}
+	return fmt.Errorf("%s is not a notice of the instance --server (or BATON_SERVER) names, %s, whose notice of that number is %s: endorse it on the instance that published it, with --server",
+		arg, server, answered)
 }
 
 // noticeEndorse adds the signer's proof to a published notice's statement: a steward's endorsement,
@@ -307,18 +309,22 @@ func noticeEndorse(args []string, stdout, stderr io.Writer) error {
 	if len(rest) != 1 {
 		return errors.New("notice endorse: want the notice's id (its number or URL)")
 	}
-	id, err := noticeNumber(rest[0], c.server)
+	id, err := noticeNumber(rest[0])
 	if err != nil {
+		return fmt.Errorf("notice endorse: %w", err)
+	}
+	var current struct {
+		URL       string          `json:"url"`
+		Statement json.RawMessage `json:"statement"`
+	}
+	if err := c.call(http.MethodGet, "/api/v1/notices/"+url.PathEscape(id), nil, &current); err != nil {
+		return err
+	}
+	if err := sameNotice(rest[0], current.URL, c.server); err != nil {
 		return fmt.Errorf("notice endorse: %w", err)
 	}
 	s, err := sf.load(c)
 	if err != nil {
-		return err
-	}
-	var current struct {
-		Statement json.RawMessage `json:"statement"`
-	}
-	if err := c.call(http.MethodGet, "/api/v1/notices/"+url.PathEscape(id), nil, &current); err != nil {
 		return err
 	}
 	if current.Statement == nil {
