@@ -395,3 +395,25 @@ func TestRefusesNoticesForStewardsWithoutStewards(t *testing.T) {
 		t.Fatalf("%d notices stored after refused notices", n)
 	}
 }
+
+// A distro's notice about its packaging carries its words and dates; the fields that say who holds
+// what upstream are refused, each named, rather than dropped.
+func TestPackageNoticeRefusesTheUpstreamsFields(t *testing.T) {
+	words := notice.Notice{Project: "xz-utils", Kind: notice.Handover, Text: "The upstream handover is endorsed."}
+	if err := packageNotice(words); err != nil {
+		t.Errorf("a package's words about a handover: %v", err)
+	}
+	scrutiny := notice.Notice{Project: "xz-utils", Kind: notice.Scrutiny, Text: "Held at 5.4.5.", Reason: "the handover is reviewed"}
+	if err := packageNotice(scrutiny); err != nil {
+		t.Errorf("a package's scrutiny with a reason: %v", err)
+	}
+	fields := words
+	fields.To, fields.Scope = []string{"https://n.example/users/jia"}, []notice.Right{notice.RightCommit}
+	if err := packageNotice(fields); err == nil || !strings.Contains(err.Error(), "--scope, --to belong to the upstream's own notices") {
+		t.Errorf("a package's handover with --to and --scope: %v", err)
+	}
+	call := notice.Notice{Project: "xz-utils", Kind: notice.CallForStewards, Text: "Wanted.", Role: "reviewer"}
+	if err := packageNotice(call); err == nil || !strings.Contains(err.Error(), "needs --public") {
+		t.Errorf("a package's call for stewards alone: %v", err)
+	}
+}
