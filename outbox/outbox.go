@@ -147,7 +147,7 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 		if err := packageNotice(n); err != nil {
 			return Published{}, err
 		}
-		return o.publishAdminNotice(ctx, actor, n, "")
+		return o.publishPackageNotice(ctx, actor, n)
 	}
 	// Once a project has maintainers, only they speak for it: nobody, the admin included, publishes
 	// in its name without a maintainer's signature.
@@ -200,10 +200,10 @@ func packageNotice(n notice.Notice) error {
 	return nil
 }
 
-// publishAdminNotice signs and queues a notice the admin publishes for an actor without a statement:
-// a distro's notice about its packaging, which speaks for nobody's rights. statusBefore is a project's
-// status before it ("" for a package, whose status is its upstream's).
-func (o *Outbox) publishAdminNotice(ctx context.Context, actor store.Actor, n notice.Notice, statusBefore string) (Published, error) {
+// publishPackageNotice signs and queues a distro's notice about its packaging of a package: a Note
+// without a statement, which speaks for nobody's rights. A package's status is its upstream's, so the
+// notice changes no profile.
+func (o *Outbox) publishPackageNotice(ctx context.Context, actor store.Actor, n notice.Notice) (Published, error) {
 	if len(actor.Ed25519Seed) != ed25519.SeedSize {
 		return Published{}, ledger.Refuse(409, "%s has no key to sign notices with", actor.Name)
 	}
@@ -221,19 +221,13 @@ func (o *Outbox) publishAdminNotice(ctx context.Context, actor store.Actor, n no
 		return Published{}, err
 	}
 	stored := store.Notice{ID: id, Actor: actor.Name, Kind: string(n.Kind), Public: true, Document: note, Published: published}
-	// The admin speaks only for a project without maintainers, which has no statements to judge.
+	// A package has no statements of its own to judge: any revision will do.
 	queued, err := o.store.PublishNotice(ctx, stored, store.Activity{ID: o.urls.NoticeActivity(id), Signer: actor.Name, Body: create}, store.AnyRevision)
 	if err != nil {
 		return Published{}, err
 	}
 	o.metrics.published.Inc()
 	o.log.Info("notice published", "id", id, "project", actor.Name, "kind", n.Kind, "queued", queued)
-	if actor.Kind == store.KindProject {
-		if err := o.updateProfileIfChanged(ctx, actor, statusBefore, published); err != nil {
-			// The notice is out; a stale Status field is refreshed when servers next fetch the actor.
-			o.log.Error("send profile update", "project", actor.Name, "err", err)
-		}
-	}
 	o.Nudge()
 	return Published{Notice: stored, URL: o.urls.Notice(id), Queued: queued}, nil
 }
@@ -259,17 +253,9 @@ func (o *Outbox) signedNote(id int64, actor store.Actor, n notice.Notice, publis
 	return proof.Sign(note, key, o.urls.ProofKey(actor.Name), published)
 }
 
-// updateProfileIfChanged sends followers an Update of the project's actor when its status changed, so
-// the Status field on its profile is current in their servers too.
-func (o *Outbox) updateProfileIfChanged(ctx context.Context, actor store.Actor, before string, at time.Time) error {
-	after, err := o.Standing(ctx, actor.Name)
-	if err != nil || after.Status == before {
-		return err
-	}
-	return o.sendProfileUpdate(ctx, actor, after, at)
-}
-
-// updateProfileFor is updateProfileIfChanged for a publish that knows the history before and after it.
+// updateProfileFor sends followers an Update of the project's actor when its status changed between
+// the history before a publish and after it, so the Status field on its profile is current in their
+// servers too.
 func (o *Outbox) updateProfileFor(ctx context.Context, actor store.Actor, before, after ledger.History, at time.Time) error {
 	was, err := o.standing(ctx, before)
 	if err != nil {
