@@ -115,3 +115,48 @@ func TestE2EAdminPath(t *testing.T) {
 	in.mustCLI("notice", "post", "--project", "zlib", "--kind", "return", "--text", "zlib is maintained again.", "--as", "lasse", "--key", lasse)
 	refused("the instance speaks for a project only while it has no maintainers", "notice", "post", "--project", "zlib", "--kind", "hiatus", "--text", "Away.")
 }
+
+// A distro judges what an upstream's instance said for a project without maintainers, and its adoption,
+// by the same rules: the instance's statements need no person's proof, the adoption counts once
+// accepted and endorsed, and the new maintainer's own notices are taken from then on.
+func TestE2EDistroFollowsAnAdoption(t *testing.T) {
+	t.Parallel()
+	d := &distroSetup{zlibOrg: startBaton(t), distro: startBaton(t)}
+	up := d.zlibOrg
+	keys := t.TempDir()
+	mark, s1, s2 := sshKey(t, keys, "mark"), sshKey(t, keys, "s1"), sshKey(t, keys, "s2")
+	up.addProject("zlib", "zlib")
+	up.mustCLI("person", "add", "mark", "--key", mark+".pub", "--display-name", "Mark Adler")
+	up.mustCLI("steward", "add", "s1", "--key", s1+".pub")
+	up.mustCLI("steward", "add", "s2", "--key", s2+".pub")
+	d.distro.mustCLI("watch", "add", "zlib", up.base+"/users/zlib")
+	if !waitFor(20*time.Second, func() bool { return d.following() == "accepted" }) {
+		t.Fatalf("the distro's follow of zlib: %q", d.following())
+	}
+
+	up.postNotice("zlib", "scrutiny", "Review zlib's releases with care.", "--until", time.Now().AddDate(0, 3, 0).Format("2006-01-02"), "--reason", "nobody maintains it")
+	if out := d.waitCode(t, "zlib", 2); !strings.Contains(out, "nobody maintains it") {
+		t.Errorf("the distro's check of zlib under the instance's scrutiny window:\n%s", out)
+	}
+	adoption := up.mustCLI("maintainer", "add", "mark", "--project", "zlib")
+	if out := d.waitCode(t, "zlib", 3); !strings.Contains(out, "pending acceptance") {
+		t.Errorf("the distro's check of zlib before mark accepts:\n%s", out)
+	}
+	for _, signer := range [][2]string{{"mark", mark}, {"s1", s1}, {"s2", s2}} {
+		up.mustCLI("notice", "endorse", adoption, "--as", signer[0], "--key", signer[1])
+	}
+	out := d.waitCode(t, "zlib", 2)
+	if strings.Contains(out, "pending") || strings.Contains(out, "no maintainer") || !strings.Contains(out, up.base+"/users/mark holds every right") {
+		t.Errorf("the distro's check of zlib once the adoption is accepted and endorsed:\n%s", out)
+	}
+	// Mark's own notice is taken: he maintains zlib on the distro too.
+	hiatus := up.mustCLI("notice", "post", "--project", "zlib", "--kind", "hiatus", "--text", "Away for a month.",
+		"--until", time.Now().AddDate(0, 1, 0).Format("2006-01-02"), "--as", "mark", "--key", mark)
+	if !waitFor(20*time.Second, func() bool {
+		_, out := d.distro.checkCode("zlib")
+		return strings.Contains(out, "hiatus: "+up.base+"/users/mark since")
+	}) {
+		_, out := d.distro.checkCode("zlib")
+		t.Errorf("the distro did not take mark's hiatus %s:\n%s", hiatus, out)
+	}
+}
