@@ -278,18 +278,19 @@ func (s *Server) publishNotice(w http.ResponseWriter, r *http.Request, n notice.
 // problem at once.
 func (s *Server) requestedNotice(ctx context.Context, req NoticeRequest, project string) (notice.Notice, error) {
 	var errs []error
+	problem := func(field string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", field, err))
+		}
+	}
 	kind, err := notice.ParseKind(req.Kind)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	since, err := notice.ParseDate(req.Since)
-	if err != nil {
-		errs = append(errs, fmt.Errorf("since: %w", err))
-	}
+	problem("since", err)
 	until, err := notice.ParseDate(req.Until)
-	if err != nil {
-		errs = append(errs, fmt.Errorf("until: %w", err))
-	}
+	problem("until", err)
 	n := notice.Notice{Project: project, Kind: kind, Text: req.Text, Since: since, Until: until, Mode: notice.Mode(req.Mode),
 		Role: req.Role, Requirements: req.Requirements, Public: req.Public, Reason: req.Reason, Revokes: req.Revokes,
 		Orphaned: req.Orphaned, Infra: req.Moves}
@@ -299,16 +300,14 @@ func (s *Server) requestedNotice(ctx context.Context, req NoticeRequest, project
 	for _, h := range req.Help {
 		n.Help = append(n.Help, notice.Help(h))
 	}
-	var keyErrs []error
-	n.From, err = s.personIDs(ctx, "from", req.From)
-	keyErrs = append(keyErrs, err)
-	n.To, err = s.personIDs(ctx, "to", req.To)
-	keyErrs = append(keyErrs, err)
+	n.From, err = s.personIDs(ctx, req.From)
+	problem("from", err)
+	n.To, err = s.personIDs(ctx, req.To)
+	problem("to", err)
 	n.KeysAdded, _, err = s.signingKeys(ctx, req.KeysAdded, "")
-	keyErrs = append(keyErrs, err)
+	problem("keys_added", err)
 	n.KeysRemoved, _, err = s.signingKeys(ctx, req.KeysRemoved, "")
-	keyErrs = append(keyErrs, err)
-	errs = append(errs, keyErrs...)
+	problem("keys_removed", err)
 	if err := errors.Join(errs...); err != nil {
 		return notice.Notice{}, err
 	}
@@ -316,13 +315,13 @@ func (s *Server) requestedNotice(ctx context.Context, req NoticeRequest, project
 }
 
 // personIDs resolves the names of people on this instance to their actor ids.
-func (s *Server) personIDs(ctx context.Context, field string, names []string) ([]string, error) {
+func (s *Server) personIDs(ctx context.Context, names []string) ([]string, error) {
 	var ids []string
 	var errs []error
 	for _, name := range names {
 		a, err := s.store.Actor(ctx, name)
 		if err != nil || a.Kind != store.KindPerson {
-			errs = append(errs, fmt.Errorf("%s: %q is not a person on this instance: register them first, baton person add %s --key FILE.pub", field, name, name))
+			errs = append(errs, fmt.Errorf("%q is not a person on this instance: register them first, baton person add %s --key FILE.pub", name, name))
 			continue
 		}
 		ids = append(ids, s.urls.Actor(name))
