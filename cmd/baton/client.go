@@ -67,19 +67,11 @@ func (c *apiClient) do(req *http.Request) (*http.Response, error) {
 			cause = sys.Err
 		}
 	}
-	return nil, fmt.Errorf("cannot reach %s: %v (is `baton serve` running there? --server URL or BATON_SERVER names the instance; BATON_SERVER=%s)",
-		c.server, cause, os.Getenv("BATON_SERVER"))
-}
-
-// tokenHint says how to give the admin token, after an answer that asks for it.
-func (c *apiClient) tokenHint(status int) string {
-	switch {
-	case status == http.StatusUnauthorized && c.token == "":
-		return ": no admin token was given: pass --token TOKEN or set BATON_TOKEN"
-	case status == http.StatusForbidden && c.token != "":
-		return ": check --token or BATON_TOKEN"
+	env := "BATON_SERVER is not set"
+	if v := os.Getenv("BATON_SERVER"); v != "" {
+		env = "BATON_SERVER=" + v
 	}
-	return ""
+	return nil, fmt.Errorf("cannot reach %s: %v (is `baton serve` running there? --server URL or BATON_SERVER names the instance; %s)", c.server, cause, env)
 }
 
 // call sends a JSON request and decodes a JSON answer into out; an error answer becomes an *apiError
@@ -116,10 +108,16 @@ func (c *apiClient) call(method, path string, body, out any) error {
 			Error string `json:"error"`
 		}
 		text := fmt.Sprintf("%s %s: %s", method, path, resp.Status)
-		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+		switch {
+		case resp.StatusCode == http.StatusUnauthorized && c.token == "":
+			text = "this needs the admin token, and none was given: pass --token TOKEN or set BATON_TOKEN (401)"
+		case json.Unmarshal(data, &e) == nil && e.Error != "":
 			text = fmt.Sprintf("%s (%d)", e.Error, resp.StatusCode)
 		}
-		return &apiError{resp.StatusCode, text + c.tokenHint(resp.StatusCode)}
+		if resp.StatusCode == http.StatusForbidden && c.token != "" {
+			text += ": check --token or BATON_TOKEN"
+		}
+		return &apiError{resp.StatusCode, text}
 	}
 	if out != nil {
 		return json.Unmarshal(data, out)
