@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -105,6 +106,20 @@ type Statement struct {
 	Project string        // the project actor's id
 	Notice  notice.Notice // Project is left as the caller sets it: a local name
 	Raw     []byte        // the document as it came, proofs included
+}
+
+// ByProject reports whether the project itself is the statement's author: its instance's admin spoke
+// for it while it had no maintainers. No person signs such a statement; the project's proof on the
+// Note that carries it is the instance's word.
+func (s Statement) ByProject() bool { return s.Notice.Author == s.Project }
+
+// NewStatementID is a fresh id for a statement: a urn:uuid (version 4).
+func NewStatementID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // StatementDocument writes an unsigned statement: id is a fresh urn:uuid, projectID the project

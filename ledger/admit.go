@@ -35,6 +35,9 @@ func (l *Ledger) CheckStatement(ctx context.Context, project string, raw []byte)
 	if st.Notice.Kind == notice.ReliefRequest {
 		return Checked{}, Refuse(422, "%v", notice.ErrReliefByCase)
 	}
+	if err := notice.CheckUntil(st.Notice, l.now()); err != nil {
+		return Checked{}, Refuse(400, "%v", err)
+	}
 	if _, err := l.store.NoticeByStatement(ctx, st.ID); err == nil {
 		return Checked{}, Refuse(409, "statement %s is published already", st.ID)
 	}
@@ -86,6 +89,30 @@ func (l *Ledger) AdmitStatement(ctx context.Context, c Checked) (Admitted, error
 		return Admitted{}, err
 	}
 	return Admitted{History: h, Revision: revision, Signed: candidate, Statement: c.Statement}, nil
+}
+
+// AdmitByInstance judges a statement the instance writes for a project that has no maintainers (its
+// author is the project; see notice.ByInstance), as Fold will judge it. Store it only at Revision.
+func (l *Ledger) AdmitByInstance(ctx context.Context, project string, st federation.Statement) (Admitted, error) {
+	revision, err := l.store.Revision(ctx, project)
+	if err != nil {
+		return Admitted{}, err
+	}
+	h, err := l.History(ctx, project)
+	if err != nil {
+		return Admitted{}, err
+	}
+	now := l.now().UTC().Truncate(time.Second)
+	candidate := notice.Signed{ID: l.urls.Notice(0), Published: now, Notice: st.Notice, ByInstance: true}
+	if err := notice.Admit(h.Genesis, h.Notices, candidate, h.Stewards, l.policy); err != nil {
+		return Admitted{}, Refuse(422, "%v", err)
+	}
+	// Admit judges on the day the notice takes effect; the instance must have no maintainer to speak
+	// for today too, or it could hand over a project by dating the handover back.
+	if today := h.Fold(l.policy, now); len(today.Maintainers) > 0 {
+		return Admitted{}, Refuse(409, "%s has maintainers, who sign its notices: baton notice post --project %s --as NAME --key FILE", project, project)
+	}
+	return Admitted{History: h, Revision: revision, Signed: candidate, Statement: st}, nil
 }
 
 // maySign refuses proofs by people the notice does not concern: listed among its signers, they would

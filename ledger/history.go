@@ -53,8 +53,8 @@ func (l *Ledger) History(ctx context.Context, project string) (History, error) {
 			continue
 		}
 		if v.Statement == nil {
-			// The admin's notice for a project without maintainers: it counts for the project's
-			// status (hiatus, scrutiny) like a maintainer's, and says nothing about who holds what.
+			// The admin's notice for a project without maintainers, as published before the instance
+			// wrote its own statements: kind and dates are all it kept.
 			if len(h.Genesis.Maintainers) == 0 && n.Public {
 				h.Notices = append(h.Notices, notice.Signed{ID: l.urls.Notice(n.ID), Published: n.Published, ByInstance: true,
 					Notice: notice.Notice{Project: project, Kind: notice.Kind(v.Kind), Since: v.Since, Until: v.Until}})
@@ -72,7 +72,7 @@ func (l *Ledger) History(ctx context.Context, project string) (History, error) {
 		}
 		st.Notice.Project = project
 		id := l.urls.Notice(n.ID)
-		sn := notice.Signed{ID: id, Published: n.Published, Notice: st.Notice, Proofs: proofs}
+		sn := notice.Signed{ID: id, Published: n.Published, Notice: st.Notice, Proofs: proofs, ByInstance: st.ByProject()}
 		h.Notices = append(h.Notices, sn)
 		h.Stored[id] = n
 		// A notice admitted before instances kept a record start may be dated before the project was

@@ -112,6 +112,9 @@ func proofEntries(doc []byte) ([]proofEntry, error) {
 	if err := json.Unmarshal(doc, &d); err != nil {
 		return nil, err
 	}
+	if len(d.Proof) == 0 {
+		return nil, nil // the instance's own statement: no person signed it
+	}
 	var list []proofEntry
 	if json.Unmarshal(d.Proof, &list) != nil {
 		var one proofEntry

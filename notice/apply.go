@@ -25,7 +25,7 @@ func (f *folder) apply(s Signed) {
 	case Hiatus:
 		f.away(s)
 	case Return:
-		f.back(s.Notice.concerned())
+		f.back(s.concerned())
 	case Retirement:
 		f.retire(s)
 	case Handover:
@@ -93,7 +93,7 @@ func (f *folder) answerRelief(people ...string) {
 
 // away records a hiatus; a later one for the same person replaces it.
 func (f *folder) away(s Signed) {
-	p := s.Notice.concerned()
+	p := s.concerned()
 	f.endHiatus(p)
 	f.st.Hiatus = append(f.st.Hiatus, Away{Person: p, Since: s.Effective(), Until: s.Notice.Until, Notice: s.ID})
 }
@@ -125,7 +125,8 @@ func (f *folder) handover(s Signed, e Endorsement) {
 	n := s.Notice
 	var scope []Right
 	for _, r := range n.Scope {
-		if f.st.holdsAny(n.From, r) {
+		// The instance passes on what nobody held while it spoke for the project.
+		if s.ByInstance || f.st.holdsAny(n.From, r) {
 			scope = append(scope, r)
 		}
 	}
@@ -148,6 +149,11 @@ func (f *folder) handover(s Signed, e Endorsement) {
 	var until time.Time
 	if n.Mode == Interim {
 		until = n.Until
+	}
+	if s.ByInstance {
+		// The project has a maintainer again: what its instance said of it while it had none ends.
+		f.adopted = true
+		f.endHiatus("")
 	}
 	for _, p := range accepted {
 		for _, r := range scope {

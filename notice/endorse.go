@@ -47,6 +47,9 @@ func (t Tally) Met() bool { return len(t.Have) >= t.Need && len(t.Missing) == 0 
 func Evaluate(s State, sn Signed, stewards []string, p Policy, at time.Time) Endorsement {
 	n := sn.Notice
 	signed, ignored := s.signedBy(sn, at)
+	if sn.ByInstance {
+		signed[n.Author] = true // the project's own proof on the Note is the instance's word; no person signs for it
+	}
 	e := Endorsement{Required: s.needsEndorsement(n), Author: signed[n.Author], Ignored: ignored, signed: signed}
 	if !e.Author {
 		e.Missing = append(e.Missing, fmt.Sprintf("author: %s has not signed", n.Author))
@@ -74,14 +77,15 @@ func Evaluate(s State, sn Signed, stewards []string, p Policy, at time.Time) End
 // else to notice the pressure.
 func (e *Endorsement) count(s State, n Notice, stewards []string, p Policy, signed map[string]bool) {
 	maintainers, incoming := s.maintainerIDs(), incoming(n)
-	consentNeed := majority(len(maintainers))
 	if n.Kind == Revocation {
 		// Those whose rights the revocation withdraws are not asked to agree to it.
 		maintainers = slices.DeleteFunc(maintainers, func(p string) bool { return slices.Contains(s.beneficiaries(n.Revokes), p) })
-		consentNeed = 0
-		if len(maintainers) > 0 {
-			consentNeed = majority(len(maintainers))
-		}
+	}
+	// Nobody is left to consent when the revocation withdraws every maintainer's rights, nor when the
+	// instance hands over a project that has none.
+	consentNeed := 0
+	if len(maintainers) > 0 {
+		consentNeed = majority(len(maintainers))
 	}
 	parties := append(append(slices.Clone(maintainers), incoming...), n.Author)
 	var independent []string

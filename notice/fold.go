@@ -139,6 +139,7 @@ type folder struct {
 	hindsight bool            // windows run from effective dates, not from when they were known
 	accepted  []Signed        // the notices that took effect, in order
 	revoked   map[string]bool // the ids accepted revocations withdrew
+	adopted   bool            // someone accepted a handover from the instance: the project had a maintainer
 	rejected  []Rejection
 	st        State
 }
@@ -199,17 +200,40 @@ func (f *folder) check(s Signed) error {
 	return Authorize(f.st, s, f.stewards)
 }
 
-// byInstance says why the instance may not speak for the project with s, or nil: only while the
-// project has never had a maintainer, and only of what concerns no one's rights.
+// byInstance says why the instance may not speak for the project with s, or nil (see ByInstance).
 func (f *folder) byInstance(s Signed) error {
 	if len(f.genesis.Maintainers) > 0 || len(f.st.Maintainers) > 0 {
-		return fmt.Errorf("%s: the instance speaks for a project only while it has no maintainers", s.Notice.Kind)
+		return fmt.Errorf("%s: the instance speaks for a project only while it has no maintainers; its maintainers sign its notices", s.Notice.Kind)
 	}
-	switch s.Notice.Kind {
+	if err := ByInstance(s.Notice); err != nil || s.Notice.Author == "" {
+		return err // notices published before the instance wrote statements kept only kind and dates
+	}
+	return s.Notice.ValidateFull()
+}
+
+// ByInstance says why the instance may not say n for a project that has no maintainers, or nil. It may
+// say the project is on hiatus, under scrutiny, back, or calling for stewards, and it may hand the
+// project to people (an adoption: a handover from the project itself, pending until they accept,
+// endorsed by stewards like any change of rights). Whatever else concerns rights or keys takes a
+// maintainer's signature, so it waits for the project's first maintainer.
+func ByInstance(n Notice) error {
+	switch n.Kind {
 	case Hiatus, Scrutiny, Return, CallForStewards:
-		return nil // checked when the admin published it; it carries no words of a maintainer's
+		if len(n.From) > 0 {
+			return fmt.Errorf("%s: from: the project has no maintainer to name; the instance speaks for the project itself", n.Kind)
+		}
+		return nil
+	case Handover:
+		if len(n.From) != 1 || n.From[0] != n.Author {
+			return errors.New("handover: from: the instance hands over a project without maintainers, so it hands over from the project itself and nobody else")
+		}
+		return nil
+	case ReliefRequest:
+		return errors.New("relief-request: a relief request is a maintainer asking the stewards for help, and the project has no maintainer: post a call-for-stewards, or give the project a maintainer (baton maintainer add NAME --project P)")
+	case Retirement:
+		return errors.New("retirement: the project has no maintainer to retire")
 	}
-	return fmt.Errorf("%s: the instance cannot say this for a project; its maintainers sign it", s.Notice.Kind)
+	return fmt.Errorf("%s: only a maintainer can sign this, and the project has none yet: give it one first (baton maintainer add NAME --project P), who then signs it", n.Kind)
 }
 
 // advance ends what ends by t: interim grants, hiatuses and relief requests with an end date.
@@ -251,7 +275,7 @@ func (f *folder) finish() State {
 	f.st.Rejected = f.rejected
 	f.st.Review = f.underRevoked()
 	f.st.Orphaned = len(f.st.Maintainers) == 0
-	f.st.Unmaintained = len(f.genesis.Maintainers) == 0
+	f.st.Unmaintained = len(f.genesis.Maintainers) == 0 && !f.adopted
 	return f.st
 }
 

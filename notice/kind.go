@@ -68,6 +68,9 @@ func unknownKind(s string) error {
 	for i, k := range Kinds {
 		names[i] = string(k)
 	}
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("kind: required, one of: %s", strings.Join(names, ", "))
+	}
 	return fmt.Errorf("unknown notice kind %q (one of: %s)", s, strings.Join(names, ", "))
 }
 

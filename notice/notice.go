@@ -132,3 +132,15 @@ func Hashtag(project string) string {
 		return r
 	}, project)
 }
+
+// CheckUntil refuses a new notice, published at now, that ends before it is published without saying
+// when it began: news that is over before anyone reads it is a mistaken date. With --since as well it
+// records a past window on purpose, and reads as backdated wherever it is shown (Signed.Backdated).
+// A notice ends at the start of its --until day.
+func CheckUntil(n Notice, now time.Time) error {
+	if n.Until.IsZero() || n.Until.After(now) || !n.Since.IsZero() {
+		return nil
+	}
+	return fmt.Errorf("--until %s is already past (today is %s): give a later date, or, to record a window that has ended, --since too (when it began); such a notice is shown as backdated",
+		n.Until.Format(Date), now.UTC().Format(Date))
+}

@@ -59,6 +59,9 @@ func TestParseKindUnknown(t *testing.T) {
 			t.Errorf("ParseKind(%q) returned kind %q with its error", in, got)
 		}
 		want := `unknown notice kind "` + in + `" (one of: ` + allKinds + `)`
+		if strings.TrimSpace(in) == "" {
+			want = "kind: required, one of: " + allKinds // not an unknown kind: none was given
+		}
 		if err.Error() != want {
 			t.Errorf("ParseKind(%q) error:\n got %q\nwant %q", in, err.Error(), want)
 		}
@@ -167,7 +170,7 @@ func TestValidate(t *testing.T) {
 		{"unknown kind", func(n *Notice) { n.Kind = "holiday" },
 			[]string{`unknown notice kind "holiday" (one of: ` + allKinds + `)`}},
 		{"empty kind", func(n *Notice) { n.Kind = "" },
-			[]string{`unknown notice kind "" (one of: ` + allKinds + `)`}},
+			[]string{"kind: required, one of: " + allKinds}},
 		{"empty text", func(n *Notice) { n.Text = "" },
 			[]string{"text is empty: say in a sentence what changes for the project"}},
 		{"blank text", func(n *Notice) { n.Text = " \n\t " },

@@ -9,10 +9,19 @@ type Signed struct {
 	Published time.Time // when the instance published it
 	Notice    Notice
 	Proofs    []Proof
-	// ByInstance marks a notice the instance's admin published for a project that has no maintainers
-	// yet (no statement, no proofs): it may say the project is on hiatus, under scrutiny, back, or
-	// calling for stewards, and nothing about who holds rights.
+	// ByInstance marks a notice the instance's admin published for a project that has no maintainers:
+	// its author is the project itself, whose key signs every Note, and it carries no person's proof
+	// of authorship. See ByInstance for what it may say.
 	ByInstance bool
+}
+
+// concerned is the maintainer a hiatus, return or retirement is about: nobody in particular ("") for
+// the instance's, which speaks of the project itself.
+func (s Signed) concerned() string {
+	if s.ByInstance {
+		return ""
+	}
+	return s.Notice.concerned()
 }
 
 // Proof is a proof on a notice that verified, reduced to what the trust policy needs: who made it,

@@ -6,8 +6,11 @@ package outbox
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,6 +115,9 @@ func (o *Outbox) Nudge() {
 	}
 }
 
+// ErrNoStewards is returned for a notice meant for stewards alone on an instance that has none.
+var ErrNoStewards = errors.New("this notice goes to the instance's stewards alone, and this instance has none yet: add one (baton steward add NAME --key FILE.pub), or make a call for stewards --public")
+
 // Published is the outcome of publishing a notice.
 type Published struct {
 	Notice store.Notice
@@ -119,10 +125,12 @@ type Published struct {
 	Queued int // deliveries queued: one per distinct inbox
 }
 
-// PublishNotice signs n as its actor and queues it for every follower: the admin's way to speak for a
-// project that has no maintainers on this instance yet, and a distro's way to tell its packagers about
-// its own packaging of a watched package (n.Project is then the package). The notice is stored and its
-// deliveries queued in one transaction: once this returns, a crash loses nothing.
+// PublishNotice publishes n as the instance's word: the admin's way to speak for a project that has no
+// maintainers (n.Author is left to it: the project itself), and a distro's way to tell its packagers
+// about its own packaging of a watched package (n.Project is then the package). For a project, n
+// becomes a statement by the project, judged like any other (notice.ByInstance says what it may say)
+// and carried whole in the Note, so its fields reach followers, distros and the project's state. The
+// notice is stored and its deliveries queued in one transaction: once this returns, a crash loses nothing.
 func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published, error) {
 	if err := n.Validate(); err != nil {
 		return Published{}, err
@@ -137,11 +145,12 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 	if err != nil {
 		return Published{}, fmt.Errorf("project %q: %w", n.Project, err)
 	}
+	n.Author = o.urls.Actor(actor.Name)
 	if actor.Kind == store.KindPackage {
-		return o.publishAdminNotice(ctx, actor, n, "")
-	}
-	if err := (notice.Genesis{Since: actor.RecordStart()}).SinceOnRecord(n); err != nil {
-		return Published{}, ledger.Refuse(422, "%v", err)
+		if err := packageNotice(n); err != nil {
+			return Published{}, err
+		}
+		return o.publishPackageNotice(ctx, actor, n)
 	}
 	// Once a project has maintainers, only they speak for it: nobody, the admin included, publishes
 	// in its name without a maintainer's signature.
@@ -150,16 +159,54 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 	} else if len(maintainers) > 0 {
 		return Published{}, ledger.Refuse(409, "project %s has maintainers, who sign its notices: baton notice post --project %s --as NAME --key FILE", n.Project, n.Project)
 	}
-	statusBefore, err := o.Status(ctx, actor.Name)
+	if n.Kind == notice.Handover && len(n.From) == 0 {
+		n.From = []string{n.Author} // an adoption: the instance hands on the project it spoke for
+	}
+	doc, err := federation.StatementDocument(federation.NewStatementID(), n.Author, n)
 	if err != nil {
 		return Published{}, err
 	}
-	return o.publishAdminNotice(ctx, actor, n, statusBefore)
+	st, err := federation.ParseStatement(doc)
+	if err != nil {
+		return Published{}, err
+	}
+	st.Notice.Project = actor.Name
+	return o.publishAdmitted(ctx, actor.Name, func() (ledger.Admitted, error) {
+		a, err := o.ledger.AdmitByInstance(ctx, actor.Name, st)
+		if err == nil && n.Audience() == notice.AudienceStewards && len(a.History.Stewards) == 0 {
+			return a, ErrNoStewards
+		}
+		return a, err
+	})
 }
 
-// publishAdminNotice signs and queues a notice the admin publishes for an actor; statusBefore is a
-// project's status before it ("" for a package, whose status is its upstream's).
-func (o *Outbox) publishAdminNotice(ctx context.Context, actor store.Actor, n notice.Notice, statusBefore string) (Published, error) {
+// packageNotice says why a distro may not publish n about its packaging of a watched package, or nil:
+// its words and dates (and a scrutiny's reason, a call's role) go to the package's followers; who holds
+// what upstream is for the upstream's own notices, so the fields that say it are refused, not dropped.
+func packageNotice(n notice.Notice) error {
+	if n.Audience() != notice.AudiencePublic {
+		return ledger.Refuse(422, "%s: a package's notices go to its followers, and this one is for stewards alone (a call for stewards needs --public)", n.Kind)
+	}
+	var upstreams []string
+	for field, given := range map[string]bool{"--from": len(n.From) > 0, "--to": len(n.To) > 0, "--mode": n.Mode != "", "--scope": len(n.Scope) > 0,
+		"--help-with": len(n.Help) > 0, "--add-key": len(n.KeysAdded) > 0, "--remove-key": len(n.KeysRemoved) > 0, "--move": len(n.Infra) > 0,
+		"--revokes": len(n.Revokes) > 0, "--orphaned": n.Orphaned} {
+		if given {
+			upstreams = append(upstreams, field)
+		}
+	}
+	if len(upstreams) > 0 {
+		slices.Sort(upstreams)
+		return ledger.Refuse(422, "%s: a distro's notice about its packaging of %s carries its words and dates: %s belong to the upstream's own notices (say it in --text)",
+			n.Kind, n.Project, strings.Join(upstreams, ", "))
+	}
+	return nil
+}
+
+// publishPackageNotice signs and queues a distro's notice about its packaging of a package: a Note
+// without a statement, which speaks for nobody's rights. A package's status is its upstream's, so the
+// notice changes no profile.
+func (o *Outbox) publishPackageNotice(ctx context.Context, actor store.Actor, n notice.Notice) (Published, error) {
 	if len(actor.Ed25519Seed) != ed25519.SeedSize {
 		return Published{}, ledger.Refuse(409, "%s has no key to sign notices with", actor.Name)
 	}
@@ -177,19 +224,13 @@ func (o *Outbox) publishAdminNotice(ctx context.Context, actor store.Actor, n no
 		return Published{}, err
 	}
 	stored := store.Notice{ID: id, Actor: actor.Name, Kind: string(n.Kind), Public: true, Document: note, Published: published}
-	// The admin speaks only for a project without maintainers, which has no statements to judge.
+	// A package has no statements of its own to judge: any revision will do.
 	queued, err := o.store.PublishNotice(ctx, stored, store.Activity{ID: o.urls.NoticeActivity(id), Signer: actor.Name, Body: create}, store.AnyRevision)
 	if err != nil {
 		return Published{}, err
 	}
 	o.metrics.published.Inc()
 	o.log.Info("notice published", "id", id, "project", actor.Name, "kind", n.Kind, "queued", queued)
-	if actor.Kind == store.KindProject {
-		if err := o.updateProfileIfChanged(ctx, actor, statusBefore, published); err != nil {
-			// The notice is out; a stale Status field is refreshed when servers next fetch the actor.
-			o.log.Error("send profile update", "project", actor.Name, "err", err)
-		}
-	}
 	o.Nudge()
 	return Published{Notice: stored, URL: o.urls.Notice(id), Queued: queued}, nil
 }
@@ -215,17 +256,9 @@ func (o *Outbox) signedNote(id int64, actor store.Actor, n notice.Notice, publis
 	return proof.Sign(note, key, o.urls.ProofKey(actor.Name), published)
 }
 
-// updateProfileIfChanged sends followers an Update of the project's actor when its status changed, so
-// the Status field on its profile is current in their servers too.
-func (o *Outbox) updateProfileIfChanged(ctx context.Context, actor store.Actor, before string, at time.Time) error {
-	after, err := o.Standing(ctx, actor.Name)
-	if err != nil || after.Status == before {
-		return err
-	}
-	return o.sendProfileUpdate(ctx, actor, after, at)
-}
-
-// updateProfileFor is updateProfileIfChanged for a publish that knows the history before and after it.
+// updateProfileFor sends followers an Update of the project's actor when its status changed between
+// the history before a publish and after it, so the Status field on its profile is current in their
+// servers too.
 func (o *Outbox) updateProfileFor(ctx context.Context, actor store.Actor, before, after ledger.History, at time.Time) error {
 	was, err := o.standing(ctx, before)
 	if err != nil {

@@ -160,9 +160,10 @@ func (f *fixture) depth(t *testing.T) int {
 	return n
 }
 
-// infraChange is a notice that leaves the project's status as it was.
-func infraChange() notice.Notice {
-	return notice.Notice{Project: "xz", Kind: notice.InfraChange, Text: "The security contact is now security@example.org."}
+// publicCall is a notice that leaves the project's status as it was.
+func publicCall() notice.Notice {
+	return notice.Notice{Project: "xz", Kind: notice.CallForStewards, Text: "We look for a reviewer.", Role: "reviewer", Public: true,
+		Scope: []notice.Right{notice.RightCommit}, Term: notice.Term{Months: 6}}
 }
 
 func hiatus() notice.Notice {
@@ -176,7 +177,7 @@ func TestPublishedNoteIsSignedAndDeliveredOncePerSharedInbox(t *testing.T) {
 	f.follow(t, "alice", ib)
 	f.follow(t, "bob", ib) // same shared inbox
 	f.run(t)
-	pub, err := f.outbox.PublishNotice(context.Background(), infraChange())
+	pub, err := f.outbox.PublishNotice(context.Background(), publicCall())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +246,7 @@ func TestDeliveryOutcomes(t *testing.T) {
 			}
 			f.follow(t, "alice", ib)
 			f.run(t)
-			if _, err := f.outbox.PublishNotice(context.Background(), infraChange()); err != nil {
+			if _, err := f.outbox.PublishNotice(context.Background(), publicCall()); err != nil {
 				t.Fatal(err)
 			}
 			waitFor(t, "the first attempt's outcome", func() bool { return f.outcome(tt.wantOutcome) == 1 })
@@ -273,7 +274,7 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	ib := newInbox(t, nil, 500, 500, 500, 500)
 	f.follow(t, "alice", ib)
 	f.run(t)
-	if _, err := f.outbox.PublishNotice(context.Background(), infraChange()); err != nil {
+	if _, err := f.outbox.PublishNotice(context.Background(), publicCall()); err != nil {
 		t.Fatal(err)
 	}
 	for attempt := 1; attempt < 3; attempt++ {
@@ -373,19 +374,46 @@ func TestStatusChangeUpdatesTheProfile(t *testing.T) {
 	}
 
 	// A notice that leaves the status as it was sends no Update.
-	if _, err := f.outbox.PublishNotice(context.Background(), infraChange()); err != nil {
+	if _, err := f.outbox.PublishNotice(context.Background(), publicCall()); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the second notice", func() bool { return ib.count() == 3 && f.depth(t) == 0 })
 }
 
-func TestRefusesReliefRequestFromTheAdmin(t *testing.T) {
+func TestRefusesWhatTheAdminMayNotSay(t *testing.T) {
 	f := newFixture(t)
 	n := notice.Notice{Project: "xz", Kind: notice.ReliefRequest, Text: "I need help with reviews."}
 	if _, err := f.outbox.PublishNotice(context.Background(), n); !errors.Is(err, notice.ErrReliefByCase) {
 		t.Fatalf("relief request: err = %v, want ErrReliefByCase", err)
 	}
+	call := publicCall()
+	call.Public = false
+	if _, err := f.outbox.PublishNotice(context.Background(), call); !errors.Is(err, ErrNoStewards) {
+		t.Fatalf("call for stewards alone: err = %v, want ErrNoStewards", err)
+	}
 	if n, _ := f.store.CountNotices(context.Background(), "xz", false); n != 0 {
-		t.Fatalf("%d notices stored after a refused relief request", n)
+		t.Fatalf("%d notices stored after refused notices", n)
+	}
+}
+
+// A distro's notice about its packaging carries its words and dates; the fields that say who holds
+// what upstream are refused, each named, rather than dropped.
+func TestPackageNoticeRefusesTheUpstreamsFields(t *testing.T) {
+	words := notice.Notice{Project: "xz-utils", Kind: notice.Handover, Text: "The upstream handover is endorsed."}
+	if err := packageNotice(words); err != nil {
+		t.Errorf("a package's words about a handover: %v", err)
+	}
+	scrutiny := notice.Notice{Project: "xz-utils", Kind: notice.Scrutiny, Text: "Held at 5.4.5.", Reason: "the handover is reviewed"}
+	if err := packageNotice(scrutiny); err != nil {
+		t.Errorf("a package's scrutiny with a reason: %v", err)
+	}
+	fields := words
+	fields.To, fields.Scope = []string{"https://n.example/users/jia"}, []notice.Right{notice.RightCommit}
+	if err := packageNotice(fields); err == nil || !strings.Contains(err.Error(), "--scope, --to belong to the upstream's own notices") {
+		t.Errorf("a package's handover with --to and --scope: %v", err)
+	}
+	call := notice.Notice{Project: "xz-utils", Kind: notice.CallForStewards, Text: "Wanted.", Role: "reviewer"}
+	if err := packageNotice(call); err == nil || !strings.Contains(err.Error(), "needs --public") {
+		t.Errorf("a package's call for stewards alone: %v", err)
 	}
 }

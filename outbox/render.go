@@ -82,6 +82,9 @@ func summaryHTML(n notice.Notice, p people) string {
 		}
 		return subject + " retires."
 	case notice.Scrutiny:
+		if n.Reason != "" {
+			return "A scrutiny window is open: " + esc(n.Reason)
+		}
 		return "A scrutiny window is open."
 	case notice.Revocation:
 		var revoked []string
@@ -116,6 +119,9 @@ func endorsementHTML(e notice.Endorsement, p people) string {
 // signersHTML lists who signed a notice, each once.
 func signersHTML(sn notice.Signed, p people) string {
 	var ids []string
+	if sn.ByInstance {
+		ids = append(ids, sn.Notice.Author) // the project itself: its instance spoke for it
+	}
 	for _, pr := range sn.Proofs {
 		if !slices.Contains(ids, pr.Person) {
 			ids = append(ids, pr.Person)
@@ -175,6 +181,9 @@ func linkify(text string) string {
 func RenderHTML(urls federation.URLs, actor store.Actor, n notice.Notice, id int64) string {
 	var b strings.Builder
 	writeHeadline(&b, actor, n.Kind)
+	if n.Kind == notice.Scrutiny || n.Kind == notice.CallForStewards {
+		paraHTML(&b, summaryHTML(n, nil))
+	}
 	writeWords(&b, n)
 	para(&b, n.Kind.Advice())
 	writeFooter(&b, urls, actor, n.Kind, id, esc("the "+actor.ShownName()+" project key"))

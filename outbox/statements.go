@@ -26,9 +26,15 @@ func (o *Outbox) PublishStatement(ctx context.Context, project string, raw []byt
 	if err != nil {
 		return Published{}, err
 	}
+	return o.publishAdmitted(ctx, project, func() (ledger.Admitted, error) { return o.ledger.AdmitStatement(ctx, checked) })
+}
+
+// publishAdmitted publishes what admit admits, judging it again if the project's notices changed
+// between the judgement and the store.
+func (o *Outbox) publishAdmitted(ctx context.Context, project string, admit func() (ledger.Admitted, error)) (Published, error) {
 	var id int64 // reserved once admitted, and kept if admission must be judged again
 	for range ledger.Attempts {
-		a, err := o.ledger.AdmitStatement(ctx, checked)
+		a, err := admit()
 		if err != nil {
 			return Published{}, err
 		}

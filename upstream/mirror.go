@@ -356,15 +356,15 @@ func (w *Watcher) history(ctx context.Context, up store.Upstream) (history, erro
 	}
 	h := history{stewards: up.Stewards}
 	for _, m := range mirrored {
-		if len(m.Proofs) == 0 {
+		st, err := federation.NoteStatement(m.Document)
+		if len(m.Proofs) == 0 && (err != nil || !st.ByProject()) {
 			continue // no statement: says nothing about who holds what
 		}
-		st, err := federation.NoteStatement(m.Document)
 		if err != nil {
 			return history{}, fmt.Errorf("mirrored notice %s: %w", m.ID, err)
 		}
 		st.Notice.Project = up.Genesis.Project
-		h.signed = append(h.signed, notice.Signed{ID: m.ID, Published: m.Published, Notice: st.Notice, Proofs: m.Proofs})
+		h.signed = append(h.signed, notice.Signed{ID: m.ID, Published: m.Published, Notice: st.Notice, Proofs: m.Proofs, ByInstance: st.ByProject()})
 	}
 	return h, nil
 }

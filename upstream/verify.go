@@ -63,7 +63,7 @@ func (w *Watcher) verify(ctx context.Context, up store.Upstream, doc []byte) (ve
 		return verified{}, err
 	}
 	v.mirrored.Proofs, v.hasStmt = proofs, true
-	v.signed = notice.Signed{ID: n.ID, Published: published, Notice: st.Notice, Proofs: proofs}
+	v.signed = notice.Signed{ID: n.ID, Published: published, Notice: st.Notice, Proofs: proofs, ByInstance: st.ByProject()}
 	return v, nil
 }
 
@@ -180,6 +180,9 @@ func (w *Watcher) checkStatement(ctx context.Context, up store.Upstream, raw []b
 		return federation.Statement{}, nil, refuse(http.StatusUnprocessableEntity, "the statement is about %s, not %s", st.Project, up.Actor)
 	}
 	st.Notice.Project = up.Genesis.Project // the name the state is folded under, pinned at first follow
+	if st.ByProject() && proof.Unsigned(raw) {
+		return st, nil, nil // the upstream instance spoke for a project without maintainers: the Note's proof is its word
+	}
 	keys := personKeys{w: w, ctx: ctx, byActor: map[string][]federation.AssertionKey{}}
 	proofs, err := proof.Verify(raw, keys.resolve)
 	if err != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"baton/outbox"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -55,12 +56,30 @@ type ProjectView struct {
 	SigningKeys []notice.SigningKey `json:"signing_keys"`
 }
 
-// NoticeRequest is the body of POST /api/v1/projects/{name}/notices.
+// NoticeRequest is the body of POST /api/v1/projects/{name}/notices: a notice the instance publishes
+// for a project without maintainers, or a distro for its packaging of a package. Every field of every
+// kind is read, so that none is dropped unsaid; the instance then refuses what it may not say
+// (notice.ByInstance). People are named as on this instance (from, to, key holders).
 type NoticeRequest struct {
-	Kind  string `json:"kind"`
-	Text  string `json:"text"`
-	Since string `json:"since,omitempty"` // YYYY-MM-DD or RFC 3339
-	Until string `json:"until,omitempty"`
+	Kind         string              `json:"kind"`
+	Text         string              `json:"text"`
+	Since        string              `json:"since,omitempty"` // YYYY-MM-DD or RFC 3339
+	Until        string              `json:"until,omitempty"`
+	From         []string            `json:"from,omitempty"`
+	To           []string            `json:"to,omitempty"`
+	Mode         string              `json:"mode,omitempty"`
+	Scope        []string            `json:"scope,omitempty"`
+	Help         []string            `json:"help,omitempty"`
+	Role         string              `json:"role,omitempty"`
+	Requirements string              `json:"requirements,omitempty"`
+	Term         string              `json:"term,omitempty"` // call-for-stewards: an end date or a length (6m)
+	Public       bool                `json:"public,omitempty"`
+	Reason       string              `json:"reason,omitempty"`
+	Revokes      []string            `json:"revokes,omitempty"`
+	Orphaned     bool                `json:"orphaned,omitempty"`
+	KeysAdded    []SigningKeyRequest `json:"keys_added,omitempty"`
+	KeysRemoved  []SigningKeyRequest `json:"keys_removed,omitempty"`
+	Moves        []notice.InfraMove  `json:"moves,omitempty"`
 }
 
 // NoticeView is a published notice as the API shows it.
@@ -230,13 +249,22 @@ func (s *Server) postNotice(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	n, err := req.notice(r.PathValue("name"))
+	n, err := s.requestedNotice(r.Context(), req, r.PathValue("name"))
 	if err != nil {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
+	if err := notice.CheckUntil(n, s.now()); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	s.publishNotice(w, r, n)
+}
+
+// publishNotice publishes n as the instance's word and answers 201 with the notice.
+func (s *Server) publishNotice(w http.ResponseWriter, r *http.Request, n notice.Notice) {
 	pub, err := s.outbox.PublishNotice(r.Context(), n)
-	if errors.Is(err, notice.ErrReliefByCase) {
+	if errors.Is(err, notice.ErrReliefByCase) || errors.Is(err, outbox.ErrNoStewards) {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
@@ -247,24 +275,59 @@ func (s *Server) postNotice(w http.ResponseWriter, r *http.Request) {
 		Kind: pub.Notice.Kind, Published: pub.Notice.Published.Format(time.RFC3339), Queued: pub.Queued})
 }
 
-// notice turns a request into a notice, saying every problem at once.
-func (req NoticeRequest) notice(project string) (notice.Notice, error) {
+// requestedNotice turns a request into a notice, its people resolved to actor ids, saying every
+// problem at once.
+func (s *Server) requestedNotice(ctx context.Context, req NoticeRequest, project string) (notice.Notice, error) {
 	var errs []error
+	problem := func(field string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", field, err))
+		}
+	}
 	kind, err := notice.ParseKind(req.Kind)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	since, err := notice.ParseDate(req.Since)
-	if err != nil {
-		errs = append(errs, fmt.Errorf("since: %w", err))
-	}
+	problem("since", err)
 	until, err := notice.ParseDate(req.Until)
-	if err != nil {
-		errs = append(errs, fmt.Errorf("until: %w", err))
+	problem("until", err)
+	term, err := notice.ParseTerm(req.Term)
+	problem("term", err)
+	n := notice.Notice{Term: term, Project: project, Kind: kind, Text: req.Text, Since: since, Until: until, Mode: notice.Mode(req.Mode),
+		Role: req.Role, Requirements: req.Requirements, Public: req.Public, Reason: req.Reason, Revokes: req.Revokes,
+		Orphaned: req.Orphaned, Infra: req.Moves}
+	for _, r := range req.Scope {
+		n.Scope = append(n.Scope, notice.Right(r))
 	}
-	if len(errs) > 0 {
-		return notice.Notice{}, errors.Join(errs...)
+	for _, h := range req.Help {
+		n.Help = append(n.Help, notice.Help(h))
 	}
-	n := notice.Notice{Project: project, Kind: kind, Text: req.Text, Since: since, Until: until}
+	n.From, err = s.personIDs(ctx, req.From)
+	problem("from", err)
+	n.To, err = s.personIDs(ctx, req.To)
+	problem("to", err)
+	n.KeysAdded, _, err = s.signingKeys(ctx, req.KeysAdded, "")
+	problem("keys_added", err)
+	n.KeysRemoved, _, err = s.signingKeys(ctx, req.KeysRemoved, "")
+	problem("keys_removed", err)
+	if err := errors.Join(errs...); err != nil {
+		return notice.Notice{}, err
+	}
 	return n, n.Validate()
+}
+
+// personIDs resolves the names of people on this instance to their actor ids.
+func (s *Server) personIDs(ctx context.Context, names []string) ([]string, error) {
+	var ids []string
+	var errs []error
+	for _, name := range names {
+		a, err := s.store.Actor(ctx, name)
+		if err != nil || a.Kind != store.KindPerson {
+			errs = append(errs, fmt.Errorf("%q is not a person on this instance: register them first, baton person add %s --key FILE.pub", name, name))
+			continue
+		}
+		ids = append(ids, s.urls.Actor(name))
+	}
+	return ids, errors.Join(errs...)
 }

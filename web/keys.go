@@ -218,7 +218,7 @@ func (s *Server) revokePersonKey(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("%s has no key %s", a.Name, fp))
 		return
 	case !target.Revoked.IsZero():
-		writeError(w, http.StatusNotFound, fmt.Sprintf("%s's key %s was revoked already, on %s", a.Name, fp, target.Revoked.UTC().Format(time.RFC3339)))
+		writeError(w, http.StatusConflict, fmt.Sprintf("%s's key %s is already revoked, since %s: nothing to do", a.Name, fp, target.Revoked.UTC().Format(time.RFC3339)))
 		return
 	case inUse == 1:
 		writeError(w, http.StatusConflict, fmt.Sprintf("%s is %s's last key in use: add the new key first (baton key add %s --key FILE.pub), then revoke this one",

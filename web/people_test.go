@@ -6,8 +6,11 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"html"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -269,7 +272,7 @@ func TestPeopleKeys(t *testing.T) {
 		{name: "add nothing", method: "POST", path: "/api/v1/people/lasse/keys", body: `{}`, status: 422, says: []string{"key: empty"}},
 		{name: "revoke without token", method: "POST", path: "/api/v1/people/lasse/keys/revoke", body: jsonBody(t, RevokeKeyRequest{Fingerprint: k2.fingerprint}), noToken: true, status: 401, says: []string{"admin token"}},
 		{name: "revoke unknown key", method: "POST", path: "/api/v1/people/lasse/keys/revoke", body: jsonBody(t, RevokeKeyRequest{Fingerprint: jias.fingerprint}), status: 404, says: []string{"lasse has no key " + jias.fingerprint}},
-		{name: "revoke twice", method: "POST", path: "/api/v1/people/lasse/keys/revoke", body: jsonBody(t, RevokeKeyRequest{Fingerprint: k1.fingerprint}), status: 404, says: []string{"revoked already, on 2024-06-17"}},
+		{name: "revoke twice", method: "POST", path: "/api/v1/people/lasse/keys/revoke", body: jsonBody(t, RevokeKeyRequest{Fingerprint: k1.fingerprint}), status: 409, says: []string{"is already revoked, since 2024-06-17"}},
 		{name: "revoke the last key in use", method: "POST", path: "/api/v1/people/lasse/keys/revoke", body: jsonBody(t, RevokeKeyRequest{Fingerprint: k2.fingerprint}), status: 409,
 			says: []string{k2.fingerprint, "last key in use", "add the new key first"}},
 		{name: "revoke without fingerprint", method: "POST", path: "/api/v1/people/lasse/keys/revoke", body: `{}`, status: 422, says: []string{"fingerprint: required"}},
@@ -297,7 +300,7 @@ func TestPeopleRoles(t *testing.T) {
 	}
 	var role RoleView
 	json.Unmarshal(w.Body.Bytes(), &role)
-	if role != (RoleView{Role: "maintainer", Person: "lasse", Project: "xz", Since: "2024-06-15T12:00:00Z"}) {
+	if !reflect.DeepEqual(role, RoleView{Role: "maintainer", Person: "lasse", Project: "xz", Since: "2024-06-15T12:00:00Z"}) {
 		t.Errorf("maintainer role: %+v", role)
 	}
 	w = f.admin("POST", "/api/v1/stewards", `{"person":"s1"}`)
@@ -320,7 +323,8 @@ func TestPeopleRoles(t *testing.T) {
 		{name: "nobody", method: "POST", path: "/api/v1/projects/xz/maintainers", body: `{"person":""}`, status: 422, says: []string{"person: required"}},
 		{name: "unknown project", method: "POST", path: "/api/v1/projects/nope/maintainers", body: `{"person":"lasse"}`, status: 404, says: []string{`project "nope" not found`}},
 		{name: "a person as project", method: "POST", path: "/api/v1/projects/s1/maintainers", body: `{"person":"lasse"}`, status: 404, says: []string{`project "s1" not found`}},
-		{name: "after a notice", method: "POST", path: "/api/v1/projects/zlib/maintainers", body: `{"person":"lasse"}`, status: 409,
+		{name: "signing keys after a notice", method: "POST", path: "/api/v1/projects/zlib/maintainers", status: 409,
+			body: `{"person":"lasse","signing_keys":[{"type":"openpgp","fingerprint":"3690C240CE51B4670D30AD1C38EE757D69184620"}]}`,
 			says: []string{"the maintainers of zlib now change only through handover notices"}},
 		{name: "unknown field", method: "POST", path: "/api/v1/projects/xz/maintainers", body: `{"name":"s1"}`, status: 400, says: []string{`unknown field "name"`}},
 		{name: "GET maintainers of a person", method: "GET", path: "/api/v1/projects/s1/maintainers", noToken: true, status: 404, says: []string{`project "s1" not found`}},
@@ -332,6 +336,27 @@ func TestPeopleRoles(t *testing.T) {
 	if roles, _ := f.store.RoleHolders(context.Background(), "zlib"); len(roles) != 0 {
 		t.Errorf("zlib has roles after a refusal: %+v", roles)
 	}
+
+	// zlib has a notice and no maintainer: the instance offers it to lasse by a handover from zlib itself,
+	// which gives lasse nothing until they accept it, and asks the stewards like any change of rights.
+	w = f.admin("POST", "/api/v1/projects/zlib/maintainers", `{"person":"lasse"}`)
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("adopt zlib: %d %s", w.Code, w.Body)
+	}
+	var adoption RoleView
+	json.Unmarshal(w.Body.Bytes(), &adoption)
+	if adoption.Notice == "" || !slices.ContainsFunc(adoption.Missing, func(m string) bool { return strings.HasPrefix(m, "acceptance: "+base+"/users/lasse") }) ||
+		!slices.ContainsFunc(adoption.Missing, func(m string) bool { return strings.HasPrefix(m, "stewards: 0 of 2") }) {
+		t.Errorf("adoption: %+v, want its notice, and missing lasse's acceptance and two stewards' endorsements", adoption)
+	}
+	state := decodeJSON(t, f.do("GET", "/api/v1/projects/zlib/state", ""))
+	if reasons := fmt.Sprint(state["reasons"]); !strings.Contains(reasons, "pending acceptance: Lasse Collin ("+base+"/users/lasse) has not accepted handover "+adoption.Notice) {
+		t.Errorf("zlib's state after the adoption: %s", reasons)
+	}
+	f.checkRefusals(t, []refusalCase{
+		{name: "adoption twice", method: "POST", path: "/api/v1/projects/zlib/maintainers", body: `{"person":"lasse"}`, status: 409,
+			says: []string{"lasse is offered zlib already by " + adoption.Notice, "baton notice endorse " + adoption.Notice + " --as lasse"}},
+	})
 
 	var list []RoleView
 	w = f.do("GET", "/api/v1/projects/xz/maintainers", "")

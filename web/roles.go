@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
+	"baton/federation"
+	"baton/notice"
 	"baton/store"
 )
 
@@ -23,11 +26,15 @@ type RoleRequest struct {
 }
 
 // RoleView is a role the admin granted: a project's first maintainer, or a steward of the instance.
+// For a project that has notices already, the maintainer is offered it by an adoption instead: Notice
+// is the handover from the instance, pending until they accept it, and Missing what it still lacks.
 type RoleView struct {
-	Role    string `json:"role"` // "maintainer" or "steward"
-	Person  string `json:"person,omitempty"`
-	Project string `json:"project,omitempty"`
-	Since   string `json:"since"`
+	Role    string   `json:"role"` // "maintainer" or "steward"
+	Person  string   `json:"person,omitempty"`
+	Project string   `json:"project,omitempty"`
+	Since   string   `json:"since"`
+	Notice  string   `json:"notice,omitempty"`
+	Missing []string `json:"missing,omitempty"`
 }
 
 func roleView(r store.Role) RoleView {
@@ -95,7 +102,9 @@ func (s *Server) roleHolder(w http.ResponseWriter, r *http.Request, req RoleRequ
 }
 
 // addMaintainer sets one of a project's first maintainers: POST /api/v1/projects/{name}/maintainers.
-// Once the project has a notice, its maintainers change only through handover notices.
+// Once the project has a notice, its maintainers change only through handover notices: for a project
+// that has notices and no maintainer (its instance spoke for it), the instance publishes one itself,
+// an adoption (see adopt).
 func (s *Server) addMaintainer(w http.ResponseWriter, r *http.Request) {
 	project, ok := s.lookupProject(w, r, r.PathValue("name"))
 	if !ok {
@@ -112,6 +121,15 @@ func (s *Server) addMaintainer(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.storeError(w, err, "notices")
 		return
+	}
+	if n > 0 && len(req.SigningKeys) == 0 {
+		if roles, err := s.store.RoleHolders(ctx, project.Name); err != nil {
+			s.storeError(w, err, "roles")
+			return
+		} else if len(roles) == 0 {
+			s.adopt(w, r, project, req)
+			return
+		}
 	}
 	if n > 0 {
 		writeError(w, http.StatusConflict, fmt.Sprintf("the maintainers of %s now change only through handover notices: it has %d notice(s); its maintainers sign a handover (baton notice post --project %s --kind handover --as NAME --key FILE)",
@@ -142,6 +160,44 @@ func (s *Server) addMaintainer(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("maintainer added", "project", project.Name, "person", person.Name)
 	s.announcePerson(ctx, person)
 	writeJSON(w, http.StatusCreated, "application/json", roleView(role))
+}
+
+// adopt gives a project that has notices and no maintainer (its instance spoke for it) to a person:
+// the instance publishes a handover of every right from the project itself to them. It is a change of
+// rights like any other: the person holds nothing until they accept it, and it asks the stewards'
+// endorsements of the policy, or reads as not endorsed. Answers 202 with the handover.
+func (s *Server) adopt(w http.ResponseWriter, r *http.Request, project store.Actor, req RoleRequest) {
+	person, ok := s.roleHolder(w, r, req)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	h, err := s.ledger.History(ctx, project.Name)
+	if err != nil {
+		s.storeError(w, err, "project "+project.Name)
+		return
+	}
+	id := s.urls.Actor(person.Name)
+	for _, p := range h.Fold(s.ledger.Policy(), s.now()).Pending {
+		if p.Kind == notice.Handover && slices.Contains(p.People, id) {
+			writeError(w, http.StatusConflict, fmt.Sprintf("%s is offered %s already by %s, and has not accepted it: baton notice endorse %s --as %s (--key FILE | --agent)",
+				person.Name, project.Name, p.Notice, p.Notice, person.Name))
+			return
+		}
+	}
+	n := notice.Notice{Project: project.Name, Kind: notice.Handover, To: []string{id}, Mode: notice.Successor,
+		Scope: notice.Rights, Text: fmt.Sprintf("%s had no maintainer, and its instance spoke for it. %s takes it on, with every right, once they accept.",
+			project.ShownName(), person.ShownName())}
+	pub, err := s.outbox.PublishNotice(ctx, n)
+	if s.statementError(w, err, project.Name) {
+		return
+	}
+	view := RoleView{Role: "maintainer", Person: person.Name, Project: project.Name, Since: pub.Notice.Published.Format(time.RFC3339), Notice: pub.URL}
+	if note, err := federation.ParseNote(pub.Notice.Document); err == nil {
+		view.Missing = note.Missing
+	}
+	s.log.Info("adoption published", "project", project.Name, "person", person.Name, "notice", pub.URL)
+	writeJSON(w, http.StatusAccepted, "application/json", view)
 }
 
 // listMaintainers answers a project's first maintainers, as the admin set them:

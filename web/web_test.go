@@ -421,7 +421,11 @@ func TestPostNotice(t *testing.T) {
 		{"bad until", "xz", `{"kind":"hiatus","text":"x","until":"2024-02-30"}`, 422, []string{`until: date "2024-02-30"`}},
 		{"bad kind and dates", "xz", `{"kind":"x","text":"x","since":"a","until":"b"}`, 422, []string{`unknown notice kind "x"`, `since: date "a"`, `until: date "b"`}},
 		{"text too long", "xz", `{"kind":"hiatus","text":"` + strings.Repeat("a", 5001) + `"}`, 422, []string{"text is 5001 characters long; at most 5000"}},
-		{"relief request", "xz", `{"kind":"relief-request","text":"Help."}`, 422, []string{"stewards"}},
+		{"relief request", "xz", `{"kind":"relief-request","text":"Help.","help":["review"]}`, 422, []string{"baton relief open"}},
+		{"call for stewards alone, none", "xz", `{"kind":"call-for-stewards","scope":["commit"],"term":"6m","text":"Help.","role":"reviewer"}`, 422, []string{"this instance has none yet", "--public"}},
+		{"signer change", "xz", `{"kind":"signer-change","text":"New key.","keys_added":[{"type":"openpgp","fingerprint":"22D465F2B4C173803B20C6DE59FCF207FEA7F445"}]}`, 422, []string{"signer-change: only a maintainer can sign this", "baton maintainer add"}},
+		{"hiatus of someone", "xz", `{"kind":"hiatus","text":"Away.","from":["nobody"]}`, 422, []string{`from: "nobody" is not a person on this instance`}},
+		{"until past", "xz", `{"kind":"hiatus","text":"Away.","until":"2024-06-01"}`, 400, []string{"--until 2024-06-01 is already past (today is 2024-06-15)", "--since"}},
 		{"unknown project", "zlib", `{"kind":"hiatus","text":"Away."}`, 404, []string{`project "zlib" not found`}},
 		{"unknown field", "xz", `{"kind":"hiatus","text":"x","until_date":"2024-07-01"}`, 400, []string{`unknown field "until_date"`}},
 	}
@@ -579,7 +583,7 @@ func TestCollections(t *testing.T) {
 		t.Errorf("empty outbox = %v", outbox)
 	}
 
-	v1 := f.postNotice("xz", `{"kind":"handover","text":"New maintainers."}`)
+	v1 := f.postNotice("xz", `{"kind":"call-for-stewards","scope":["commit"],"term":"6m","text":"New maintainers.","role":"reviewer","public":true}`)
 	v2 := f.postNotice("xz", `{"kind":"scrutiny","text":"Review with care.","until":"2024-07-01"}`)
 	outbox = decodeJSON(t, f.do("GET", "/users/xz/outbox", "", "Accept", "application/activity+json"))
 	if outbox["totalItems"] != 2.0 {
@@ -644,7 +648,7 @@ func TestCollections(t *testing.T) {
 		}
 	}
 	// A notice queued to the followers' inboxes.
-	v3 := f.postNotice("xz", `{"kind":"infra-change","text":"New mailing list."}`)
+	v3 := f.postNotice("xz", `{"kind":"call-for-stewards","scope":["commit"],"term":"6m","text":"New mailing list.","role":"list admin","public":true}`)
 	if v3.Queued != 2 {
 		t.Errorf("queued %d deliveries, want 2", v3.Queued)
 	}
@@ -655,7 +659,7 @@ func TestOutboxPaging(t *testing.T) {
 	f.createProject(xzProject)
 	var ids []int64
 	for i := 0; i < pageSize+1; i++ {
-		ids = append(ids, f.postNotice("xz", `{"kind":"handover","text":"Notice `+strconv.Itoa(i)+`"}`).ID)
+		ids = append(ids, f.postNotice("xz", `{"kind":"call-for-stewards","scope":["commit"],"term":"6m","role":"reviewer","public":true,"text":"Notice `+strconv.Itoa(i)+`"}`).ID)
 	}
 	w := f.do("GET", "/users/xz/outbox?page=true", "", "Accept", "application/activity+json")
 	page := decodeJSON(t, w)
@@ -741,8 +745,8 @@ func TestNodeInfo(t *testing.T) {
 	f := newFixture(t)
 	f.createProject(xzProject)
 	f.createProject(`{"name":"zlib"}`)
-	f.postNotice("xz", `{"kind":"handover","text":"x"}`)
-	f.postNotice("zlib", `{"kind":"handover","text":"y"}`)
+	f.postNotice("xz", `{"kind":"call-for-stewards","scope":["commit"],"term":"6m","text":"x","role":"reviewer","public":true}`)
+	f.postNotice("zlib", `{"kind":"call-for-stewards","scope":["commit"],"term":"6m","text":"y","role":"reviewer","public":true}`)
 	f.postNotice("zlib", `{"kind":"hiatus","text":"z"}`)
 
 	w := f.do("GET", "/.well-known/nodeinfo", "")
@@ -843,7 +847,7 @@ func TestTagPage(t *testing.T) {
 	f.createProject(`{"name":"open-ssl","display_name":"OpenSSL"}`)
 	f.createProject(xzProject)
 	a := f.postNotice("open-ssl", `{"kind":"hiatus","text":"Away."}`)
-	b := f.postNotice("xz", `{"kind":"handover","text":"New people."}`)
+	b := f.postNotice("xz", `{"kind":"call-for-stewards","scope":["commit"],"term":"6m","text":"New people.","role":"reviewer","public":true}`)
 	tests := []struct {
 		tag     string
 		has     []int64
@@ -853,7 +857,7 @@ func TestTagPage(t *testing.T) {
 		{"Open_SSL", []int64{a.ID}, []int64{b.ID}},
 		{"xz", []int64{b.ID}, []int64{a.ID}},
 		{"maintainerhiatus", []int64{a.ID}, []int64{b.ID}},
-		{"MaintainerHandover", []int64{b.ID}, []int64{a.ID}},
+		{"CallForStewards", []int64{b.ID}, []int64{a.ID}},
 		{"nothing", nil, []int64{a.ID, b.ID}},
 	}
 	for _, tt := range tests {

@@ -61,7 +61,7 @@ func callAnswer(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	o := federation.OfferStatement{ID: newStatementID(), Call: rest[0], Project: project, Author: s.person.Actor, Text: *text}
+	o := federation.OfferStatement{ID: federation.NewStatementID(), Call: rest[0], Project: project, Author: s.person.Actor, Text: *text}
 	if o.Until, err = notice.ParseDate(*until); err != nil {
 		return fmt.Errorf("--until: %w", err)
 	}

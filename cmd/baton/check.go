@@ -52,6 +52,15 @@ a state or {"name":…,"code":1,"error":…}, or {"code":1,"error":…} when not
 --watched on an instance that watches nothing exits 1.
 `
 
+const checkExamples = `
+Examples:
+  baton check xz-utils; echo $?
+  baton check xz-utils zlib openssl --json
+  baton check --watched
+  baton check xz-utils --signer 22D465F2B4C173803B20C6DE59FCF207FEA7F445
+  baton check xz-utils --at 2024-02-24 --hindsight
+`
+
 // checkConcurrency is how many names are checked at once: --watched may name thousands.
 const checkConcurrency = 8
 
@@ -59,7 +68,11 @@ const checkConcurrency = 8
 func checkCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, checkUsage); fs.PrintDefaults() }
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), checkUsage)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), checkExamples)
+	}
 	c := clientFlags(fs)
 	at := fs.String("at", "", "answer as of this date (YYYY-MM-DD, the end of that day) or time (RFC 3339)")
 	hindsight := fs.Bool("hindsight", false, "answer knowing everything published up to now, at the dates notices took effect")

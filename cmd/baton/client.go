@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -23,8 +25,8 @@ type apiClient struct {
 
 func clientFlags(fs *flag.FlagSet) *apiClient {
 	c := &apiClient{http: &http.Client{Timeout: 60 * time.Second}}
-	fs.StringVar(&c.server, "server", "http://127.0.0.1:8080", "the instance's URL (env BATON_SERVER)")
-	fs.StringVar(&c.token, "token", "", "the admin token (env BATON_TOKEN)")
+	fs.StringVar(&c.server, "server", "http://127.0.0.1:8080", "the instance's `URL` (env BATON_SERVER)")
+	fs.StringVar(&c.token, "token", "", "the admin `TOKEN` (env BATON_TOKEN)")
 	return c
 }
 
@@ -50,6 +52,28 @@ func statusOf(err error) int {
 	return 0
 }
 
+// do sends a request, saying which instance could not be reached, and how to name another.
+func (c *apiClient) do(req *http.Request) (*http.Response, error) {
+	resp, err := c.http.Do(req)
+	if err == nil {
+		return resp, nil
+	}
+	cause := err
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		cause = op.Err
+		var sys *os.SyscallError
+		if errors.As(op.Err, &sys) {
+			cause = sys.Err
+		}
+	}
+	env := "BATON_SERVER is not set"
+	if v := os.Getenv("BATON_SERVER"); v != "" {
+		env = "BATON_SERVER=" + v
+	}
+	return nil, fmt.Errorf("cannot reach %s: %v (is `baton serve` running there? --server URL or BATON_SERVER names the instance; %s)", c.server, cause, env)
+}
+
 // call sends a JSON request and decodes a JSON answer into out; an error answer becomes an *apiError
 // carrying the server's message and status.
 func (c *apiClient) call(method, path string, body, out any) error {
@@ -70,7 +94,7 @@ func (c *apiClient) call(method, path string, body, out any) error {
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := c.do(req)
 	if err != nil {
 		return err
 	}
@@ -83,10 +107,17 @@ func (c *apiClient) call(method, path string, body, out any) error {
 		var e struct {
 			Error string `json:"error"`
 		}
-		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return &apiError{resp.StatusCode, fmt.Sprintf("%s (%d)", e.Error, resp.StatusCode)}
+		text := fmt.Sprintf("%s %s: %s", method, path, resp.Status)
+		switch {
+		case resp.StatusCode == http.StatusUnauthorized && c.token == "":
+			text = "this needs the admin token, and none was given: pass --token TOKEN or set BATON_TOKEN (401)"
+		case json.Unmarshal(data, &e) == nil && e.Error != "":
+			text = fmt.Sprintf("%s (%d)", e.Error, resp.StatusCode)
 		}
-		return &apiError{resp.StatusCode, fmt.Sprintf("%s %s: %s", method, path, resp.Status)}
+		if resp.StatusCode == http.StatusForbidden && c.token != "" {
+			text += ": check --token or BATON_TOKEN"
+		}
+		return &apiError{resp.StatusCode, text}
 	}
 	if out != nil {
 		return json.Unmarshal(data, out)

@@ -13,7 +13,8 @@ import (
 // its BATON_* environment variable, then from the config file (--config or BATON_CONFIG): flags win over
 // the environment, which wins over the file. It returns the positional arguments.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	configPath := fs.String("config", "", "a config file of `name = value` lines, named as the flags (env BATON_CONFIG)")
+	configPath := fs.String("config", "", "a config `FILE` of name = value lines, named as the flags (env BATON_CONFIG)")
+	useHelp(fs)
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {

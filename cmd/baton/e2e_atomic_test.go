@@ -101,7 +101,7 @@ func acceptedHandover(t *testing.T, in *instance, project, to string, keys atomi
 	if err := n.ValidateFull(); err != nil {
 		t.Fatal(err)
 	}
-	doc, err := federation.StatementDocument(newStatementID(), p.Actor, n)
+	doc, err := federation.StatementDocument(federation.NewStatementID(), p.Actor, n)
 	if err != nil {
 		t.Fatal(err)
 	}

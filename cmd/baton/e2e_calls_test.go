@@ -209,7 +209,7 @@ func TestE2ECallForStewards(t *testing.T) {
 // signedOffer is an offer to answer call, by author, signed with key as vm.
 func signedOffer(t *testing.T, call, project, author string, key ed25519.PrivateKey, vm string) []byte {
 	t.Helper()
-	doc, err := federation.OfferStatementDocument(federation.OfferStatement{ID: newStatementID(), Call: call, Project: project, Author: author, Text: "Let me in."})
+	doc, err := federation.OfferStatementDocument(federation.OfferStatement{ID: federation.NewStatementID(), Call: call, Project: project, Author: author, Text: "Let me in."})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"baton/federation"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -262,7 +263,7 @@ func wantSealed(t *testing.T, st store.Store, caseID, keyFile, words string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := readPrivateKey(keyFile)
+	key, err := readPrivateKey(keyFile, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +280,7 @@ func publicKeys(t *testing.T, files ...string) []ed25519.PublicKey {
 	t.Helper()
 	var out []ed25519.PublicKey
 	for _, f := range files {
-		key, err := readPrivateKey(f)
+		key, err := readPrivateKey(f, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -296,7 +297,7 @@ func postEnvelope(t *testing.T, in *instance, caseID string, index int, author, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, _ := json.Marshal(relief.Envelope{Type: relief.EnvelopeType, ID: newStatementID(), Case: caseID, Author: author, Index: index, Ciphertext: sealed})
+	doc, _ := json.Marshal(relief.Envelope{Type: relief.EnvelopeType, ID: federation.NewStatementID(), Case: caseID, Author: author, Index: index, Ciphertext: sealed})
 	status, _, body := request(t, http.MethodPost, in.base+"/api/v1/relief/cases/"+caseID+"/messages", nil, signAs(t, in, doc, signerKey, signer))
 	return status, string(body)
 }
@@ -304,13 +305,13 @@ func postEnvelope(t *testing.T, in *instance, caseID string, index int, author, 
 // signedQuery is a ReliefQuery signed by a person, as the notice page takes it in its header.
 func reliefQueryHeader(t *testing.T, in *instance, keyFile, person string) string {
 	t.Helper()
-	doc, _ := json.Marshal(relief.Query{Type: relief.QueryType, ID: newStatementID()})
+	doc, _ := json.Marshal(relief.Query{Type: relief.QueryType, ID: federation.NewStatementID()})
 	return base64.StdEncoding.EncodeToString(signAs(t, in, doc, keyFile, person))
 }
 
 func signAs(t *testing.T, in *instance, doc []byte, keyFile, person string) []byte {
 	t.Helper()
-	key, err := readPrivateKey(keyFile)
+	key, err := readPrivateKey(keyFile, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -29,7 +30,8 @@ Usage:
                                             checked at each origin (warnings first)
   baton maintainer add NAME --project P [--key FILE.pub]
                                             make NAME a first maintainer of P (registering them
-                                            with --key if needed); later ones come by handover
+                                            with --key if needed); later ones come by handover, and
+                                            a project its instance spoke for is adopted by one
   baton steward add NAME [--key FILE.pub]   make NAME a steward of the instance
   baton steward notices --as NAME (--key FILE | --agent)
                                             read relief requests and other notices for stewards
@@ -50,11 +52,12 @@ Usage:
                                             close a case, with the notice it led to
   baton key add NAME --key FILE.pub         add a key to a person
   baton key revoke NAME FINGERPRINT         revoke a person's key (add the new one first)
-  baton notice post --project P --kind K --text TEXT [--since D] [--until D]
-                                            publish a notice; prints its id
+  baton notice post --project P --kind K --text TEXT [fields]
+                                            the admin speaks for a project without maintainers;
+                                            prints the notice's id
   baton notice post --project P --kind K --as NAME (--key FILE | --agent) [fields]
                                             sign a notice on this machine and publish it
-  baton notice endorse ID --as NAME (--key FILE | --agent)
+  baton notice endorse ID|URL --as NAME (--key FILE | --agent)
                                             add your proof to a published notice
   baton notice verify URL                   fetch a notice from any instance and check every proof on it
   baton notice status ID|URL [--once] [--json]
@@ -82,31 +85,32 @@ Usage:
                                             sqlite:DIR or redis://HOST:PORT/DB[?prefix=P]
   baton token rotate [--data DIR | --redis URL]  replace a stopped instance's admin token; prints the new one
   baton version                             print the version
+  baton help [COMMAND [SUBCOMMAND]]         print a command's usage, flags and examples
 
 Client commands take --server URL and --token TOKEN (or BATON_SERVER, BATON_TOKEN).
-Run 'baton COMMAND -h' for a command's flags.
+Run 'baton COMMAND --help' (or 'baton help COMMAND') for a command's flags and examples.
 `
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run dispatches a command line and returns the exit status.
+// run dispatches a command line and returns the exit status: 0, or 1 after an error (check has exit
+// codes of its own). Asked for help (-h, --help), a command prints it to stdout and exits 0.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return 2
+		return 1
+	}
+	if wantsHelp(args) {
+		stderr = stdout // the help a command prints on its flag set's output is the answer asked for
 	}
 	var err error
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
 		err = serve(rest, stderr)
-	case "project", "notice", "person", "key", "watch":
+	case "project", "notice", "person", "key", "watch", "maintainer", "steward":
 		err = groups[cmd].run(cmd, rest, stdout, stderr)
-	case "maintainer":
-		err = maintainerCommand(rest, stdout, stderr)
-	case "steward":
-		err = stewardCommand(rest, stdout, stderr)
 	case "relief":
 		err = reliefCommand(rest, stdout, stderr)
 	case "call":
@@ -119,11 +123,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = tokenCommand(rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "baton", version)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 && rest[0] != "-h" && rest[0] != "--help" {
+			return run(append(slices.Clip(rest), "--help"), stdout, stderr) // baton help notice post
+		}
 		fmt.Fprint(stdout, usage)
 	default:
-		fmt.Fprintf(stderr, "baton: unknown command %q\n\n%s", cmd, usage)
-		return 2
+		err = fmt.Errorf("unknown command %q: run 'baton --help' for the commands", cmd)
 	}
 	switch {
 	case errors.Is(err, flag.ErrHelp): // -h or --help: the usage was printed, as asked
@@ -155,15 +161,17 @@ var groups = map[string]group{
 	"key":     {"'add NAME --key FILE.pub' or 'revoke NAME FINGERPRINT'", []subcommand{{"add", keyAdd}, {"revoke", keyRevoke}}},
 	"watch": {"'add PACKAGE HANDLE-OR-ACTOR-URL', 'list', 'remove PACKAGE' or 'import FILE'",
 		[]subcommand{{"add", watchAdd}, {"list", watchList}, {"remove", watchRemove}, {"import", watchImport}}},
+	"maintainer": {"'add NAME --project P [--key FILE.pub]'", []subcommand{{"add", maintainerAdd}}},
+	"steward":    {"'add NAME [--key FILE.pub]' or 'notices --as NAME (--key FILE | --agent)'", []subcommand{{"add", stewardAdd}, {"notices", stewardNotices}}},
 }
 
 // run runs the subcommand args[0] names.
 func (g group) run(cmd string, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%s: want %s", cmd, g.want)
+		return fmt.Errorf("%s: want %s (baton %s --help lists them)", cmd, g.want, cmd)
 	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintf(stdout, "baton %s: %s\nRun 'baton %s SUBCOMMAND -h' for a subcommand's flags.\n", cmd, g.want, cmd)
+	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		g.help(cmd, stdout)
 		return flag.ErrHelp
 	}
 	var names []string
@@ -173,5 +181,24 @@ func (g group) run(cmd string, args []string, stdout, stderr io.Writer) error {
 		}
 		names = append(names, s.name)
 	}
-	return fmt.Errorf("%s: unknown subcommand %q (%s)", cmd, args[0], strings.Join(names, ", "))
+	return fmt.Errorf("%s: unknown subcommand %q (%s; baton %s --help lists them)", cmd, args[0], strings.Join(names, ", "), cmd)
+}
+
+// help lists a group's subcommands, each with its usage and what it does.
+func (g group) help(cmd string, w io.Writer) {
+	fmt.Fprintln(w, "Usage:")
+	for _, s := range g.subs {
+		h := helps[cmd+" "+s.name]
+		fmt.Fprintf(w, "  %s\n      %s\n", strings.ReplaceAll(h.usage, "\n", "\n  "), firstSentence(h.about))
+	}
+	fmt.Fprintf(w, "\nRun 'baton %s SUBCOMMAND --help' for a subcommand's flags and examples.\n", cmd)
+}
+
+// firstSentence is text up to its first full stop.
+func firstSentence(text string) string {
+	text = strings.ReplaceAll(text, "\n", " ")
+	if i := strings.Index(text, ". "); i >= 0 {
+		return text[:i+1]
+	}
+	return text
 }

@@ -40,27 +40,27 @@ type postFlags struct {
 }
 
 func (f *postFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.project, "project", "", "the project's name (on a distro's instance, a watched package's: the admin speaks for it)")
-	fs.StringVar(&f.kind, "kind", "", strings.Join(kindNames(), ", "))
-	fs.StringVar(&f.text, "text", "", "what changes, in the maintainer's words")
-	fs.StringVar(&f.since, "since", "", "when it took effect (YYYY-MM-DD; default now; may lie in the past)")
-	fs.StringVar(&f.until, "until", "", "when it ends (YYYY-MM-DD)")
-	fs.Var(&f.from, "from", "handover: outgoing maintainers; hiatus, return, retirement: who (default --as)")
-	fs.Var(&f.to, "to", "handover: incoming maintainers")
-	fs.StringVar(&f.mode, "mode", "", "handover: co-maintainer, interim or successor")
-	fs.Var(&f.scope, "scope", "handover: rights that pass; call-for-stewards: rights wanted (commit, merge, release-signing, publishing, security-contact, website, dns, ci, fuzzing-contact)")
-	fs.StringVar(&f.role, "role", "", "call-for-stewards: the role to fill")
-	fs.StringVar(&f.requirements, "requirements", "", "call-for-stewards: what the role asks")
+	fs.StringVar(&f.project, "project", "", "the project's `NAME` (on a distro's instance, a watched package's: the admin speaks for it)")
+	fs.StringVar(&f.kind, "kind", "", "the `KIND` of notice: "+strings.Join(kindNames(), ", "))
+	fs.StringVar(&f.text, "text", "", "what changes, in the maintainer's words (`TEXT`)")
+	fs.StringVar(&f.since, "since", "", "when it took effect (`DATE`, YYYY-MM-DD; default now; may lie in the past: the notice then says it was backdated)")
+	fs.StringVar(&f.until, "until", "", "when it ends (`DATE`, YYYY-MM-DD); a date already past needs --since too (a past window on record)")
+	fs.Var(&f.from, "from", "handover: outgoing maintainers (`NAMES`); hiatus, return, retirement: who (default --as)")
+	fs.Var(&f.to, "to", "handover: incoming maintainers (`NAMES`, comma-separated or repeated)")
+	fs.StringVar(&f.mode, "mode", "", "handover: `MODE`, co-maintainer, interim (ends --until) or successor")
+	fs.Var(&f.scope, "scope", "handover: `RIGHTS` that pass; call-for-stewards: rights wanted (commit, merge, release-signing, publishing, security-contact, website, dns, ci, fuzzing-contact)")
+	fs.StringVar(&f.role, "role", "", "call-for-stewards: the `ROLE` to fill")
+	fs.StringVar(&f.requirements, "requirements", "", "call-for-stewards: what the role asks (`TEXT`)")
 	fs.BoolVar(&f.public, "public", false, "call-for-stewards: show it to everyone, not only stewards")
-	fs.StringVar(&f.term, "term", "", "call-for-stewards: for how long the rights (--scope) are wanted: an end date (YYYY-MM-DD) or a length (90d, 12w, 6m, 1y)")
-	fs.Var(&f.addKeys, "add-key", "signer-change: TYPE:FINGERPRINT[:HOLDER] (TYPE openpgp or ssh), repeatable")
-	fs.Var(&f.removeKeys, "remove-key", "signer-change: TYPE:FINGERPRINT[:HOLDER], repeatable")
-	fs.Var(&f.moves, "move", "infra-change: FIELD=NEW or FIELD=OLD->NEW, repeatable")
-	fs.Var(&f.revokes, "revokes", "revocation: ids (URLs) of the notices revoked")
-	fs.StringVar(&f.reason, "reason", "", "revocation, scrutiny: why")
+	fs.StringVar(&f.term, "term", "", "call-for-stewards: for how long the rights (--scope) are wanted: an end `DATE` (YYYY-MM-DD) or a length (90d, 12w, 6m, 1y)")
+	fs.Var(&f.addKeys, "add-key", "signer-change: a release-signing key that becomes valid, `TYPE:FINGERPRINT[:HOLDER]` (TYPE openpgp or ssh); repeatable")
+	fs.Var(&f.removeKeys, "remove-key", "signer-change: a key that stops being valid, `TYPE:FINGERPRINT[:HOLDER]`; repeatable")
+	fs.Var(&f.moves, "move", "infra-change: what moved, `FIELD=NEW` or FIELD=OLD->NEW; repeatable")
+	fs.Var(&f.revokes, "revokes", "revocation: the notices revoked (their `URLS`)")
+	fs.StringVar(&f.reason, "reason", "", "revocation, scrutiny: why (`TEXT`)")
 	fs.BoolVar(&f.orphaned, "orphaned", false, "retirement: nobody is left to maintain the project")
-	fs.StringVar(&f.sign.as, "as", "", "who signs: a person's name on the instance")
-	fs.StringVar(&f.sign.keyFile, "key", "", "the signer's OpenSSH Ed25519 private key file")
+	fs.StringVar(&f.sign.as, "as", "", "who signs: a person's `NAME` on the instance; without it, the admin speaks (--token)")
+	fs.StringVar(&f.sign.keyFile, "key", "", "the signer's OpenSSH Ed25519 private key `FILE` (not the .pub)")
 	fs.BoolVar(&f.sign.useAgent, "agent", false, "sign with the running ssh-agent")
 }
 
@@ -86,16 +86,17 @@ func noticePost(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("notice post: unexpected arguments %q (quote the --text)", rest)
 	}
 	if f.project == "" {
-		return errors.New("notice post: --project is required")
+		return errors.New("notice post: --project is required: the project's name")
+	}
+	if f.kind == "" {
+		return fmt.Errorf("notice post: --kind is required: one of %s", strings.Join(kindNames(), ", "))
 	}
 	if f.kind == string(notice.ReliefRequest) {
 		return notice.ErrReliefByCase
 	}
 	var view web.NoticeView
 	if f.sign.as == "" {
-		// No signer: the admin speaks for a project without maintainers, with the admin token.
-		req := web.NoticeRequest{Kind: f.kind, Text: f.text, Since: f.since, Until: f.until}
-		err = c.call(http.MethodPost, "/api/v1/projects/"+url.PathEscape(f.project)+"/notices", req, &view)
+		view, err = postAsInstance(c, f)
 	} else {
 		view, err = postSigned(c, f)
 	}
@@ -105,6 +106,30 @@ func noticePost(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stdout, view.URL)
 	fmt.Fprintf(stderr, "queued for %d inbox(es)\n", view.Queued)
 	return nil
+}
+
+// postAsInstance sends the notice for the admin (the token) to publish as the instance's word, with
+// every field given: the instance refuses what it may not say rather than drop it.
+func postAsInstance(c *apiClient, f postFlags) (web.NoticeView, error) {
+	if f.sign.keyFile != "" || f.sign.useAgent {
+		return web.NoticeView{}, errors.New("notice post: --key and --agent sign as a person: name them with --as NAME (without --as, the admin speaks for the project with --token)")
+	}
+	req := web.NoticeRequest{Kind: f.kind, Text: f.text, Since: f.since, Until: f.until, From: f.from, To: f.to, Mode: f.mode,
+		Scope: f.scope, Term: f.term, Role: f.role, Requirements: f.requirements, Public: f.public, Reason: f.reason,
+		Revokes: f.revokes, Orphaned: f.orphaned}
+	var err error
+	if req.KeysAdded, err = keySpecs(f.addKeys); err != nil {
+		return web.NoticeView{}, fmt.Errorf("--add-key %w", err)
+	}
+	if req.KeysRemoved, err = keySpecs(f.removeKeys); err != nil {
+		return web.NoticeView{}, fmt.Errorf("--remove-key %w", err)
+	}
+	if req.Moves, err = moves(f.moves); err != nil {
+		return web.NoticeView{}, err
+	}
+	var view web.NoticeView
+	err = c.call(http.MethodPost, "/api/v1/projects/"+url.PathEscape(f.project)+"/notices", req, &view)
+	return view, err
 }
 
 // postSigned builds the statement on this machine, signs it with the maintainer's key, and sends it.
@@ -124,7 +149,7 @@ func postSigned(c *apiClient, f postFlags) (web.NoticeView, error) {
 	if err := n.ValidateFull(); err != nil {
 		return web.NoticeView{}, err
 	}
-	doc, err := federation.StatementDocument(newStatementID(), project.Actor, n)
+	doc, err := federation.StatementDocument(federation.NewStatementID(), project.Actor, n)
 	if err != nil {
 		return web.NoticeView{}, err
 	}
@@ -244,6 +269,33 @@ func moves(specs []string) ([]notice.InfraMove, error) {
 	return out, nil
 }
 
+// noticeNumber reads a notice's number from its number or its URL (…/notices/NUMBER).
+func noticeNumber(arg string) (string, error) {
+	if !strings.Contains(arg, "://") {
+		return arg, nil
+	}
+	u, err := url.Parse(arg)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a notice's URL: %v", arg, err)
+	}
+	rest, number, _ := strings.Cut(strings.TrimRight(u.Path, "/"), "/notices/")
+	if number == "" || strings.Contains(number, "/") || strings.Contains(rest, "/notices") {
+		return "", fmt.Errorf("%s is not a notice's URL (…/notices/NUMBER)", arg)
+	}
+	return number, nil
+}
+
+// sameNotice says why the notice the instance answered for a number is not the one arg names, or nil:
+// the endorsement is signed and sent to the instance --server names, and the same number on another
+// instance is another notice.
+func sameNotice(arg, answered, server string) error {
+	if !strings.Contains(arg, "://") || strings.TrimRight(arg, "/") == answered {
+		return nil
+	}
+	return fmt.Errorf("%s is not a notice of the instance --server (or BATON_SERVER) names, %s, whose notice of that number is %s: endorse it on the instance that published it, with --server",
+		arg, server, answered)
+}
+
 // noticeEndorse adds the signer's proof to a published notice's statement: a steward's endorsement,
 // an outgoing maintainer's consent, or an incoming one's acceptance.
 func noticeEndorse(args []string, stdout, stderr io.Writer) error {
@@ -261,15 +313,22 @@ func noticeEndorse(args []string, stdout, stderr io.Writer) error {
 	if len(rest) != 1 {
 		return errors.New("notice endorse: want the notice's id (its number or URL)")
 	}
-	id := rest[0][strings.LastIndex(rest[0], "/")+1:]
-	s, err := sf.load(c)
+	id, err := noticeNumber(rest[0])
 	if err != nil {
-		return err
+		return fmt.Errorf("notice endorse: %w", err)
 	}
 	var current struct {
+		URL       string          `json:"url"`
 		Statement json.RawMessage `json:"statement"`
 	}
 	if err := c.call(http.MethodGet, "/api/v1/notices/"+url.PathEscape(id), nil, &current); err != nil {
+		return err
+	}
+	if err := sameNotice(rest[0], current.URL, c.server); err != nil {
+		return fmt.Errorf("notice endorse: %w", err)
+	}
+	s, err := sf.load(c)
+	if err != nil {
 		return err
 	}
 	if current.Statement == nil {

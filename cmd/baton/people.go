@@ -246,7 +246,7 @@ func (c *apiClient) findPerson(name string) (v web.PersonView, found bool, err e
 		return v, false, err
 	}
 	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
+	resp, err := c.do(req)
 	if err != nil {
 		return v, false, err
 	}
@@ -295,10 +295,7 @@ func ensurePerson(c *apiClient, name, displayName string, keys []publicKey, stde
 	return nil
 }
 
-func maintainerCommand(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		return errors.New("maintainer: want 'add NAME --project P [--key FILE.pub]'")
-	}
+func maintainerAdd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("maintainer add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := clientFlags(fs)
@@ -307,7 +304,7 @@ func maintainerCommand(args []string, stdout, stderr io.Writer) error {
 	displayName := fs.String("display-name", "", "the name people read, when NAME is registered now")
 	var signing listFlag
 	fs.Var(&signing, "signing-key", "a release-signing key NAME already signs the project's releases with, TYPE:FINGERPRINT (TYPE openpgp or ssh); repeatable, before the project's first notice")
-	name, err := oneName(fs, args[1:])
+	name, err := oneName(fs, args)
 	if err != nil {
 		return err
 	}
@@ -334,23 +331,27 @@ func maintainerCommand(args []string, stdout, stderr io.Writer) error {
 	if err := c.call(http.MethodPost, path, web.RoleRequest{Person: name, SigningKeys: signingKeys}, &role); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s is a maintainer of %s since %s\n", role.Person, role.Project, role.Since)
+	if role.Notice == "" {
+		fmt.Fprintf(stdout, "%s is a maintainer of %s since %s\n", role.Person, role.Project, role.Since)
+		return nil
+	}
+	// The project has notices: the instance offered it to NAME by a handover, which waits for them.
+	fmt.Fprintln(stdout, role.Notice)
+	fmt.Fprintf(stderr, "%s has notices, so %s adopts it by a handover from the instance: %s\n", role.Project, role.Person, role.Notice)
+	fmt.Fprintf(stderr, "%s holds nothing until they accept it: baton notice endorse %s --as %s (--key FILE | --agent)\n", role.Person, role.Notice, role.Person)
+	if len(role.Missing) > 0 {
+		fmt.Fprintf(stderr, "still missing: %s\n", strings.Join(role.Missing, "; "))
+	}
 	return nil
 }
 
-func stewardCommand(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "notices" {
-		return stewardNotices(args[1:], stdout, stderr)
-	}
-	if len(args) == 0 || args[0] != "add" {
-		return errors.New("steward: want 'add NAME [--key FILE.pub]' or 'notices --as NAME (--key FILE | --agent)'")
-	}
+func stewardAdd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("steward add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := clientFlags(fs)
 	kf := newKeyFlags(fs, "NAME's OpenSSH Ed25519 public key file (FILE.pub): registers NAME first if needed; repeatable")
 	displayName := fs.String("display-name", "", "the name people read, when NAME is registered now")
-	name, err := oneName(fs, args[1:])
+	name, err := oneName(fs, args)
 	if err != nil {
 		return err
 	}

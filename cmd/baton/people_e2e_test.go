@@ -120,7 +120,10 @@ func TestE2EPeople(t *testing.T) {
 
 	// Refusals say what is wrong.
 	in.postNotice("zlib", "hiatus", "Away for a while.")
-	refused("the maintainers of zlib now change only through handover notices", "maintainer", "add", "lasse", "--project", "zlib")
+	refused("the maintainers of zlib now change only through handover notices", "maintainer", "add", "lasse", "--project", "zlib",
+		"--signing-key", "openpgp:3690C240CE51B4670D30AD1C38EE757D69184620")
+	refused("lasse's key "+lasse1.fingerprint+" is already revoked, since ", "key", "revoke", "lasse", lasse1.fingerprint)
+	refused("this needs the admin token, and none was given: pass --token TOKEN or set BATON_TOKEN", "person", "add", "mallory", "--key", lasse3.path, "--token", "")
 	refused("last key in use", "key", "revoke", "lasse", lasse2.fingerprint)
 	refused("private key", "person", "add", "mallory", "--key", writePrivateKey(t, dir))
 	refused("--key FILE.pub is required", "person", "add", "mallory")

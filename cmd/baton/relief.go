@@ -5,6 +5,7 @@ package main
 // ciphertext and who wrote it. Reading opens the messages here too, with the reader's private key.
 
 import (
+	"baton/federation"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
@@ -146,7 +147,7 @@ func (s signer) seal(c *apiClient, e relief.Envelope, letter []byte, people []st
 	if e.Ciphertext, err = relief.Seal(letter, keys); err != nil {
 		return nil, err
 	}
-	e.Type, e.ID = relief.EnvelopeType, newStatementID()
+	e.Type, e.ID = relief.EnvelopeType, federation.NewStatementID()
 	doc, err := json.Marshal(e)
 	if err != nil {
 		return nil, err
@@ -170,7 +171,7 @@ func (s signer) write(c *apiClient, e relief.Envelope, text string, people []str
 
 // query signs a relief query as s.
 func (s signer) query(q relief.Query) (json.RawMessage, error) {
-	q.ID = newStatementID()
+	q.ID = federation.NewStatementID()
 	doc, err := json.Marshal(q)
 	if err != nil {
 		return nil, err
@@ -319,7 +320,7 @@ func openWith(f *reliefFlags) (signer, ed25519.PrivateKey, error) {
 	if err != nil {
 		return signer{}, nil, err
 	}
-	key, err := readPrivateKey(f.sign.keyFile)
+	key, err := readPrivateKey(f.sign.keyFile, f.sign.as)
 	return s, key, err
 }
 

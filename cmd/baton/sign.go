@@ -2,7 +2,7 @@ package main
 
 import (
 	"crypto/ed25519"
-	"crypto/rand"
+
 	"encoding/json"
 	"errors"
 	"flag"
@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 
+	"baton/federation"
 	"baton/federation/proof"
 	"baton/ledger"
 	"baton/web"
@@ -70,45 +71,53 @@ type signerFlags struct {
 
 func (f signerFlags) load(c *apiClient) (signer, error) {
 	if f.as == "" {
-		return signer{}, errors.New("--as NAME is required: who signs")
+		return signer{}, errors.New("--as NAME is required: who signs (a person on the instance)")
 	}
 	if (f.keyFile == "") == !f.useAgent {
 		return signer{}, errors.New("sign with --key FILE (a private key file) or --agent (the running ssh-agent), one of them")
 	}
+	var key ed25519.PrivateKey
+	if !f.useAgent {
+		var err error
+		if key, err = readPrivateKey(f.keyFile, f.as); err != nil { // before asking the instance anything
+			return signer{}, err
+		}
+	}
 	p, err := c.person(f.as)
 	if err != nil {
-		return signer{}, fmt.Errorf("person %s: %w", f.as, err)
+		return signer{}, fmt.Errorf("--as %s: %w", f.as, err)
 	}
 	if f.useAgent {
 		return agentSigner(p)
 	}
-	return fileSigner(p, f.keyFile)
-}
-
-func fileSigner(p personKeys, path string) (signer, error) {
-	key, err := readPrivateKey(path)
-	if err != nil {
-		return signer{}, err
-	}
 	pub := key.Public().(ed25519.PublicKey)
 	if !p.inUse(pub) {
-		return signer{}, fmt.Errorf("the key in %s is not one of %s's keys in use on the instance", path, p.Name)
+		return signer{}, fmt.Errorf("--key %s is not one of %s's keys in use on the instance (baton person show %s lists them; baton key add %s --key FILE.pub adds one)",
+			f.keyFile, p.Name, p.Name, p.Name)
 	}
 	return signer{person: p, pub: pub, sign: func(data []byte) ([]byte, error) { return ed25519.Sign(key, data), nil }}, nil
 }
 
-// readPrivateKey reads an OpenSSH Ed25519 private key file, with BATON_KEY_PASSPHRASE if it has one.
-func readPrivateKey(path string) (ed25519.PrivateKey, error) {
+// readPrivateKey reads the OpenSSH Ed25519 private key that --key names, saying what to do instead
+// when it is a public key, another algorithm's, or protected by a passphrase not given.
+func readPrivateKey(path, name string) (ed25519.PrivateKey, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--key: %w", err)
+	}
+	if _, _, _, _, err := ssh.ParseAuthorizedKey(data); err == nil {
+		return nil, fmt.Errorf("--key %s is a public key: pass the private key file (%s), or load it into ssh-agent and use --agent",
+			path, strings.TrimSuffix(path, ".pub"))
 	}
 	key, err := proof.ParseOpenSSHPrivateKey(data, []byte(os.Getenv("BATON_KEY_PASSPHRASE")))
-	if errors.Is(err, proof.ErrPassphraseNeeded) {
-		return nil, fmt.Errorf("%s is protected by a passphrase: load it into ssh-agent (ssh-add) and use --agent, or set BATON_KEY_PASSPHRASE", path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	switch {
+	case errors.Is(err, proof.ErrPassphraseNeeded):
+		return nil, fmt.Errorf("--key %s is protected by a passphrase: load it into ssh-agent (ssh-add) and use --agent, or set BATON_KEY_PASSPHRASE", path)
+	case errors.Is(err, proof.ErrNotEd25519):
+		return nil, fmt.Errorf("--key %s: %v; notices are signed with Ed25519 keys: make one (ssh-keygen -t ed25519), add its .pub (baton key add %s --key FILE.pub) and sign with it",
+			path, err, name)
+	case err != nil:
+		return nil, fmt.Errorf("--key %s: %w", path, err)
 	}
 	return key, nil
 }
@@ -156,22 +165,13 @@ func (s signer) signDocument(doc []byte) ([]byte, error) {
 	return proof.SignWith(doc, s.sign, vm, time.Now().UTC())
 }
 
-// newStatementID is a fresh urn:uuid (version 4).
-func newStatementID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
 // signedQuery is a steward's query (a StewardQuery with a fresh id, and extra), signed by s.
 func signedQuery(s signer, extra map[string]string) ([]byte, error) {
 	q := map[string]string{}
 	for k, v := range extra {
 		q[k] = v
 	}
-	q["type"], q["id"] = ledger.StewardQueryType, newStatementID()
+	q["type"], q["id"] = ledger.StewardQueryType, federation.NewStatementID()
 	query, err := json.Marshal(q)
 	if err != nil {
 		return nil, err

@@ -32,6 +32,12 @@ func splitDocument(data []byte) (securedDocument, error) {
 	return securedDocument{unsecured: doc.without("proof"), proofs: proofs}, nil
 }
 
+// Unsigned reports whether doc is a JSON object that carries no proof at all.
+func Unsigned(doc []byte) bool {
+	d, err := splitDocument(doc)
+	return err == nil && len(d.proofs) == 0
+}
+
 // proofList returns the proofs in a "proof" value, which may be absent, a
 // single proof object, or an array of them (a proof set).
 func proofList(raw json.RawMessage) ([]object, error) {

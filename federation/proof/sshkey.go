@@ -1,7 +1,10 @@
 package proof
 
 import (
+	"crypto/dsa"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 
@@ -63,8 +66,20 @@ func ParseOpenSSHPrivateKey(pemBytes, passphrase []byte) (ed25519.PrivateKey, er
 	case *ed25519.PrivateKey:
 		return *k, nil
 	}
-	return nil, fmt.Errorf("OpenSSH private key: a %T is not an Ed25519 key", raw)
+	algorithm := fmt.Sprintf("%T", raw)
+	switch raw.(type) {
+	case *rsa.PrivateKey:
+		algorithm = "RSA"
+	case *ecdsa.PrivateKey:
+		algorithm = "ECDSA"
+	case *dsa.PrivateKey:
+		algorithm = "DSA"
+	}
+	return nil, fmt.Errorf("%w: it is an %s key", ErrNotEd25519, algorithm)
 }
+
+// ErrNotEd25519 is returned for a private key of another algorithm: proofs are made with Ed25519 keys.
+var ErrNotEd25519 = errors.New("not an Ed25519 key")
 
 // ErrPassphraseNeeded is returned for a passphrase-protected key read without its passphrase.
 var ErrPassphraseNeeded = errors.New("the key is protected by a passphrase")
