@@ -70,6 +70,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs.IntVar(&c.policy.StewardEndorsements, "steward-endorsements", def.StewardEndorsements, "steward endorsements a change of rights (handover, signer change, infrastructure move, or a revocation of one) needs when the project has a single maintainer (env BATON_STEWARD_ENDORSEMENTS)")
 	fs.IntVar(&c.policy.SharedStewardEndorsements, "shared-steward-endorsements", def.SharedStewardEndorsements, "the same, when the project has two or more maintainers (env BATON_SHARED_STEWARD_ENDORSEMENTS)")
 	fs.DurationVar(&c.policy.ScrutinyWindow, "scrutiny-window", def.ScrutinyWindow, "how long a change of rights keeps a project in a scrutiny window (env BATON_SCRUTINY_WINDOW)")
+	fs.DurationVar(&c.policy.ReturnScrutinyWindow, "return-scrutiny-window", def.ReturnScrutinyWindow, "how long a return that ends interim rights early keeps a project in a scrutiny window (env BATON_RETURN_SCRUTINY_WINDOW)")
 	fs.DurationVar(&c.lease, "delivery-lease", 2*time.Minute, "how long a delivery taken by a worker is held; after a crash, deliveries in flight are retried when it ends (env BATON_DELIVERY_LEASE)")
 	fs.DurationVar(&c.catchUp, "catch-up-interval", time.Hour, "how often the outboxes of watched upstreams are read for notices whose delivery was missed (env BATON_CATCH_UP_INTERVAL)")
 	fs.SetOutput(stderr)
