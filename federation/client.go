@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -246,10 +247,30 @@ type StatusError struct {
 	URL        string
 	Status     int
 	RetryAfter time.Duration // from a Retry-After header, when there was one
+	Reason     string        // why, as a JSON error answer said it (clipped); "" if it did not
 }
 
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("%s answered %d %s", e.URL, e.Status, http.StatusText(e.Status))
+}
+
+// maxReasonBytes bounds the reason kept from an error answer: another server wrote it.
+const maxReasonBytes = 500
+
+// errorReason is the "error" a JSON error answer gives (Baton's inboxes and APIs say why they refused
+// that way), clipped to maxReasonBytes; "" for any other answer.
+func errorReason(body []byte) string {
+	var doc struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(body, &doc) != nil {
+		return ""
+	}
+	r := strings.ToValidUTF8(doc.Error, "")
+	if len(r) > maxReasonBytes {
+		r = strings.ToValidUTF8(r[:maxReasonBytes], "") + "…"
+	}
+	return r
 }
 
 // Get fetches an ActivityPub document (or whatever accept asks for), signed by signer, and returns at
@@ -351,8 +372,8 @@ func (c *Client) do(req *http.Request, accept string) ([]byte, string, error) {
 	defer resp.Body.Close()
 	from := resp.Request.URL.String()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // a short error body lets the connection be reused
-		return nil, "", &StatusError{URL: from, Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), c.now())}
+		errBody, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10)) // a short error body lets the connection be reused
+		return nil, "", &StatusError{URL: from, Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), c.now()), Reason: errorReason(errBody)}
 	}
 	if accept != "" {
 		if err := checkContentType(resp, from, accept); err != nil {

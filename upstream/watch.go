@@ -94,6 +94,7 @@ func (w *Watcher) followUpstream(ctx context.Context, actorID string) (store.Ups
 	} else if err != nil {
 		return store.Upstream{}, false, refuse(http.StatusUnprocessableEntity, "upstream %s: %v", actorID, err)
 	}
+	w.confirmStewards(ctx, &ua)
 	mirrored, err := w.store.MirroredNotices(ctx, actorID)
 	if err != nil {
 		return store.Upstream{}, false, err
@@ -134,6 +135,24 @@ func refreshed(up *store.Upstream, ua federation.UpstreamActor, takeGenesis bool
 		}
 		up.Stewards = append(up.Stewards, store.Steward{ID: s.ID, Since: since})
 	}
+}
+
+// confirmStewards keeps, among the stewards an upstream's actor lists, those of its own instance and
+// those of other instances whose own actors, fetched from their origins, say they are stewards there:
+// the upstream's instance names whose endorsements it counts, and their instances confirm what they
+// are. One that cannot be confirmed now is left out, and looked at again at the next refresh.
+func (w *Watcher) confirmStewards(ctx context.Context, ua *federation.UpstreamActor) {
+	ua.Stewards = slices.DeleteFunc(ua.Stewards, func(s federation.StewardRef) bool {
+		if federation.SameOrigin(s.ID, ua.ID) {
+			return false
+		}
+		p, err := w.resolver.RemotePerson(ctx, s.ID)
+		if err != nil || p.StewardSince.IsZero() {
+			w.log.Warn("a steward of another instance is not confirmed by their own actor; not counted", "upstream", ua.ID, "steward", s.ID, "err", err)
+			return true
+		}
+		return false
+	})
 }
 
 // follow queues the instance actor's Follow of an upstream, and stores the upstream as pending.

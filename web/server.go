@@ -124,6 +124,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/notices/{id}", s.getNoticeAPI)
 	mux.HandleFunc("GET /api/v1/notices/{id}/delivery", s.admin(s.noticeDelivery))
 	mux.HandleFunc("POST /api/v1/notices/{id}/endorsements", s.postEndorsement)
+	mux.HandleFunc("POST /api/v1/endorsements", s.postRemoteEndorsement)
 	mux.HandleFunc("POST /api/v1/stewards/notices", s.stewardNotices)
 	// People and their keys.
 	mux.HandleFunc("POST /api/v1/people", s.admin(s.createPerson))

@@ -172,6 +172,13 @@ func (f postFlags) notice(c *apiClient, author string) (notice.Notice, error) {
 func actorIDs(c *apiClient, names []string) ([]string, error) {
 	var ids []string
 	for _, name := range names {
+		if remote, ok, err := c.remoteActor(name); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			ids = append(ids, remote)
+			continue
+		}
 		p, err := c.person(name)
 		if err != nil {
 			return nil, fmt.Errorf("person %s: %w", name, err)
@@ -241,7 +248,8 @@ func moves(specs []string) ([]notice.InfraMove, error) {
 }
 
 // noticeEndorse adds the signer's proof to a published notice's statement: a steward's endorsement,
-// an outgoing maintainer's consent, or an incoming one's acceptance.
+// an outgoing maintainer's consent, or an incoming one's acceptance. A notice published on another
+// instance is given by its URL: the proof is made here and the signer's own instance delivers it.
 func noticeEndorse(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("notice endorse", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -257,11 +265,14 @@ func noticeEndorse(args []string, stdout, stderr io.Writer) error {
 	if len(rest) != 1 {
 		return errors.New("notice endorse: want the notice's id (its number or URL)")
 	}
-	id := rest[0][strings.LastIndex(rest[0], "/")+1:]
 	s, err := sf.load(c)
 	if err != nil {
 		return err
 	}
+	if c.elsewhere(rest[0]) {
+		return endorseElsewhere(c, s, rest[0], stdout, stderr)
+	}
+	id := rest[0][strings.LastIndex(rest[0], "/")+1:]
 	var current struct {
 		Statement json.RawMessage `json:"statement"`
 	}

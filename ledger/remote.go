@@ -1,0 +1,223 @@
+package ledger
+
+// People on other instances: a handover's incoming person who lives elsewhere accepts it, and the
+// stewards of instances this one trusts endorse changes of rights. Their proofs are checked against
+// the keys their own actors list at their origins; a remote steward is one whose own actor says so
+// (stewardSince), on a host this instance names in TrustedStewardInstances. This instance records when
+// it first confirmed each remote steward, and counts them from then on.
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"baton/federation"
+	"baton/federation/proof"
+	"baton/notice"
+	"baton/store"
+)
+
+// People finds people on other instances (federation.Resolver does, from their origins).
+type People interface {
+	RemotePerson(ctx context.Context, actorID string) (federation.RemotePerson, error)
+}
+
+// Remote is what the ledger needs to admit the proofs of people on other instances.
+type Remote struct {
+	People People
+	// TrustedStewardInstances are the hosts (with the port, if the instance's URL has one) whose
+	// stewards' endorsements count here as this instance's own stewards' do.
+	TrustedStewardInstances []string
+}
+
+// WithRemote lets l admit proofs by people on other instances, as r says.
+func (l *Ledger) WithRemote(r Remote) *Ledger {
+	l.remote = r
+	return l
+}
+
+// TrustedStewardInstances are the hosts whose stewards this instance trusts.
+func (l *Ledger) TrustedStewardInstances() []string {
+	return slices.Clone(l.remote.TrustedStewardInstances)
+}
+
+// unavailableError is a remote person whose actor could not be fetched: trying later may help.
+type unavailableError struct{ err error }
+
+func (e unavailableError) Error() string { return e.err.Error() }
+func (e unavailableError) Unwrap() error { return e.err }
+
+// remoteKey resolves a verification method of a person on another instance with the keys their actor
+// lists at its origin.
+func (l *Ledger) remoteKey(ctx context.Context, actorID, vm string, fresh bool) (ed25519.PublicKey, string, string, error) {
+	if l.remote.People == nil || !federation.IsHTTPURL(actorID) {
+		return nil, "", "", fmt.Errorf("key %s is not a key of a person on this instance", vm)
+	}
+	p, err := l.remote.People.RemotePerson(ctx, actorID)
+	if err != nil {
+		return nil, "", "", unavailableError{fmt.Errorf("the keys of %s could not be fetched from its instance: %w", actorID, err)}
+	}
+	for _, k := range p.Keys {
+		if k.ID != vm {
+			continue
+		}
+		// Stored proofs are read back from their verification method alone (storedRemoteKey), so
+		// the key's id must carry the key, as Baton's people's ids do.
+		if _, fragment, _ := strings.Cut(vm, "#"); !sameMultikey(fragment, k.Key) {
+			return nil, "", "", fmt.Errorf("key %s: its id does not end in the key's multikey", vm)
+		}
+		if fresh && !k.Revoked.IsZero() {
+			return nil, "", "", fmt.Errorf("key %s of %s was revoked on %s", vm, actorID, k.Revoked.Format(notice.Date))
+		}
+		fp, err := proof.Fingerprint(k.Key)
+		return k.Key, actorID, fp, err
+	}
+	return nil, "", "", fmt.Errorf("%s does not list the key %s", actorID, vm)
+}
+
+func sameMultikey(fragment string, key ed25519.PublicKey) bool {
+	pub, err := proof.DecodeMultikey(fragment)
+	return err == nil && pub.Equal(key)
+}
+
+// storedRemoteKey names the person and key of a proof by someone on another instance that was verified
+// when it arrived: the verification method holds the key, so nothing needs fetching.
+func storedRemoteKey(actorID, vm string) (string, string, error) {
+	_, fragment, _ := strings.Cut(vm, "#")
+	pub, err := proof.DecodeMultikey(fragment)
+	if err != nil {
+		return "", "", fmt.Errorf("key %s: %w", vm, err)
+	}
+	fp, err := proof.Fingerprint(pub)
+	return actorID, fp, err
+}
+
+// remoteStewardSetting is the setting that records when this instance first confirmed a remote
+// steward. Settings are kept alike by every backend and carried by migrate.
+func remoteStewardSetting(actorID string) string { return "remote-steward " + actorID }
+
+// trustsStewardsOf reports whether this instance trusts the stewards of actorID's instance.
+func (l *Ledger) trustsStewardsOf(actorID string) bool {
+	return slices.Contains(l.remote.TrustedStewardInstances, hostOf(actorID))
+}
+
+// remoteStewards adds to h the remote stewards among the people who signed its notices: those this
+// instance confirmed, on hosts it still trusts, since it first confirmed them.
+func (l *Ledger) remoteStewards(ctx context.Context, h *History) error {
+	seen := map[string]bool{}
+	for _, s := range h.Notices {
+		for _, p := range s.Proofs {
+			if seen[p.Person] || l.urls.LocalActorName(p.Person) != "" || !l.trustsStewardsOf(p.Person) {
+				continue
+			}
+			seen[p.Person] = true
+			since, err := l.remoteStewardSince(ctx, p.Person)
+			if err != nil || since.IsZero() {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			h.Stewards = append(h.Stewards, p.Person)
+			h.stewardsSince[p.Person] = since
+		}
+	}
+	return nil
+}
+
+// remoteStewardSince is when this instance first confirmed actorID as a remote steward; zero if never.
+func (l *Ledger) remoteStewardSince(ctx context.Context, actorID string) (time.Time, error) {
+	v, err := l.store.Setting(ctx, remoteStewardSetting(actorID))
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return time.Time{}, nil
+		}
+		return time.Time{}, err
+	}
+	return time.Parse(time.RFC3339, string(v))
+}
+
+// confirmRemoteStewards looks at the people on other instances among proofs: a steward of a trusted
+// instance, as their own actor says, is recorded (from now, the first time) and added to h's stewards;
+// a steward of any other instance, whose proof would otherwise count for nothing, is refused, saying
+// why. Nobody else is judged here: MaySign decides whether the notice concerns them.
+func (l *Ledger) confirmRemoteStewards(ctx context.Context, h *History, sn notice.Signed, proofs []notice.Proof) error {
+	for _, p := range proofs {
+		if l.urls.LocalActorName(p.Person) != "" || slices.Contains(h.Stewards, p.Person) {
+			continue
+		}
+		person, err := l.remote.People.RemotePerson(ctx, p.Person)
+		if err != nil {
+			return Refuse(503, "the actor of %s could not be fetched from its instance; try again later", p.Person)
+		}
+		if person.StewardSince.IsZero() {
+			continue
+		}
+		if !l.trustsStewardsOf(p.Person) {
+			if notice.MaySign(h.Fold(l.policy, l.now()), sn, p.Person, h.Stewards) == nil {
+				continue // the notice concerns them: their proof counts as what they are to it
+			}
+			return Refuse(422, "%s is a steward of %s, whose stewards this instance does not trust (it trusts those of: %s)",
+				p.Person, hostOf(p.Person), trustedList(l.remote.TrustedStewardInstances))
+		}
+		since := l.now().UTC().Truncate(time.Second)
+		stored, err := l.store.InitSetting(ctx, remoteStewardSetting(p.Person), []byte(since.Format(time.RFC3339)))
+		if err != nil {
+			return err
+		}
+		if since, err = time.Parse(time.RFC3339, string(stored)); err != nil {
+			return fmt.Errorf("remote steward %s: %w", p.Person, err)
+		}
+		h.Stewards = append(h.Stewards, p.Person)
+		h.stewardsSince[p.Person] = since
+	}
+	return nil
+}
+
+func trustedList(hosts []string) string {
+	if len(hosts) == 0 {
+		return "none"
+	}
+	return strings.Join(hosts, ", ")
+}
+
+// hostOf is an actor id's host, with its port if it has one, in lower case.
+func hostOf(actorID string) string {
+	u, err := url.Parse(actorID)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
+}
+
+// OwnEndorser checks a statement one of this instance's people endorsed to send to another instance:
+// every proof verifies (with the keys of people elsewhere fetched from their origins), and exactly one
+// person of this instance made a proof within QueryFreshness of now. It returns that person's id.
+func (l *Ledger) OwnEndorser(ctx context.Context, statement []byte) (string, error) {
+	proofs, err := l.verifyProofsOf(ctx, statement, false, l.remote.People != nil)
+	if err != nil {
+		return "", err
+	}
+	now := l.now()
+	var people []string
+	for _, p := range proofs {
+		if l.urls.LocalActorName(p.Person) == "" || slices.Contains(people, p.Person) {
+			continue
+		}
+		if d := now.Sub(p.Created); d <= QueryFreshness && d >= -QueryFreshness {
+			people = append(people, p.Person)
+		}
+	}
+	switch len(people) {
+	case 0:
+		return "", Refuse(422, "the statement carries no proof made just now by a person on this instance")
+	case 1:
+		return people[0], nil
+	}
+	return "", Refuse(422, "the statement carries new proofs by %s: each person sends their own endorsement", strings.Join(people, ", "))
+}
