@@ -195,27 +195,53 @@ func hostOf(actorID string) string {
 	return strings.ToLower(u.Host)
 }
 
-// OwnEndorser checks a statement one of this instance's people endorsed to send to another instance:
-// every proof verifies (with the keys of people elsewhere fetched from their origins), and exactly one
-// person of this instance made a proof within QueryFreshness of now. It returns that person's id.
-func (l *Ledger) OwnEndorser(ctx context.Context, statement []byte) (string, error) {
+// OwnEndorser checks a statement one of this instance's people endorsed to send to another instance,
+// against published, the statement as the notice carries it there: it keeps every proof published has
+// and adds proofs by one person of this instance, made within QueryFreshness of now; every proof
+// verifies (with the keys of people elsewhere fetched from their origins). It returns that person's id.
+func (l *Ledger) OwnEndorser(ctx context.Context, published, statement []byte) (string, error) {
+	before, err := proofValues(published)
+	if err != nil {
+		return "", Refuse(502, "the notice as published: %v", err)
+	}
+	after, err := proofValues(statement)
+	if err != nil {
+		return "", Refuse(400, "%v", err)
+	}
+	for value := range before {
+		if _, ok := after[value]; !ok {
+			return "", Refuse(422, "the statement lost a proof it had as published: endorsements add proofs, never remove them")
+		}
+	}
 	proofs, err := l.verifyProofsOf(ctx, statement, false, l.remote.People != nil)
 	if err != nil {
 		return "", err
 	}
-	now := l.now()
-	var people []string
-	for _, p := range proofs {
-		if l.urls.LocalActorName(p.Person) == "" || slices.Contains(people, p.Person) {
-			continue
+	added := map[string]bool{} // verification methods of the proofs added
+	for value, vm := range after {
+		if _, ok := before[value]; !ok {
+			added[vm] = true
 		}
-		if d := now.Sub(p.Created); d <= QueryFreshness && d >= -QueryFreshness {
-			people = append(people, p.Person)
+	}
+	var people []string
+	for vm := range added {
+		person, _, _ := strings.Cut(vm, "#")
+		if l.urls.LocalActorName(person) == "" {
+			return "", Refuse(422, "the statement carries a new proof by %s, who is not a person on this instance", person)
+		}
+		if !slices.Contains(people, person) {
+			people = append(people, person)
+		}
+	}
+	slices.Sort(people)
+	for _, person := range people {
+		if !slices.ContainsFunc(proofs, func(p notice.Proof) bool { return p.Person == person && l.freshProofs([]notice.Proof{p}, QueryFreshness) == nil }) {
+			return "", Refuse(422, "the new proof by %s was not made just now: sign it again", person)
 		}
 	}
 	switch len(people) {
 	case 0:
-		return "", Refuse(422, "the statement carries no proof made just now by a person on this instance")
+		return "", Refuse(422, "the statement carries no proof it did not have as published")
 	case 1:
 		return people[0], nil
 	}

@@ -37,7 +37,11 @@ func (o *Outbox) SendEndorsement(ctx context.Context, noticeURL string, statemen
 	if !federation.SameOrigin(noticeURL, st.Project) {
 		return Sent{}, ledger.Refuse(422, "the notice %s is not on the instance of %s, the project its statement is about", noticeURL, st.Project)
 	}
-	person, err := o.ledger.OwnEndorser(ctx, statement)
+	published, err := o.publishedStatement(ctx, noticeURL, st)
+	if err != nil {
+		return Sent{}, err
+	}
+	person, err := o.ledger.OwnEndorser(ctx, published, statement)
 	if err != nil {
 		return Sent{}, err
 	}
@@ -76,4 +80,22 @@ func (o *Outbox) SendEndorsement(ctx context.Context, noticeURL string, statemen
 	}
 	o.log.Info("endorsement delivered", "person", person, "notice", noticeURL, "inbox", project.Inbox)
 	return Sent{Person: person, Inbox: project.Inbox}, nil
+}
+
+// publishedStatement fetches the notice at noticeURL from its origin and returns the statement it
+// carries, which must be st's.
+func (o *Outbox) publishedStatement(ctx context.Context, noticeURL string, st federation.Statement) ([]byte, error) {
+	doc, err := o.resolver.Fetch(ctx, noticeURL)
+	if err != nil {
+		return nil, ledger.Refuse(http.StatusBadGateway, "the notice %s could not be fetched: %v", noticeURL, err)
+	}
+	note, err := federation.ParseNote(doc)
+	if err != nil || note.Statement == nil {
+		return nil, ledger.Refuse(422, "%s is not a notice carrying a signed statement", noticeURL)
+	}
+	published, err := federation.ParseStatement(note.Statement)
+	if err != nil || published.ID != st.ID {
+		return nil, ledger.Refuse(422, "the statement is not the one the notice %s carries", noticeURL)
+	}
+	return note.Statement, nil
 }
