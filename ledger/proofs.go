@@ -81,33 +81,44 @@ func (l *Ledger) personKey(ctx context.Context, vm string, fresh, remote bool) (
 // newProofs checks that updated keeps every proof of published and adds at least one, each made with
 // a key in use now, and counts the added ones.
 func (l *Ledger) newProofs(ctx context.Context, published, updated []byte) (int, error) {
-	before, err := proofValues(published)
+	added, err := addedProofs(published, updated)
 	if err != nil {
 		return 0, err
 	}
-	after, err := proofValues(updated)
-	if err != nil {
-		return 0, Refuse(400, "%v", err)
-	}
-	for value := range before {
-		if _, ok := after[value]; !ok {
-			return 0, Refuse(422, "the statement lost a proof it had: endorsements add proofs, never remove them")
-		}
-	}
-	added := 0
-	for value, vm := range after {
-		if _, ok := before[value]; ok {
-			continue
-		}
+	for _, vm := range added {
 		if _, _, _, err := l.personKey(ctx, vm, true, true); errors.As(err, new(unavailableError)) {
 			return 0, Refuse(503, "%v; try again later", err)
 		} else if err != nil {
 			return 0, Refuse(422, "%v", err)
 		}
-		added++
 	}
-	if added == 0 {
-		return 0, Refuse(422, "the statement has no proof it did not have already")
+	return len(added), nil
+}
+
+// addedProofs checks that updated keeps every proof of published and adds at least one, and returns
+// the verification methods of those it adds, by proof value.
+func addedProofs(published, updated []byte) (map[string]string, error) {
+	before, err := proofValues(published)
+	if err != nil {
+		return nil, err
+	}
+	after, err := proofValues(updated)
+	if err != nil {
+		return nil, Refuse(400, "%v", err)
+	}
+	for value := range before {
+		if _, ok := after[value]; !ok {
+			return nil, Refuse(422, "the statement lost a proof it had: endorsements add proofs, never remove them")
+		}
+	}
+	added := map[string]string{}
+	for value, vm := range after {
+		if _, ok := before[value]; !ok {
+			added[value] = vm
+		}
+	}
+	if len(added) == 0 {
+		return nil, Refuse(422, "the statement has no proof it did not have already")
 	}
 	return added, nil
 }

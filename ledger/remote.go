@@ -200,31 +200,16 @@ func hostOf(actorID string) string {
 // and adds proofs by one person of this instance, made within QueryFreshness of now; every proof
 // verifies (with the keys of people elsewhere fetched from their origins). It returns that person's id.
 func (l *Ledger) OwnEndorser(ctx context.Context, published, statement []byte) (string, error) {
-	before, err := proofValues(published)
+	added, err := addedProofs(published, statement)
 	if err != nil {
-		return "", Refuse(502, "the notice as published: %v", err)
-	}
-	after, err := proofValues(statement)
-	if err != nil {
-		return "", Refuse(400, "%v", err)
-	}
-	for value := range before {
-		if _, ok := after[value]; !ok {
-			return "", Refuse(422, "the statement lost a proof it had as published: endorsements add proofs, never remove them")
-		}
+		return "", err
 	}
 	proofs, err := l.verifyProofsOf(ctx, statement, false, l.remote.People != nil)
 	if err != nil {
 		return "", err
 	}
-	added := map[string]bool{} // verification methods of the proofs added
-	for value, vm := range after {
-		if _, ok := before[value]; !ok {
-			added[vm] = true
-		}
-	}
 	var people []string
-	for vm := range added {
+	for _, vm := range added {
 		person, _, _ := strings.Cut(vm, "#")
 		if l.urls.LocalActorName(person) == "" {
 			return "", Refuse(422, "the statement carries a new proof by %s, who is not a person on this instance", person)
@@ -235,14 +220,13 @@ func (l *Ledger) OwnEndorser(ctx context.Context, published, statement []byte) (
 	}
 	slices.Sort(people)
 	for _, person := range people {
-		if !slices.ContainsFunc(proofs, func(p notice.Proof) bool { return p.Person == person && l.freshProofs([]notice.Proof{p}, QueryFreshness) == nil }) {
+		if !slices.ContainsFunc(proofs, func(p notice.Proof) bool {
+			return p.Person == person && l.freshProofs([]notice.Proof{p}, QueryFreshness) == nil
+		}) {
 			return "", Refuse(422, "the new proof by %s was not made just now: sign it again", person)
 		}
 	}
-	switch len(people) {
-	case 0:
-		return "", Refuse(422, "the statement carries no proof it did not have as published")
-	case 1:
+	if len(people) == 1 {
 		return people[0], nil
 	}
 	return "", Refuse(422, "the statement carries new proofs by %s: each person sends their own endorsement", strings.Join(people, ", "))
