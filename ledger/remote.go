@@ -41,11 +41,6 @@ func (l *Ledger) WithRemote(r Remote) *Ledger {
 	return l
 }
 
-// TrustedStewardInstances are the hosts whose stewards this instance trusts.
-func (l *Ledger) TrustedStewardInstances() []string {
-	return slices.Clone(l.remote.TrustedStewardInstances)
-}
-
 // unavailableError is a remote person whose actor could not be fetched: trying later may help.
 type unavailableError struct{ err error }
 
@@ -117,14 +112,13 @@ func (l *Ledger) remoteStewards(ctx context.Context, h *History) error {
 			}
 			seen[p.Person] = true
 			since, err := l.remoteStewardSince(ctx, p.Person)
-			if err != nil || since.IsZero() {
-				if err != nil {
-					return err
-				}
-				continue
+			if err != nil {
+				return err
 			}
-			h.Stewards = append(h.Stewards, p.Person)
-			h.stewardsSince[p.Person] = since
+			if !since.IsZero() {
+				h.Stewards = append(h.Stewards, p.Person)
+				h.stewardsSince[p.Person] = since
+			}
 		}
 	}
 	return nil
@@ -142,41 +136,53 @@ func (l *Ledger) remoteStewardSince(ctx context.Context, actorID string) (time.T
 	return time.Parse(time.RFC3339, string(v))
 }
 
-// confirmRemoteStewards looks at the people on other instances among proofs: a steward of a trusted
-// instance, as their own actor says, is recorded (from now, the first time) and added to h's stewards;
-// a steward of any other instance, whose proof would otherwise count for nothing, is refused, saying
-// why. Nobody else is judged here: MaySign decides whether the notice concerns them.
+// confirmRemoteStewards asks the own actor of each person on another instance among proofs (proofs
+// being added now) whether they are a steward there. One of a trusted instance is recorded (from now,
+// the first time) and counts as a steward in h; one of any other instance is refused, saying why,
+// unless the notice concerns them otherwise; one no longer a steward does not count as one, whatever
+// was recorded. Everyone else is left to MaySign: does the notice concern them?
 func (l *Ledger) confirmRemoteStewards(ctx context.Context, h *History, sn notice.Signed, proofs []notice.Proof) error {
 	for _, p := range proofs {
-		if l.urls.LocalActorName(p.Person) != "" || slices.Contains(h.Stewards, p.Person) {
+		if l.urls.LocalActorName(p.Person) != "" {
 			continue
 		}
 		person, err := l.remote.People.RemotePerson(ctx, p.Person)
 		if err != nil {
 			return Refuse(503, "the actor of %s could not be fetched from its instance; try again later", p.Person)
 		}
-		if person.StewardSince.IsZero() {
-			continue
-		}
-		if !l.trustsStewardsOf(p.Person) {
-			if notice.MaySign(h.Fold(l.policy, l.now()), sn, p.Person, h.Stewards) == nil {
-				continue // the notice concerns them: their proof counts as what they are to it
+		switch {
+		case person.StewardSince.IsZero():
+			h.Stewards = slices.DeleteFunc(h.Stewards, func(s string) bool { return s == p.Person })
+		case !l.trustsStewardsOf(p.Person):
+			if notice.MaySign(h.Fold(l.policy, l.now()), sn, p.Person, h.Stewards) != nil {
+				return Refuse(422, "%s is a steward of %s, whose stewards this instance does not trust (it trusts those of: %s)",
+					p.Person, hostOf(p.Person), trustedList(l.remote.TrustedStewardInstances))
 			}
-			return Refuse(422, "%s is a steward of %s, whose stewards this instance does not trust (it trusts those of: %s)",
-				p.Person, hostOf(p.Person), trustedList(l.remote.TrustedStewardInstances))
+		case !slices.Contains(h.Stewards, p.Person):
+			since, err := l.recordRemoteSteward(ctx, p.Person)
+			if err != nil {
+				return err
+			}
+			h.Stewards = append(h.Stewards, p.Person)
+			h.stewardsSince[p.Person] = since
 		}
-		since := l.now().UTC().Truncate(time.Second)
-		stored, err := l.store.InitSetting(ctx, remoteStewardSetting(p.Person), []byte(since.Format(time.RFC3339)))
-		if err != nil {
-			return err
-		}
-		if since, err = time.Parse(time.RFC3339, string(stored)); err != nil {
-			return fmt.Errorf("remote steward %s: %w", p.Person, err)
-		}
-		h.Stewards = append(h.Stewards, p.Person)
-		h.stewardsSince[p.Person] = since
 	}
 	return nil
+}
+
+// recordRemoteSteward records that this instance confirmed actorID as a remote steward now, unless it
+// did before, and returns since when it counts them.
+func (l *Ledger) recordRemoteSteward(ctx context.Context, actorID string) (time.Time, error) {
+	now := l.now().UTC().Truncate(time.Second)
+	stored, err := l.store.InitSetting(ctx, remoteStewardSetting(actorID), []byte(now.Format(time.RFC3339)))
+	if err != nil {
+		return time.Time{}, err
+	}
+	since, err := time.Parse(time.RFC3339, string(stored))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("remote steward %s: %w", actorID, err)
+	}
+	return since, nil
 }
 
 func trustedList(hosts []string) string {
