@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -57,9 +58,17 @@ func (c *apiClient) remoteActor(name string) (string, bool, error) {
 	return "", true, fmt.Errorf("%s: WebFinger names no ActivityPub actor on %s", name, host)
 }
 
-// elsewhere reports whether ref names a notice by a URL on another instance than the client's.
-func (c *apiClient) elsewhere(ref string) bool {
-	return federation.IsHTTPURL(ref) && !federation.SameOrigin(ref, c.server)
+// elsewhere reports whether ref, a notice's URL, names a notice on another instance than the client's:
+// the client's instance has no notice by its number (err, the answer to asking for it), or one with
+// another URL (own).
+func elsewhere(ref, own string, err error) bool {
+	if !federation.IsHTTPURL(ref) {
+		return false
+	}
+	if api, ok := errors.AsType[*apiError](err); ok && api.status == http.StatusNotFound {
+		return true
+	}
+	return err == nil && own != ref
 }
 
 // getDocument GETs a public document.

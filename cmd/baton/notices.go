@@ -269,14 +269,16 @@ func noticeEndorse(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if c.elsewhere(rest[0]) {
-		return endorseElsewhere(c, s, rest[0], stdout, stderr)
-	}
 	id := rest[0][strings.LastIndex(rest[0], "/")+1:]
 	var current struct {
+		URL       string          `json:"url"`
 		Statement json.RawMessage `json:"statement"`
 	}
-	if err := c.call(http.MethodGet, "/api/v1/notices/"+url.PathEscape(id), nil, &current); err != nil {
+	err = c.call(http.MethodGet, "/api/v1/notices/"+url.PathEscape(id), nil, &current)
+	if elsewhere(rest[0], current.URL, err) {
+		return endorseElsewhere(c, s, rest[0], stdout, stderr)
+	}
+	if err != nil {
 		return err
 	}
 	if current.Statement == nil {
