@@ -255,6 +255,25 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("%s answered %d %s", e.URL, e.Status, http.StatusText(e.Status))
 }
 
+// maxReasonBytes bounds the reason kept from an error answer: another server wrote it.
+const maxReasonBytes = 500
+
+// errorReason is the "error" a JSON error answer gives (Baton's inboxes and APIs say why they refused
+// that way), clipped to maxReasonBytes; "" for any other answer.
+func errorReason(body []byte) string {
+	var doc struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(body, &doc) != nil {
+		return ""
+	}
+	r := strings.ToValidUTF8(doc.Error, "")
+	if len(r) > maxReasonBytes {
+		r = strings.ToValidUTF8(r[:maxReasonBytes], "") + "…"
+	}
+	return r
+}
+
 // Get fetches an ActivityPub document (or whatever accept asks for), signed by signer, and returns at
 // most MaxResponseBytes of its body with the URL that answered, after any redirects: a document speaks
 // only for the host it came from. An answer of a media type accept does not name is refused with a
@@ -539,19 +558,3 @@ func (s *fetchSlots) leave(host string, h *hostSlots) {
 		delete(s.hosts, host)
 	}
 }
-
-// errorReason reads the {"error": …} of an error answer, cut to maxReason characters.
-func errorReason(body []byte) string {
-	var e struct {
-		Error string `json:"error"`
-	}
-	if json.Unmarshal(body, &e) != nil {
-		return ""
-	}
-	if r := []rune(e.Error); len(r) > maxReason {
-		return string(r[:maxReason]) + "…"
-	}
-	return e.Error
-}
-
-const maxReason = 500

@@ -72,6 +72,7 @@ var actorContext = []any{
 		"baton":                     BatonNamespace,
 		"genesis":                   "baton:genesis",
 		"stewards":                  "baton:stewards",
+		"stewardSince":              map[string]string{"@id": "baton:stewardSince", "@type": "xsd:dateTime"},
 		"maintainers":               map[string]string{"@id": "baton:maintainers", "@type": "@id"},
 		"since":                     map[string]string{"@id": "baton:since", "@type": "xsd:dateTime"},
 		"keys":                      "baton:keys",
@@ -104,6 +105,9 @@ type ActorProfile struct {
 	// another instance needs to judge the project's notices itself. Nil for other actors.
 	Genesis  *notice.Genesis
 	Stewards []StewardRef
+	// StewardSince, on a person's actor, says they have been a steward of this instance since then:
+	// other instances that trust this one's stewards read it from here, at the person's origin.
+	StewardSince time.Time
 }
 
 // SigningKey is an Ed25519 key a person signs statements with, listed on their actor.
@@ -143,6 +147,9 @@ func (u URLs) ActorDocument(p ActorProfile) ([]byte, error) {
 	}
 	if methods := u.assertionMethods(p); len(methods) > 0 {
 		extra["assertionMethod"] = methods
+	}
+	if !p.StewardSince.IsZero() {
+		extra["stewardSince"] = p.StewardSince.UTC().Format(time.RFC3339)
 	}
 	if p.Genesis != nil {
 		extra["genesis"] = genesisOnWire(*p.Genesis)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -117,17 +116,6 @@ func OfferDocument(o OfferStatement, signed []byte) ([]byte, error) {
 		"summary":   "Offer to answer the call for stewards " + o.Call,
 		"published": time.Now().UTC().Format(time.RFC3339),
 	})
-}
-
-// LocalNoticeID returns the id of the local notice rawURL names, or false when it names none of this
-// instance's notices.
-func (u URLs) LocalNoticeID(rawURL string) (int64, bool) {
-	rest, ok := strings.CutPrefix(rawURL, u.join("/notices/"))
-	if !ok {
-		return 0, false
-	}
-	id, err := strconv.ParseInt(rest, 10, 64)
-	return id, err == nil && id > 0 && strconv.FormatInt(id, 10) == rest
 }
 
 // Record is where an instance serves what it knows of a person's track record.

@@ -453,6 +453,9 @@ func ReferenceID(raw json.RawMessage) string {
 	return ""
 }
 
+// IsHTTPURL reports whether s is an http(s) URL with a host.
+func IsHTTPURL(s string) bool { return isHTTPURL(s) }
+
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	vocab "github.com/go-ap/activitypub"
+
 	"baton/notice"
 )
 
@@ -230,4 +232,41 @@ func NoteStatement(note []byte) (Statement, error) {
 		return Statement{}, errors.New("the note carries no statement")
 	}
 	return ParseStatement(n.Statement)
+}
+
+// EndorsementDocument is the Add a person sends the project's inbox on another instance to add their
+// proof to a notice's statement: object is the statement as published, with their proof added;
+// target is the notice (docs/federation.md).
+func (u URLs) EndorsementDocument(person, addID, notice, project string, statement json.RawMessage) ([]byte, error) {
+	if !json.Valid(statement) {
+		return nil, errors.New("endorsement: the statement is not JSON")
+	}
+	add := vocab.AddNew(vocab.ID(addID), nil, vocab.IRI(notice))
+	add.Actor = vocab.IRI(u.Actor(person))
+	return document(add, ActivityStreamsContext, map[string]any{"object": statement, "target": notice, "to": []string{project}})
+}
+
+// Endorsement is an endorsement as an Add carries it.
+type Endorsement struct {
+	Notice    string          // the notice whose statement gains the proof (target)
+	Statement json.RawMessage // the statement with it (object)
+}
+
+// ParseEndorsement reads the target and object of an endorsement's Add.
+func ParseEndorsement(activity []byte) (Endorsement, error) {
+	var doc struct {
+		Object json.RawMessage `json:"object"`
+		Target json.RawMessage `json:"target"`
+	}
+	if err := json.Unmarshal(activity, &doc); err != nil {
+		return Endorsement{}, err
+	}
+	e := Endorsement{Notice: ReferenceID(doc.Target), Statement: doc.Object}
+	switch {
+	case e.Notice == "":
+		return Endorsement{}, errors.New("the Add names no notice as its target")
+	case len(e.Statement) == 0 || e.Statement[0] != '{':
+		return Endorsement{}, errors.New("the Add carries no statement as its object")
+	}
+	return e, nil
 }

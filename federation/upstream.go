@@ -220,18 +220,39 @@ func (r *Resolver) UpstreamActor(ctx context.Context, id string) (UpstreamActor,
 
 // AssertionKeys fetches the Ed25519 keys an actor signs objects with, revoked ones included.
 func (r *Resolver) AssertionKeys(ctx context.Context, actorID string) ([]AssertionKey, error) {
+	p, err := r.RemotePerson(ctx, actorID)
+	return p.Keys, err
+}
+
+// RemotePerson is a person on another instance as their own actor, served by their origin, says:
+// the keys they sign statements with, and since when they are a steward of their instance (zero if
+// they are not one).
+type RemotePerson struct {
+	ID           string
+	Keys         []AssertionKey
+	StewardSince time.Time
+}
+
+// RemotePerson fetches the actor actorID from its origin. A steward date that cannot be read makes
+// no steward.
+func (r *Resolver) RemotePerson(ctx context.Context, actorID string) (RemotePerson, error) {
 	body, err := r.Fetch(ctx, actorID)
 	if err != nil {
-		return nil, fmt.Errorf("fetch actor %s: %w", actorID, err)
+		return RemotePerson{}, fmt.Errorf("fetch actor %s: %w", actorID, err)
 	}
 	var doc struct {
 		ID              string          `json:"id"`
 		AssertionMethod json.RawMessage `json:"assertionMethod"`
+		StewardSince    string          `json:"stewardSince"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil || doc.ID != actorID {
-		return nil, fmt.Errorf("%s is not the actor document it should be", actorID)
+		return RemotePerson{}, fmt.Errorf("%s is not the actor document it should be", actorID)
 	}
-	return parseAssertionKeys(actorID, doc.AssertionMethod), nil
+	p := RemotePerson{ID: actorID, Keys: parseAssertionKeys(actorID, doc.AssertionMethod)}
+	if t, err := time.Parse(time.RFC3339, doc.StewardSince); err == nil {
+		p.StewardSince = t.UTC()
+	}
+	return p, nil
 }
 
 // LookupHandle finds the actor id behind "name@host" (a leading @ and "acct:" are allowed) with

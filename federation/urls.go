@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"baton/federation/proof"
@@ -99,6 +100,19 @@ func (u URLs) Feed(name string) string { return u.Actor(name) + "/feed.atom" }
 
 // Notice is a notice's id and page; it never changes and is never reused.
 func (u URLs) Notice(id int64) string { return u.join(fmt.Sprintf("/notices/%d", id)) }
+
+// LocalNoticeID is the number of a notice on this instance from its URL; 0 for any other URL.
+func (u URLs) LocalNoticeID(notice string) int64 {
+	rest, ok := strings.CutPrefix(notice, u.join("/notices/"))
+	if !ok {
+		return 0
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != rest {
+		return 0
+	}
+	return id
+}
 
 // NoticeActivity is the id of the Create that published a notice.
 func (u URLs) NoticeActivity(id int64) string { return u.Notice(id) + "/activity" }

@@ -32,6 +32,8 @@ func (ib *Inbox) dispatch(ctx context.Context, a activity, target string) verdic
 		return ib.fromUpstream(ctx, a)
 	case "Offer":
 		return ib.offer(ctx, a)
+	case "Add":
+		return ib.endorsement(ctx, a, target)
 	}
 	return accepted("ignored", "activity type "+a.Type+" is not acted on by this instance")
 }

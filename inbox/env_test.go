@@ -24,6 +24,7 @@ import (
 	"baton/federation"
 	"baton/inbox"
 	"baton/internal/hostile"
+	"baton/outbox"
 	"baton/store"
 	"baton/store/sqlite"
 )
@@ -53,6 +54,7 @@ type env struct {
 // envOptions change how an env is made.
 type envOptions struct {
 	refusePrivate bool // the resolver refuses loopback, as in production
+	endorsements  bool // admit endorsements from other instances, through an outbox on the same store
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -79,8 +81,12 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	client := federation.NewClient(federation.ClientOptions{AllowPrivate: !o.refusePrivate})
 	resolver := federation.NewResolver(client, inbox.KeyCache(st), federation.Signer{KeyID: e.urls.MainKey(""), Key: instanceKey()}, e.now)
-	in := inbox.New(inbox.Options{Store: e.store, URLs: e.urls, Resolver: resolver, Now: e.now,
-		Log: slog.New(slog.NewJSONHandler(e.logs, nil)), Metrics: inbox.NewMetrics(e.reg, e.store)})
+	opts := inbox.Options{Store: e.store, URLs: e.urls, Resolver: resolver, Now: e.now,
+		Log: slog.New(slog.NewJSONHandler(e.logs, nil)), Metrics: inbox.NewMetrics(e.reg, e.store)}
+	if o.endorsements {
+		opts.Endorsements = outbox.New(outbox.Options{Store: st, URLs: e.urls, Client: client, Now: e.now, Resolver: resolver})
+	}
+	in := inbox.New(opts)
 	mux := http.NewServeMux()
 	mux.Handle("POST /inbox", in.Handler())
 	mux.Handle("POST /users/{name}/inbox", in.Handler())

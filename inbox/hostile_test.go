@@ -363,3 +363,27 @@ func TestRefusalsLoggedWithReason(t *testing.T) {
 		t.Errorf("logged refusals: %q (%v)", reasons, logged)
 	}
 }
+
+// An endorsement's Add must name a notice of this instance and carry a statement: one that names none
+// is refused, one about another instance's notice is left alone, one about a notice that does not
+// exist is a 404, and one that is no statement is refused with the reason.
+func TestEndorsementAddRefusals(t *testing.T) {
+	e := newEnv(t, envOptions{endorsements: true})
+	p := hostile.New(t)
+	mallory := p.Actor("mallory")
+	add := func(target any, object any) []byte {
+		doc := mallory.Activity("Add", p.NewID("adds"), object)
+		if target != nil {
+			doc["target"] = target
+		}
+		doc["id"] = mallory.NewID("adds")
+		return hostile.Body(doc)
+	}
+	statement := map[string]any{"id": "urn:uuid:1", "type": "Statement"}
+	want(t, "an Add without a target", e.post(mallory, "/users/xz/inbox", add(nil, statement)), http.StatusUnprocessableEntity, "names no notice")
+	want(t, "an Add of a URL", e.post(mallory, "/users/xz/inbox", add(base+"/notices/1", "urn:uuid:1")), http.StatusUnprocessableEntity, "carries no statement")
+	if a := e.post(mallory, "/users/xz/inbox", add("https://elsewhere.example/notices/1", statement)); a.Status != http.StatusAccepted || a.Label != "ignored" {
+		t.Errorf("an Add to another instance's notice: %d %s, want 202 ignored", a.Status, a.Label)
+	}
+	want(t, "an Add to a notice that does not exist", e.post(mallory, "/users/xz/inbox", add(base+"/notices/9", statement)), http.StatusNotFound, "no notice")
+}

@@ -58,9 +58,10 @@ type Inbox struct {
 	queued   func() // called after something was queued for delivery
 	// upstreams mirrors notices from the project actors this instance follows; nil on an instance
 	// that follows none.
-	upstreams *upstream.Watcher
-	bodies    *byteBudget
-	hosts     *hostLimiter
+	upstreams    *upstream.Watcher
+	endorsements Endorsements
+	bodies       *byteBudget
+	hosts        *hostLimiter
 }
 
 // Options are what an Inbox is made of.
@@ -75,6 +76,8 @@ type Options struct {
 	// Upstreams, when set, receives Creates and Updates from followed project actors and the answers
 	// to the instance's follows.
 	Upstreams *upstream.Watcher
+	// Endorsements, when set, admits endorsements people on other instances deliver (Add).
+	Endorsements Endorsements
 	// PerHostPerMinute is how many activities a remote host may deliver in a minute: 0 means
 	// ActivitiesPerHostPerMinute, a negative number no limit (benchmarks).
 	PerHostPerMinute int
@@ -98,7 +101,7 @@ func New(o Options) *Inbox {
 		o.PerHostPerMinute = ActivitiesPerHostPerMinute
 	}
 	return &Inbox{store: o.Store, urls: o.URLs, resolver: o.Resolver, now: o.Now, log: o.Log, metrics: o.Metrics, queued: o.Queued,
-		upstreams: o.Upstreams, bodies: newByteBudget(MaxBodyBytesInFlight, o.Metrics.bodyBytes),
+		upstreams: o.Upstreams, endorsements: o.Endorsements, bodies: newByteBudget(MaxBodyBytesInFlight, o.Metrics.bodyBytes),
 		hosts: newHostLimiter(o.PerHostPerMinute)}
 }
 

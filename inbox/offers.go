@@ -103,8 +103,8 @@ func (ib *Inbox) checkOfferer(ctx context.Context, o federation.OfferStatement) 
 
 // openCall finds the local call for stewards url names, and says why it cannot be answered.
 func (ib *Inbox) openCall(ctx context.Context, url string) (store.Notice, verdict, bool) {
-	id, ok := ib.urls.LocalNoticeID(url)
-	if !ok {
+	id := ib.urls.LocalNoticeID(url)
+	if id == 0 {
 		return store.Notice{}, rejected(http.StatusUnprocessableEntity, "bad_offer", "%s is not a notice of this instance", url), false
 	}
 	n, err := ib.store.Notice(ctx, id)
@@ -181,7 +181,7 @@ func (ib *Inbox) replyToCall(ctx context.Context, a activity) (verdict, bool) {
 		return verdict{}, false
 	}
 	inReplyTo := federation.ReferenceID(note.InReplyTo)
-	if _, ok := ib.urls.LocalNoticeID(inReplyTo); !ok {
+	if ib.urls.LocalNoticeID(inReplyTo) == 0 {
 		return verdict{}, false
 	}
 	call, v, ok := ib.openCall(ctx, inReplyTo)

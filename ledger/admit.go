@@ -174,7 +174,12 @@ func (l *Ledger) Reopen(ctx context.Context, id int64) (Reopened, error) {
 // incoming one's acceptance), each made now with a key in use, by someone the notice concerns. They
 // join the proofs the notice carries now, so endorsers who sign at once each keep theirs. Store the
 // result only at its Revision.
-func (l *Ledger) AdmitEndorsement(ctx context.Context, id int64, st federation.Statement) (Reopened, error) {
+//
+// by, when not empty, is who delivered the proofs from another instance (an endorsement activity's
+// actor): each proof added must be theirs. Proofs by people on other instances are checked with the
+// keys their actors list at their origins; a steward of an instance this one trusts counts as a
+// steward, one of any other instance is refused.
+func (l *Ledger) AdmitEndorsement(ctx context.Context, id int64, st federation.Statement, by string) (Reopened, error) {
 	r, err := l.Reopen(ctx, id)
 	if err != nil {
 		return Reopened{}, err
@@ -193,17 +198,27 @@ func (l *Ledger) AdmitEndorsement(ctx context.Context, id int64, st federation.S
 	if r.Added, err = l.newProofs(ctx, old.Raw, merged); err != nil {
 		return Reopened{}, err
 	}
-	proofs, err := l.verifyProofs(ctx, merged, false)
+	proofs, err := l.verifyProofsOf(ctx, merged, false, l.remote.People != nil)
 	if err != nil {
 		return Reopened{}, err
 	}
 	fresh := without(proofs, r.Signed.Proofs)
+	for _, p := range fresh {
+		if by != "" && p.Person != by {
+			return Reopened{}, Refuse(422, "the endorsement delivered by %s carries a proof by %s: each delivers their own", by, p.Person)
+		}
+	}
 	// An endorsement counts from when it is made: one dated back would change past verdicts.
 	if err := l.freshProofs(fresh, QueryFreshness); err != nil {
 		return Reopened{}, err
 	}
 	updated := r.Signed
 	updated.Proofs = proofs
+	if l.remote.People != nil {
+		if err := l.confirmRemoteStewards(ctx, &r.History, updated, fresh); err != nil {
+			return Reopened{}, err
+		}
+	}
 	if err := maySign(r.History.Fold(l.policy, l.now()), updated, fresh, r.History.Stewards); err != nil {
 		return Reopened{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"baton/federation"
@@ -81,6 +82,9 @@ func (l *Ledger) History(ctx context.Context, project string) (History, error) {
 			h.Genesis.Since = e
 		}
 	}
+	if err := l.remoteStewards(ctx, &h); err != nil {
+		return History{}, err
+	}
 	return h, nil
 }
 
@@ -151,7 +155,7 @@ func (l *Ledger) storedProofs(ctx context.Context, doc []byte) ([]notice.Proof, 
 	}
 	out := make([]notice.Proof, 0, len(list))
 	for _, e := range list {
-		_, person, fp, err := l.personKey(ctx, e.VerificationMethod, false)
+		person, fp, err := l.storedKey(ctx, e.VerificationMethod)
 		if err != nil {
 			return nil, err
 		}
@@ -159,6 +163,16 @@ func (l *Ledger) storedProofs(ctx context.Context, doc []byte) ([]notice.Proof, 
 		out = append(out, notice.Proof{Person: person, Key: fp, Created: created})
 	}
 	return out, nil
+}
+
+// storedKey names the person and key of a stored proof.
+func (l *Ledger) storedKey(ctx context.Context, vm string) (string, string, error) {
+	actorID, _, _ := strings.Cut(vm, "#")
+	if l.urls.LocalActorName(actorID) == "" {
+		return storedRemoteKey(actorID, vm)
+	}
+	_, person, fp, err := l.personKey(ctx, vm, false, false)
+	return person, fp, err
 }
 
 // storedStatement reads the statement a stored notice carries.

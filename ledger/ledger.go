@@ -23,6 +23,7 @@ type Ledger struct {
 	urls   federation.URLs
 	policy notice.Policy
 	now    func() time.Time
+	remote Remote // people on other instances; none without WithRemote
 }
 
 // New makes a Ledger. A zero policy is notice.DefaultPolicy; a nil now is time.Now.

@@ -18,16 +18,25 @@ import (
 // who made each. With fresh set (a statement or endorsement being submitted now), a key revoked
 // already is refused: its holder lost it, and could date a proof as they like.
 func (l *Ledger) verifyProofs(ctx context.Context, doc []byte, fresh bool) ([]notice.Proof, error) {
+	return l.verifyProofsOf(ctx, doc, fresh, false)
+}
+
+// verifyProofsOf is verifyProofs that, with remote set, also checks proofs by people on other
+// instances, with the keys their actors list at their origins.
+func (l *Ledger) verifyProofsOf(ctx context.Context, doc []byte, fresh, remote bool) ([]notice.Proof, error) {
 	people := map[string]string{} // verification method -> person id
 	fingerprints := map[string]string{}
 	verified, err := proof.Verify(doc, func(vm string) (ed25519.PublicKey, error) {
-		key, person, fp, err := l.personKey(ctx, vm, fresh)
+		key, person, fp, err := l.personKey(ctx, vm, fresh, remote)
 		if err != nil {
 			return nil, err
 		}
 		people[vm], fingerprints[vm] = person, fp
 		return key, nil
 	})
+	if errors.As(err, new(unavailableError)) {
+		return nil, Refuse(503, "%v; try again later", err)
+	}
 	if err != nil {
 		return nil, Refuse(422, "%v", err)
 	}
@@ -38,10 +47,14 @@ func (l *Ledger) verifyProofs(ctx context.Context, doc []byte, fresh bool) ([]no
 	return out, nil
 }
 
-// personKey resolves a verification method ACTOR#MULTIKEY to one of a local person's keys.
-func (l *Ledger) personKey(ctx context.Context, vm string, fresh bool) (ed25519.PublicKey, string, string, error) {
+// personKey resolves a verification method ACTOR#MULTIKEY to one of a local person's keys or, with
+// remote set, of a person on another instance.
+func (l *Ledger) personKey(ctx context.Context, vm string, fresh, remote bool) (ed25519.PublicKey, string, string, error) {
 	actorID, fragment, _ := strings.Cut(vm, "#")
 	name := l.urls.LocalActorName(actorID)
+	if name == "" && remote {
+		return l.remoteKey(ctx, actorID, vm, fresh)
+	}
 	if name == "" {
 		return nil, "", "", fmt.Errorf("key %s is not a key of a person on this instance", vm)
 	}
@@ -68,31 +81,44 @@ func (l *Ledger) personKey(ctx context.Context, vm string, fresh bool) (ed25519.
 // newProofs checks that updated keeps every proof of published and adds at least one, each made with
 // a key in use now, and counts the added ones.
 func (l *Ledger) newProofs(ctx context.Context, published, updated []byte) (int, error) {
-	before, err := proofValues(published)
+	added, err := addedProofs(published, updated)
 	if err != nil {
 		return 0, err
 	}
+	for _, vm := range added {
+		if _, _, _, err := l.personKey(ctx, vm, true, true); errors.As(err, new(unavailableError)) {
+			return 0, Refuse(503, "%v; try again later", err)
+		} else if err != nil {
+			return 0, Refuse(422, "%v", err)
+		}
+	}
+	return len(added), nil
+}
+
+// addedProofs checks that updated keeps every proof of published and adds at least one, and returns
+// the verification methods of those it adds, by proof value.
+func addedProofs(published, updated []byte) (map[string]string, error) {
+	before, err := proofValues(published)
+	if err != nil {
+		return nil, err
+	}
 	after, err := proofValues(updated)
 	if err != nil {
-		return 0, Refuse(400, "%v", err)
+		return nil, Refuse(400, "%v", err)
 	}
 	for value := range before {
 		if _, ok := after[value]; !ok {
-			return 0, Refuse(422, "the statement lost a proof it had: endorsements add proofs, never remove them")
+			return nil, Refuse(422, "the statement lost a proof it had: endorsements add proofs, never remove them")
 		}
 	}
-	added := 0
+	added := map[string]string{}
 	for value, vm := range after {
-		if _, ok := before[value]; ok {
-			continue
+		if _, ok := before[value]; !ok {
+			added[value] = vm
 		}
-		if _, _, _, err := l.personKey(ctx, vm, true); err != nil {
-			return 0, Refuse(422, "%v", err)
-		}
-		added++
 	}
-	if added == 0 {
-		return 0, Refuse(422, "the statement has no proof it did not have already")
+	if len(added) == 0 {
+		return nil, Refuse(422, "the statement has no proof it did not have already")
 	}
 	return added, nil
 }

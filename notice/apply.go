@@ -25,6 +25,7 @@ func (f *folder) apply(s Signed) {
 	case Hiatus:
 		f.away(s)
 	case Return:
+		f.endInterimOf(s)
 		f.back(s.concerned())
 	case Retirement:
 		f.retire(s)
@@ -102,6 +103,31 @@ func (f *folder) away(s Signed) {
 func (f *folder) back(person string) {
 	f.endHiatus(person)
 	f.answerRelief(person)
+}
+
+// endInterimOf ends, at the return r, the interim rights the returning maintainer handed over: they
+// hold them again themself, so the interim is over early.
+func (f *folder) endInterimOf(r Signed) {
+	f.endInterim(func(g Grant) (time.Time, string, bool) {
+		return r.Effective(), r.ID, f.interimFrom(g, r.Notice.concerned())
+	})
+}
+
+// interimFrom reports whether g came by an interim handover from person.
+func (f *folder) interimFrom(g Grant, person string) bool {
+	h, ok := f.st.known[g.Notice]
+	return ok && h.Notice.Kind == Handover && h.Notice.Mode == Interim && slices.Contains(h.Notice.From, person)
+}
+
+// interimHeldFrom lists who holds interim rights person handed over.
+func (f *folder) interimHeldFrom(person string) []string {
+	var out []string
+	for _, m := range f.st.Maintainers {
+		if slices.ContainsFunc(m.Rights, func(g Grant) bool { return !g.Until.IsZero() && f.interimFrom(g, person) }) {
+			out = append(out, m.Person)
+		}
+	}
+	return out
 }
 
 func (f *folder) endHiatus(person string) {

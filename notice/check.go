@@ -54,6 +54,9 @@ func Check(s State) Verdict {
 	for _, r := range s.Revoked {
 		v.flag(ExitNormal, fmt.Sprintf("revoked: %s %s by %s on %s: %s", r.Kind, r.Notice, r.By, r.Since.Format(Date), r.Reason))
 	}
+	for _, e := range s.InterimEnded {
+		v.flag(ExitNormal, e.Text())
+	}
 	for _, r := range s.LaterRevoked {
 		v.flag(ExitNormal, fmt.Sprintf("later revoked: %s %s by %s on %s: %s", r.Kind, r.Notice, r.By, r.Since.Format(Date), r.Reason))
 	}
@@ -71,6 +74,15 @@ func Check(s State) Verdict {
 		v.flag(ExitAway, "orphaned: nobody maintains the project")
 	}
 	return v
+}
+
+// Text says in words that e's interim rights ended, when, and how.
+func (e InterimEnd) Text() string {
+	how := "at the end the handover gave"
+	if e.By != "" {
+		how = "early, by the return " + e.By
+	}
+	return fmt.Sprintf("interim rights of %s ended on %s (%s, from %s): %s", e.Person, e.Ended.Format(Date), RightsText(e.Rights), e.Notice, how)
 }
 
 // Text says in words what p waits for.
@@ -210,6 +222,11 @@ func StatusLine(s State) string {
 	}
 	for _, a := range s.Hiatus {
 		parts = append(parts, "hiatus"+untilText(a.Until))
+	}
+	for _, e := range s.InterimEnded {
+		if e.Ended.UTC().Format(Date) == s.At.UTC().Format(Date) { // that day; check lists them from then on
+			parts = append(parts, "interim rights of "+e.Person+" ended on "+e.Ended.Format(Date))
+		}
 	}
 	if len(parts) == 0 {
 		return "normal"

@@ -239,13 +239,28 @@ func ByInstance(n Notice) error {
 // advance ends what ends by t: interim grants, hiatuses and relief requests with an end date.
 func (f *folder) advance(t time.Time) {
 	ended := func(until time.Time) bool { return !until.IsZero() && !t.Before(until) }
-	for i := range f.st.Maintainers {
-		m := &f.st.Maintainers[i]
-		m.Rights = slices.DeleteFunc(m.Rights, func(g Grant) bool { return ended(g.Until) })
-	}
-	f.st.Maintainers = slices.DeleteFunc(f.st.Maintainers, func(m Maintainer) bool { return len(m.Rights) == 0 })
+	f.endInterim(func(g Grant) (time.Time, string, bool) { return g.Until, "", ended(g.Until) })
 	f.st.Hiatus = slices.DeleteFunc(f.st.Hiatus, func(a Away) bool { return ended(a.Until) })
 	f.st.PendingRelief = slices.DeleteFunc(f.st.PendingRelief, func(r Relief) bool { return ended(r.Until) })
+}
+
+// endInterim takes away the interim grants ends says end (when, and by which return if early), and
+// records them as ended. Holding nothing else, their holders are no longer maintainers.
+func (f *folder) endInterim(ends func(Grant) (on time.Time, by string, ok bool)) {
+	for i := range f.st.Maintainers {
+		m := &f.st.Maintainers[i]
+		m.Rights = slices.DeleteFunc(m.Rights, func(g Grant) bool {
+			if g.Until.IsZero() {
+				return false
+			}
+			on, by, ok := ends(g)
+			if ok {
+				f.st.recordInterimEnd(m.Person, g, on, by)
+			}
+			return ok
+		})
+	}
+	f.st.Maintainers = slices.DeleteFunc(f.st.Maintainers, func(m Maintainer) bool { return len(m.Rights) == 0 })
 }
 
 // SinceOnRecord refuses a notice dated before the project's record starts: nothing was recorded of

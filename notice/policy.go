@@ -17,13 +17,17 @@ type Policy struct {
 	// ScrutinyWindow is how long a handover, signer-change, infra-change or disputed change keeps the
 	// project under scrutiny.
 	ScrutinyWindow time.Duration `json:"scrutiny_window,omitzero"`
+	// ReturnScrutinyWindow is how long a return that ends interim rights early keeps the project under
+	// scrutiny: the rights go back to who held them before, so the review is of the interim, not of
+	// someone new. It runs alongside the handover's own window and extends it only if it ends later.
+	ReturnScrutinyWindow time.Duration `json:"return_scrutiny_window,omitzero"`
 }
 
 // DefaultPolicy is the policy of an instance that sets nothing: two stewards for a single maintainer,
-// one for a shared project, and a window of 365 days. The zero Policy asks for no endorsements and
+// one for a shared project, a window of 365 days, and 30 days after a return that ends interim rights. The zero Policy asks for no endorsements and
 // opens no windows, so start from this one and change what the instance configures.
 func DefaultPolicy() Policy {
-	return Policy{StewardEndorsements: 2, SharedStewardEndorsements: 1, ScrutinyWindow: 365 * 24 * time.Hour}
+	return Policy{StewardEndorsements: 2, SharedStewardEndorsements: 1, ScrutinyWindow: 365 * 24 * time.Hour, ReturnScrutinyWindow: 30 * 24 * time.Hour}
 }
 
 // Validate reports every problem with p at once.
@@ -37,6 +41,9 @@ func (p Policy) Validate() error {
 	}
 	if p.ScrutinyWindow < 0 {
 		errs = append(errs, fmt.Errorf("scrutiny window: %s is negative", p.ScrutinyWindow))
+	}
+	if p.ReturnScrutinyWindow < 0 {
+		errs = append(errs, fmt.Errorf("return scrutiny window: %s is negative", p.ReturnScrutinyWindow))
 	}
 	return errors.Join(errs...)
 }

@@ -12,7 +12,9 @@ import (
 //     and DNS where people fetch tarballs and keys, CI what builds them, the fuzzing contact who hears
 //     of the crashes fuzzers find (xz's attacker took it, then disabled a fuzzer). None is harmless;
 //   - a scrutiny notice, until the date it gives;
-//   - a revocation of any of the above: control was disputed, and what happened under it needs review.
+//   - a revocation of any of the above: control was disputed, and what happened under it needs review;
+//   - a return that ends interim rights early, for the policy's shorter ReturnScrutinyWindow: the rights
+//     go back to who held them before the interim, and what the interim left deserves a look.
 // A window opened while another is open extends it. A revoked change keeps its window, and a revoked
 // scrutiny notice has none. As known, a window runs from the later of when its notice took effect and
 // when it was published: a handover published today and dated 2020 opens a window today.
@@ -63,6 +65,11 @@ func (f *folder) windowOf(s Signed) (time.Time, string, bool) {
 			why = "scrutiny window announced"
 		}
 		return n.Until, why, !f.revoked[s.ID]
+	case Return:
+		// Ending interim rights early changes who holds them: review what the interim left behind.
+		if held := f.interimHeldFrom(n.concerned()); len(held) > 0 {
+			return f.startOf(s).Add(f.policy.ReturnScrutinyWindow), "return of " + n.concerned() + ": interim rights of " + strings.Join(held, ", ") + " end early", true
+		}
 	case Revocation:
 		if f.revokesControl(n) {
 			return end, "revoked: " + strings.Join(n.Revokes, ", "), true

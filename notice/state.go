@@ -25,6 +25,9 @@ type State struct {
 	Pending       []Pending       `json:"pending,omitzero"`    // changes that take no effect until someone signs
 	Infra         []Infra         `json:"infra,omitzero"`      // where each piece of infrastructure was last moved
 	Revoked       []RevokedNotice `json:"revoked,omitzero"`    // notices revoked, in the order they were
+	// InterimEnded lists interim rights that ended, at their date or early by a return, in the order
+	// they did: their holder no longer holds them.
+	InterimEnded []InterimEnd `json:"interim_ended,omitzero"`
 	// LaterRevoked (with hindsight) lists notices in effect at At that were revoked after it.
 	LaterRevoked []RevokedNotice `json:"later_revoked,omitzero"`
 	// Review lists changes still in effect that were made by someone whose rights came from a handover
@@ -129,6 +132,16 @@ type Review struct {
 	Person   string    `json:"person,omitzero"`
 	Handover string    `json:"handover,omitzero"` // the revoked handover their rights came from
 	What     string    `json:"what,omitzero"`     // what the change did, in words
+}
+
+// InterimEnd is what an interim handover gave one person, ended: at the date it named, or early when
+// an outgoing maintainer returned.
+type InterimEnd struct {
+	Person string    `json:"person,omitzero"`
+	Rights []Right   `json:"rights,omitzero"`
+	Notice string    `json:"notice,omitzero"` // the interim handover that gave them
+	Ended  time.Time `json:"ended,omitzero"`
+	By     string    `json:"by,omitzero"` // the return that ended them early; empty when they ran to their date
 }
 
 // Relief is a relief request not yet answered.
@@ -247,6 +260,19 @@ func (s State) revokedBy(id string) (string, bool) {
 		return "", false
 	}
 	return s.Revoked[i].By, true
+}
+
+// recordInterimEnd adds g, held by person until on (by the return by, if early), to the interim
+// rights that ended: one entry per person, handover and end.
+func (s *State) recordInterimEnd(person string, g Grant, on time.Time, by string) {
+	i := slices.IndexFunc(s.InterimEnded, func(e InterimEnd) bool {
+		return e.Person == person && e.Notice == g.Notice && e.Ended.Equal(on) && e.By == by
+	})
+	if i < 0 {
+		s.InterimEnded = append(s.InterimEnded, InterimEnd{Person: person, Notice: g.Notice, Ended: on, By: by})
+		i = len(s.InterimEnded) - 1
+	}
+	s.InterimEnded[i].Rights = append(s.InterimEnded[i].Rights, g.Right)
 }
 
 // AddWindow adds a scrutiny window a notice outside the project's own opened (a distribution's word

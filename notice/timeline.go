@@ -28,6 +28,9 @@ type Held struct {
 	From, To time.Time // To is Now while it is held
 	Notice   string    // the notice it came by; empty for a first maintainer
 	Endorsed bool      // whether that notice was endorsed
+	Interim  bool      // it came by an interim handover, and ends
+	Ended    bool      // an interim right that ended before now: at its date, or early
+	EndedBy  string    // the return that ended it early; empty when it ran to its date
 }
 
 // Span is a stretch of time.
@@ -67,9 +70,10 @@ func Drawn(g Genesis, notices []Signed, stewards func(time.Time) []string, p Pol
 				h := open[r]
 				switch {
 				case holds && h == nil:
-					open[r] = &Held{Right: r, From: d, Notice: g.Notice, Endorsed: g.Endorsed || g.Notice == ""}
+					open[r] = &Held{Right: r, From: d, Notice: g.Notice, Endorsed: g.Endorsed || g.Notice == "", Interim: !g.Until.IsZero()}
 				case !holds && h != nil:
 					h.To = d
+					h.endedIn(st, person)
 					tl.People[lanes[person]].Rights = append(tl.People[lanes[person]].Rights, *h)
 					delete(open, r)
 				}
@@ -95,6 +99,19 @@ func Drawn(g Genesis, notices []Signed, stewards func(time.Time) []string, p Pol
 	tl.Marks = marks(g, notices, stewards, p, now)
 	tl.Hiatus, tl.Scrutiny = mergeSpans(tl.Hiatus), mergeSpans(tl.Scrutiny)
 	return tl
+}
+
+// endedIn marks h ended if st lists its interim as ended for person: it ran to its date, or a return
+// cut it short.
+func (h *Held) endedIn(st State, person string) {
+	if !h.Interim {
+		return
+	}
+	for _, e := range st.InterimEnded {
+		if e.Person == person && e.Notice == h.Notice && slices.Contains(e.Rights, h.Right) {
+			h.Ended, h.EndedBy = true, e.By
+		}
+	}
 }
 
 // boundaries are the dates at which the state may change: the record's start, each notice's date, each

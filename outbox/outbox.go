@@ -25,14 +25,15 @@ import (
 
 // Outbox publishes notices and delivers the queue.
 type Outbox struct {
-	store   store.Store
-	urls    federation.URLs
-	client  *federation.Client
-	now     func() time.Time
-	log     *slog.Logger
-	metrics *Metrics
-	cfg     Config
-	ledger  *ledger.Ledger // judges what joins a project's record; the outbox publishes it
+	store    store.Store
+	urls     federation.URLs
+	client   *federation.Client
+	now      func() time.Time
+	log      *slog.Logger
+	metrics  *Metrics
+	cfg      Config
+	ledger   *ledger.Ledger       // judges what joins a project's record; the outbox publishes it
+	resolver *federation.Resolver // finds projects on other instances; nil when there is none
 
 	nudge   chan struct{} // wakes the dispatcher when work was queued
 	signers sync.Map      // local actor name -> federation.Signer, parsed once
@@ -46,7 +47,10 @@ type Config struct {
 	MaxAttempts int           // attempts before giving up; default 16, as Mastodon (about three days)
 	PollEvery   time.Duration // how often an idle dispatcher looks for due retries; default 1s
 	Policy      notice.Policy // the trust policy; default notice.DefaultPolicy()
-	Language    string        // the language notices are written in, for their contentMap; default "en"
+	// TrustedStewardInstances are the hosts whose stewards' endorsements count as this instance's
+	// own stewards' do (see ledger.Remote).
+	TrustedStewardInstances []string
+	Language                string // the language notices are written in, for their contentMap; default "en"
 }
 
 func (c *Config) defaults() {
@@ -79,6 +83,10 @@ type Options struct {
 	Log     *slog.Logger
 	Metrics *Metrics
 	Config  Config
+	// Resolver finds people and projects on other instances: the ledger then admits proofs by people
+	// elsewhere, and this instance's people can endorse notices published elsewhere. Nil admits
+	// proofs by this instance's people only.
+	Resolver *federation.Resolver
 }
 
 // New makes an Outbox; call Run to deliver.
@@ -95,13 +103,21 @@ func New(o Options) *Outbox {
 	}
 	return &Outbox{
 		store: o.Store, urls: o.URLs, client: o.Client, now: o.Now, log: o.Log, metrics: o.Metrics,
-		cfg: o.Config, ledger: ledger.New(o.Store, o.URLs, o.Config.Policy, o.Now),
+		cfg: o.Config, ledger: newLedger(o), resolver: o.Resolver,
 		nudge: make(chan struct{}, 1), hosts: breakers{now: o.Now},
 	}
 }
 
 // Policy is the trust policy statements are judged by.
 func (o *Outbox) Policy() notice.Policy { return o.cfg.Policy }
+
+func newLedger(o Options) *ledger.Ledger {
+	l := ledger.New(o.Store, o.URLs, o.Config.Policy, o.Now)
+	if o.Resolver != nil {
+		l.WithRemote(ledger.Remote{People: o.Resolver, TrustedStewardInstances: o.Config.TrustedStewardInstances})
+	}
+	return l
+}
 
 // Ledger is the ledger the outbox publishes for: pages, the state API and check read projects'
 // records through it.

@@ -210,12 +210,18 @@ type Endorsed struct {
 // ledger.AdmitEndorsement). The Note is rendered again with the policy's new verdict, signed, stored
 // (only if nothing changed meanwhile) and sent to followers as an Update.
 func (o *Outbox) EndorseStatement(ctx context.Context, id int64, raw []byte) (Endorsed, error) {
+	return o.EndorseStatementFrom(ctx, id, raw, "")
+}
+
+// EndorseStatementFrom is EndorseStatement for proofs delivered by by, a person on another instance:
+// each proof added must be theirs.
+func (o *Outbox) EndorseStatementFrom(ctx context.Context, id int64, raw []byte, by string) (Endorsed, error) {
 	st, err := federation.ParseStatement(raw)
 	if err != nil {
 		return Endorsed{}, ledger.Refuse(400, "%v", err)
 	}
 	for range ledger.Attempts {
-		r, err := o.ledger.AdmitEndorsement(ctx, id, st)
+		r, err := o.ledger.AdmitEndorsement(ctx, id, st, by)
 		if err != nil {
 			return Endorsed{}, err
 		}

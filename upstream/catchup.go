@@ -64,6 +64,7 @@ func (w *Watcher) refresh(ctx context.Context, up store.Upstream) (store.Upstrea
 	if err != nil {
 		return up, &unavailableError{actor: up.Actor, err: fmt.Errorf("upstream %s: %w", up.Actor, err)}
 	}
+	w.confirmStewards(ctx, &ua, up.Stewards)
 	defer w.lock(up.Actor)()
 	up, err = w.store.Upstream(ctx, up.Actor)
 	if err != nil {

@@ -140,12 +140,27 @@ func (w *Watcher) mirrorOnce(ctx context.Context, up store.Upstream, doc []byte,
 		w.reject(ctx, up, id, digest, err, "") // the document itself: its form, or its proofs
 		return "", err
 	}
+	if w.signedByStranger(up, v) {
+		// Someone of another instance signed it: the upstream may count them as a steward it trusts
+		// since this instance last read its actor.
+		if up, err = w.refresh(ctx, up); err != nil {
+			return "", err
+		}
+	}
 	var changes []change
 	unlock := w.lock(up.Actor)
 	outcome, err := w.judgeLocked(ctx, up, v, digest, &changes)
 	unlock()
 	w.tellChanges(ctx, up, changes) // after the lock: telling may fetch, and publishes
 	return outcome, err
+}
+
+// signedByStranger reports whether v carries a proof by someone of another instance than up's whom up
+// does not list as a steward.
+func (w *Watcher) signedByStranger(up store.Upstream, v verified) bool {
+	return slices.ContainsFunc(v.mirrored.Proofs, func(p notice.Proof) bool {
+		return !federation.SameOrigin(p.Person, up.Actor) && !slices.ContainsFunc(up.Stewards, func(s store.Steward) bool { return s.ID == p.Person })
+	})
 }
 
 // judgeLocked judges a verified notice under its upstream's lock, and keeps a refusal trying again

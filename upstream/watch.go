@@ -94,6 +94,7 @@ func (w *Watcher) followUpstream(ctx context.Context, actorID string) (store.Ups
 	} else if err != nil {
 		return store.Upstream{}, false, refuse(http.StatusUnprocessableEntity, "upstream %s: %v", actorID, err)
 	}
+	w.confirmStewards(ctx, &ua, known.Stewards)
 	mirrored, err := w.store.MirroredNotices(ctx, actorID)
 	if err != nil {
 		return store.Upstream{}, false, err
@@ -135,6 +136,34 @@ func refreshed(up *store.Upstream, ua federation.UpstreamActor, takeGenesis bool
 		up.Stewards = append(up.Stewards, store.Steward{ID: s.ID, Since: since})
 	}
 }
+
+// confirmStewards keeps, among the stewards an upstream's actor lists, those of its own instance, those
+// known already, and those of other instances whose own actors, fetched from their origins, say they
+// are stewards there: the upstream's instance names whose endorsements it counts, and their instances
+// confirm what they are. At most maxStewardsConfirmed are fetched at once, so an upstream listing
+// thousands costs no more; one not confirmed now is left out, and looked at again at the next refresh.
+func (w *Watcher) confirmStewards(ctx context.Context, ua *federation.UpstreamActor, known []store.Steward) {
+	fetched := 0
+	ua.Stewards = slices.DeleteFunc(ua.Stewards, func(s federation.StewardRef) bool {
+		if federation.SameOrigin(s.ID, ua.ID) || slices.ContainsFunc(known, func(k store.Steward) bool { return k.ID == s.ID }) {
+			return false
+		}
+		if fetched == maxStewardsConfirmed {
+			return true
+		}
+		fetched++
+		p, err := w.resolver.RemotePerson(ctx, s.ID)
+		if err != nil || p.StewardSince.IsZero() {
+			w.log.Warn("a steward of another instance is not confirmed by their own actor; not counted", "upstream", ua.ID, "steward", s.ID, "err", err)
+			return true
+		}
+		return false
+	})
+}
+
+// maxStewardsConfirmed bounds the stewards of other instances confirmed in one read of an upstream's
+// actor.
+const maxStewardsConfirmed = 16
 
 // follow queues the instance actor's Follow of an upstream, and stores the upstream as pending.
 func (w *Watcher) follow(ctx context.Context, up *store.Upstream) error {

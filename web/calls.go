@@ -179,7 +179,7 @@ func (s *Server) callOffers(w http.ResponseWriter, r *http.Request) {
 func (s *Server) localCall(w http.ResponseWriter, ctx context.Context, ref string) (call, bool) {
 	id, err := strconv.ParseInt(ref, 10, 64)
 	if err != nil {
-		id, _ = s.urls.LocalNoticeID(ref)
+		id = s.urls.LocalNoticeID(ref)
 	}
 	n, err := s.store.Notice(ctx, id)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"html"
 	"net/http"
 	"strings"
+	"time"
 
 	vocab "github.com/go-ap/activitypub"
 
@@ -67,6 +68,12 @@ func (s *Server) personDocument(ctx context.Context, a store.Actor) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
+	var stewardSince time.Time
+	for _, r := range roles {
+		if r.Project == "" {
+			stewardSince = r.Since
+		}
+	}
 	var signing []federation.SigningKey
 	var inUse []string
 	for _, k := range keys {
@@ -89,6 +96,7 @@ func (s *Server) personDocument(ctx context.Context, a store.Actor) ([]byte, err
 		RSAPublicPEM: rsaPub,
 		SigningKeys:  signing,
 		Published:    a.Created,
+		StewardSince: stewardSince,
 	})
 }
 

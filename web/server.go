@@ -133,6 +133,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/notices/{id}", s.getNoticeAPI)
 	mux.HandleFunc("GET /api/v1/notices/{id}/delivery", s.admin(s.noticeDelivery))
 	mux.HandleFunc("POST /api/v1/notices/{id}/endorsements", s.postEndorsement)
+	mux.HandleFunc("POST /api/v1/endorsements", s.postRemoteEndorsement)
 	mux.HandleFunc("POST /api/v1/stewards/notices", s.stewardNotices)
 	// Confidential relief cases: sealed on participants' machines, each request signed by its sender.
 	mux.HandleFunc("POST /api/v1/relief/cases", s.openCase)

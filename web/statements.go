@@ -213,3 +213,35 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, what string) 
 	}
 	return raw, true
 }
+
+// RemoteEndorsement is what a client sends to endorse a notice published on another instance.
+type RemoteEndorsement struct {
+	Notice    string          `json:"notice"`    // the notice's URL
+	Statement json.RawMessage `json:"statement"` // its statement with the endorser's proof added
+}
+
+// RemoteEndorsementView is the answer: the project's instance admitted the proof.
+type RemoteEndorsementView struct {
+	Person string `json:"person"`
+	Inbox  string `json:"inbox"`
+}
+
+// postRemoteEndorsement has a person of this instance endorse a notice published on another: their
+// actor delivers the proof there, and the answer says whether it was admitted. No token: the proof
+// speaks.
+func (s *Server) postRemoteEndorsement(w http.ResponseWriter, r *http.Request) {
+	raw, ok := readBody(w, r, maxStatementBody, "endorsement")
+	if !ok {
+		return
+	}
+	var e RemoteEndorsement
+	if err := json.Unmarshal(raw, &e); err != nil || e.Notice == "" || len(e.Statement) == 0 {
+		writeError(w, http.StatusBadRequest, `want {"notice": URL, "statement": the statement with your proof}`)
+		return
+	}
+	sent, err := s.outbox.SendEndorsement(r.Context(), e.Notice, e.Statement)
+	if s.statementError(w, err, "") {
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", RemoteEndorsementView{Person: sent.Person, Inbox: sent.Inbox})
+}

@@ -119,7 +119,11 @@ func (d *drawing) lane(b *strings.Builder, l notice.Lane, name string, y float64
 			}
 			x0, x1 := d.x(h.From), d.x(h.To)
 			fmt.Fprintf(b, `<rect class="right" x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="3" fill="%s"><title>%s holds %s %s%s</title></rect>`,
-				x0, row+2, max(x1-x0, 2), tlRowH-4, fill, esc(name), esc(g.label), span(notice.Span{From: h.From, To: h.To}), unendorsedNote(h))
+				x0, row+2, max(x1-x0, 2), tlRowH-4, fill, esc(name), esc(g.label), span(notice.Span{From: h.From, To: h.To}), unendorsedNote(h)+interimNote(h))
+			if h.Ended { // the interim's end, drawn where the rights went back
+				fmt.Fprintf(b, `<line class="interim-end" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2"><title>%s</title></line>`,
+					x1, row, x1, row+tlRowH, text, esc(strings.TrimPrefix(interimNote(h), "; ")))
+			}
 			fmt.Fprintf(b, `<text class="right-label" x="%.1f" y="%.1f" font-size="%.0f" fill="%s">%s</text>`, x0+4, row+tlRowH-7, tlFont-3, text, esc(g.label))
 		}
 		row += tlRowH
@@ -229,7 +233,7 @@ func describeTimeline(tl notice.Timeline, names map[string]string) string {
 	var parts []string
 	for _, l := range tl.People {
 		for _, h := range l.Rights {
-			parts = append(parts, fmt.Sprintf("%s held %s %s%s.", names[l.Person], h.Right, span(notice.Span{From: h.From, To: h.To}), unendorsedNote(h)))
+			parts = append(parts, fmt.Sprintf("%s held %s %s%s.", names[l.Person], h.Right, span(notice.Span{From: h.From, To: h.To}), unendorsedNote(h)+interimNote(h)))
 		}
 	}
 	for _, s := range tl.Hiatus {
@@ -260,6 +264,19 @@ func unendorsedNote(h notice.Held) string {
 		return ""
 	}
 	return " (by a change not endorsed as the policy asks)"
+}
+
+// interimNote says how an interim right ended, or that it is one.
+func interimNote(h notice.Held) string {
+	switch {
+	case !h.Interim:
+		return ""
+	case h.EndedBy != "":
+		return "; interim, ended early by the return " + h.EndedBy
+	case h.Ended:
+		return "; interim, ended at the date its handover gave"
+	}
+	return "; interim"
 }
 
 func esc(s string) string { return template.HTMLEscapeString(s) }

@@ -88,3 +88,49 @@ func TestTimelineSVG(t *testing.T) {
 		t.Errorf("a person's timeline: %d, want 404", w.Code)
 	}
 }
+
+// An interim handover's bar ends where the interim did, marked, and says how it ended: early, by the
+// maintainer's return.
+func TestTimelineSVGInterimEnds(t *testing.T) {
+	f := newFixture(t)
+	f.createProject(`{"name":"xz","display_name":"XZ Utils"}`)
+	lasse, jia := f.person("lasse", "xz"), f.person("jia")
+	until := f.clock.Now().UTC().AddDate(0, 2, 0)
+	interim := notice.Notice{Kind: notice.Handover, Author: lasse.id, Text: "Jia stands in.", From: []string{lasse.id},
+		To: []string{jia.id}, Mode: notice.Interim, Scope: []notice.Right{notice.RightCommit}, Until: until}
+	if w := f.do("POST", "/api/v1/projects/xz/statements", string(f.newStatement(interim, lasse, jia))); w.Code != http.StatusCreated {
+		t.Fatalf("interim handover: %d %s", w.Code, w.Body)
+	}
+	f.clock.Advance(20 * 24 * time.Hour)
+	back := notice.Notice{Kind: notice.Return, Author: lasse.id, Text: "Back early."}
+	w := f.do("POST", "/api/v1/projects/xz/statements", string(f.newStatement(back, lasse)))
+	if w.Code != http.StatusCreated {
+		t.Fatalf("return: %d %s", w.Code, w.Body)
+	}
+	var returned NoticeView
+	json.Unmarshal(w.Body.Bytes(), &returned)
+	f.clock.Advance(60 * 24 * time.Hour) // past the date the handover gave: nothing more ends there
+
+	var root svgNode
+	if err := xml.Unmarshal(f.do("GET", "/users/xz/timeline.svg", "").Body.Bytes(), &root); err != nil {
+		t.Fatal(err)
+	}
+	var ends []string
+	var desc string
+	root.walk(func(n svgNode) {
+		if n.XMLName.Local == "line" && n.attr("class") == "interim-end" {
+			ends = append(ends, n.Children[0].Text)
+		}
+		if n.XMLName.Local == "desc" {
+			desc = n.Text
+		}
+	})
+	want := "interim, ended early by the return " + returned.URL
+	if len(ends) != 1 || ends[0] != want {
+		t.Errorf("interim ends drawn: %q, want one saying %q", ends, want)
+	}
+	held := "jia held commit from " + f.clock.Now().AddDate(0, 0, -80).UTC().Format(notice.Date) + " to " + f.clock.Now().AddDate(0, 0, -60).UTC().Format(notice.Date)
+	if !strings.Contains(desc, held) || !strings.Contains(desc, "; "+want+".") {
+		t.Errorf("the description does not say when and how the interim ended:\n%s", desc)
+	}
+}

@@ -172,11 +172,4 @@ func TestNoticeNumber(t *testing.T) {
 			t.Errorf("noticeNumber(%q) = %q, want a refusal", arg, got)
 		}
 	}
-	const answered = "https://notices.example.org/notices/7"
-	for arg, same := range map[string]bool{"7": true, answered: true, answered + "/": true,
-		"https://notices.other.example/notices/7": false, "http://notices.example.org/notices/7": false} {
-		if err := sameNotice(arg, answered, "https://notices.example.org"); (err == nil) != same {
-			t.Errorf("sameNotice(%q, %q) = %v", arg, answered, err)
-		}
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 )
@@ -85,4 +86,25 @@ func readConfigFile(path string) (map[string]string, error) {
 		values[strings.TrimSpace(name)] = strings.Trim(strings.TrimSpace(value), `"`)
 	}
 	return values, sc.Err()
+}
+
+// hostList is a comma-separated list of hosts, each with a port if it has one (as an instance's URL
+// names it): "notices.example.org,baton.example.net:8443".
+type hostList []string
+
+func (h *hostList) String() string { return strings.Join(*h, ",") }
+
+func (h *hostList) Set(v string) error {
+	*h = nil
+	for _, host := range strings.Split(v, ",") {
+		host = strings.ToLower(strings.TrimSpace(host))
+		if host == "" {
+			continue
+		}
+		if u, err := url.Parse("https://" + host); err != nil || u.Host != host || u.Hostname() == "" {
+			return fmt.Errorf("%q is not a host (give host or host:port, without scheme or path)", host)
+		}
+		*h = append(*h, host)
+	}
+	return nil
 }

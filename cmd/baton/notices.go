@@ -201,6 +201,13 @@ func (f postFlags) notice(c *apiClient, author string) (notice.Notice, error) {
 func actorIDs(c *apiClient, names []string) ([]string, error) {
 	var ids []string
 	for _, name := range names {
+		if remote, ok, err := c.remoteActor(name); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			ids = append(ids, remote)
+			continue
+		}
 		p, err := c.person(name)
 		if err != nil {
 			return nil, fmt.Errorf("person %s: %w", name, err)
@@ -285,19 +292,9 @@ func noticeNumber(arg string) (string, error) {
 	return number, nil
 }
 
-// sameNotice says why the notice the instance answered for a number is not the one arg names, or nil:
-// the endorsement is signed and sent to the instance --server names, and the same number on another
-// instance is another notice.
-func sameNotice(arg, answered, server string) error {
-	if !strings.Contains(arg, "://") || strings.TrimRight(arg, "/") == answered {
-		return nil
-	}
-	return fmt.Errorf("%s is not a notice of the instance --server (or BATON_SERVER) names, %s, whose notice of that number is %s: endorse it on the instance that published it, with --server",
-		arg, server, answered)
-}
-
 // noticeEndorse adds the signer's proof to a published notice's statement: a steward's endorsement,
-// an outgoing maintainer's consent, or an incoming one's acceptance.
+// an outgoing maintainer's consent, or an incoming one's acceptance. A notice published on another
+// instance is given by its URL: the proof is made here and the signer's own instance delivers it.
 func noticeEndorse(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("notice endorse", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -313,18 +310,24 @@ func noticeEndorse(args []string, stdout, stderr io.Writer) error {
 	if len(rest) != 1 {
 		return errors.New("notice endorse: want the notice's id (its number or URL)")
 	}
-	id, err := noticeNumber(rest[0])
-	if err != nil {
-		return fmt.Errorf("notice endorse: %w", err)
-	}
 	var current struct {
 		URL       string          `json:"url"`
 		Statement json.RawMessage `json:"statement"`
 	}
-	if err := c.call(http.MethodGet, "/api/v1/notices/"+url.PathEscape(id), nil, &current); err != nil {
-		return err
+	id, err := noticeNumber(rest[0])
+	if err == nil {
+		err = c.call(http.MethodGet, "/api/v1/notices/"+url.PathEscape(id), nil, &current)
 	}
-	if err := sameNotice(rest[0], current.URL, c.server); err != nil {
+	// A notice of another instance (its URL names another, or this one has no notice there) is
+	// fetched from its origin, signed here, and delivered by the signer's own instance.
+	if elsewhere(rest[0], current.URL, err) {
+		s, err := sf.load(c)
+		if err != nil {
+			return fmt.Errorf("notice endorse: %w", err)
+		}
+		return endorseElsewhere(c, s, rest[0], stdout, stderr)
+	}
+	if err != nil {
 		return fmt.Errorf("notice endorse: %w", err)
 	}
 	s, err := sf.load(c)

@@ -48,6 +48,7 @@ type serveConfig struct {
 	lease        time.Duration
 	policy       notice.Policy
 	catchUp      time.Duration
+	trusted      hostList // instances whose stewards this one trusts
 }
 
 func serve(args []string, stderr io.Writer) error {
@@ -67,6 +68,8 @@ func serve(args []string, stderr io.Writer) error {
 	fs.IntVar(&c.policy.StewardEndorsements, "steward-endorsements", def.StewardEndorsements, "steward endorsements a change of rights (handover, signer change, infrastructure move, or a revocation of one) needs when the project has a single maintainer (env BATON_STEWARD_ENDORSEMENTS)")
 	fs.IntVar(&c.policy.SharedStewardEndorsements, "shared-steward-endorsements", def.SharedStewardEndorsements, "the same, when the project has two or more maintainers (env BATON_SHARED_STEWARD_ENDORSEMENTS)")
 	fs.DurationVar(&c.policy.ScrutinyWindow, "scrutiny-window", def.ScrutinyWindow, "how long a change of rights keeps a project in a scrutiny window (env BATON_SCRUTINY_WINDOW)")
+	fs.DurationVar(&c.policy.ReturnScrutinyWindow, "return-scrutiny-window", def.ReturnScrutinyWindow, "how long a return that ends interim rights early keeps a project in a scrutiny window (env BATON_RETURN_SCRUTINY_WINDOW)")
+	fs.Var(&c.trusted, "trusted-steward-instances", "hosts (host or host:port, comma-separated) whose stewards' endorsements count as this instance's own stewards' do (env BATON_TRUSTED_STEWARD_INSTANCES)")
 	fs.DurationVar(&c.lease, "delivery-lease", 2*time.Minute, "how long a delivery taken by a worker is held; after a crash, deliveries in flight are retried when it ends (env BATON_DELIVERY_LEASE)")
 	fs.DurationVar(&c.catchUp, "catch-up-interval", time.Hour, "how often the outboxes of watched upstreams are read for notices whose delivery was missed (env BATON_CATCH_UP_INTERVAL)")
 	fs.SetOutput(stderr)
@@ -121,11 +124,11 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	instanceSigner := federation.Signer{KeyID: urls.MainKey(""), Key: instanceKey}
 	resolver := federation.NewResolver(client, inbox.KeyCache(st), instanceSigner, nil)
 	out := outbox.New(outbox.Options{Store: st, URLs: urls, Client: client, Log: log,
-		Metrics: outbox.NewMetrics(reg, st), Config: outbox.Config{Workers: c.workers, Lease: c.lease, Policy: c.policy, Language: c.language}})
+		Metrics: outbox.NewMetrics(reg, st), Config: outbox.Config{Workers: c.workers, Lease: c.lease, Policy: c.policy, Language: c.language, TrustedStewardInstances: c.trusted}, Resolver: resolver})
 	watcher := upstream.New(upstream.Options{Store: st, URLs: urls, Resolver: resolver, ActorKey: out.ActorKey, Policy: out.Policy(), Log: log,
 		Metrics: upstream.NewMetrics(reg), Queued: out.Nudge, Tell: tellPackageFollowers(out)})
 	in := inbox.New(inbox.Options{Store: st, URLs: urls, Resolver: resolver, Log: log,
-		Metrics: inbox.NewMetrics(reg, st), Queued: out.Nudge, Upstreams: watcher})
+		Metrics: inbox.NewMetrics(reg, st), Queued: out.Nudge, Upstreams: watcher, Endorsements: out})
 	pub, err := federation.PublicKeyPEM(instanceKey.Public())
 	if err != nil {
 		return err
