@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,7 +34,17 @@ var batonBin string
 // with -race too, and a data race it reports fails the test that ran it.
 var raceEnabled bool
 
+// e2eParallel is how many tests run at once when -parallel does not say. An end-to-end test spends
+// much of its time waiting rather than computing: for a retry to come due (16 s after a failed
+// delivery), a lease to end, a subprocess to start. go test's default, GOMAXPROCS, would leave the
+// cores of a small machine idle while two such tests wait.
+func e2eParallel() int { return 2 * runtime.GOMAXPROCS(0) }
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if !flagGiven("test.parallel") {
+		flag.Set("test.parallel", strconv.Itoa(e2eParallel()))
+	}
 	dir, err := os.MkdirTemp("", "baton-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
@@ -53,6 +65,13 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// flagGiven reports whether the command line set the flag name.
+func flagGiven(name string) bool {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 // lockedBuffer collects a subprocess's output.
@@ -82,6 +101,9 @@ type instance struct {
 	token string // BATON_ADMIN_TOKEN
 	flags []string
 	log   *lockedBuffer // stdout and stderr of every run
+	// cliEnv is more environment for its client commands (KEY=VALUE), e.g. an ssh-agent's
+	// SSH_AUTH_SOCK: a parallel test cannot set this process's environment.
+	cliEnv []string
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -241,7 +263,7 @@ func (in *instance) cliWithin(limit time.Duration, args ...string) (stdout, stde
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, batonBin, args...)
-	cmd.Env = env("BATON_SERVER="+in.base, "BATON_TOKEN="+in.token)
+	cmd.Env = env(append([]string{"BATON_SERVER=" + in.base, "BATON_TOKEN=" + in.token}, in.cliEnv...)...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()
