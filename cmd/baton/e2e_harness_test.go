@@ -74,6 +74,19 @@ func flagGiven(name string) bool {
 	return given
 }
 
+// requireTool ends the test unless program is on the PATH: skipped (go test -v says so), or failed
+// under CI, which must install it, as it does redis-server and chromium.
+func requireTool(t testing.TB, program, debianPackage string) {
+	t.Helper()
+	if _, err := exec.LookPath(program); err == nil {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is not installed: CI must install it (.ci/run installs %s)", program, debianPackage)
+	}
+	t.Skipf("%s is not installed (apt-get install %s): this test did not run", program, debianPackage)
+}
+
 // lockedBuffer collects a subprocess's output.
 type lockedBuffer struct {
 	mu  sync.Mutex

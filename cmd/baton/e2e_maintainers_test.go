@@ -17,6 +17,7 @@ import (
 // sshKey makes an OpenSSH Ed25519 key pair with ssh-keygen and returns the private key's path.
 func sshKey(t *testing.T, dir, name string) string {
 	t.Helper()
+	requireTool(t, "ssh-keygen", "openssh-client")
 	path := filepath.Join(dir, name)
 	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name+"@example.org", "-f", path).CombinedOutput(); err != nil {
 		t.Fatalf("ssh-keygen: %v\n%s", err, out)
@@ -28,6 +29,8 @@ func sshKey(t *testing.T, dir, name string) string {
 // commands that sign with --agent as SSH_AUTH_SOCK, in instance.cliEnv.
 func runAgent(t *testing.T, keys ...string) string {
 	t.Helper()
+	requireTool(t, "ssh-agent", "openssh-client")
+	requireTool(t, "ssh-add", "openssh-client")
 	dir, err := os.MkdirTemp("", "agent") // a socket path must be short
 	if err != nil {
 		t.Fatal(err)
