@@ -2,6 +2,14 @@ package main
 
 // The harness of the end-to-end tests: it builds the real binary once, runs instances of it as
 // subprocesses on loopback, and drives them with the real client commands.
+//
+// A test that keeps the suite quick: calls t.Parallel() first (the tests run e2eParallel at a time);
+// starts its own instances with startBaton, each on its own port, data folder and admin token; never
+// sets this process's environment (t.Setenv cannot run in parallel; give a client command more with
+// instance.cliEnv); waits for what shows the work was done (waitFor, waitQueueEmpty, metric, a log
+// line, testpeer.Wait), never a sleep to show that nothing more happened; takes costly fixtures that
+// no test changes from a shared pool (sharedFollowers); and is as large as what it proves, leaving
+// scale to a Benchmark.
 
 import (
 	"bytes"
