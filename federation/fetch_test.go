@@ -244,6 +244,12 @@ func TestClientFetchCapacityPerHost(t *testing.T) {
 			t.Errorf("error %q does not say the capacity is exhausted", err)
 		}
 	}
+	// The fetches within the cap may still be on their way to the server (a busy machine): let them
+	// all arrive before it answers, so that the most at once is what the cap let through. With a
+	// smaller cap they never do, and the check below fails.
+	for deadline := time.Now().Add(10 * time.Second); srv.inFlight.Load() < MaxFetchesPerHost && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	srv.open()
 	for range MaxFetchesPerHost {
 		if err := <-errs; err != nil {

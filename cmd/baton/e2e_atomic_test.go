@@ -299,6 +299,7 @@ func raceEndorsements(t *testing.T, noticeURL, incoming string, a, b *instance, 
 // Then two endorsements of one handover made at the same moment, one through each replica: both
 // are kept. Three rounds, each on a project of its own, so that one lucky interleaving hides nothing.
 func TestE2ERedisReplicasAdmitAtomically(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	redis := startRedis(t, false)
 	proxy := startProxy(t)
@@ -369,6 +370,7 @@ func TestE2ERedisReplicasAdmitAtomically(t *testing.T) {
 // The same race on one instance on SQLite: two conflicting handovers sent to it at the same moment,
 // exactly one admitted.
 func TestE2ESQLiteAdmitAtomically(t *testing.T) {
+	t.Parallel()
 	in := startBaton(t)
 	keys := registerAtomicPeople(t, in)
 	for round := 1; round <= 3; round++ {

@@ -244,12 +244,13 @@ func (d *distroSetup) baseline(t *testing.T) baseline {
 	return baseline{view: d.view(t), announced: d.announced()}
 }
 
-// unchanged checks that the distro's state, watches and packager are as they were: it first lets
-// anything queued by mistake go out.
+// unchanged checks that the distro's state, watches and packager are as they were. It first lets
+// anything queued by mistake go out: the distro's inbox queues what an activity causes before it
+// answers, and a delivery leaves the queue only once the packager has it, so with the queue empty an
+// Announce made by mistake is in the packager's hands.
 func (d *distroSetup) unchanged(t *testing.T, b baseline) {
 	t.Helper()
 	d.distro.waitQueueEmpty(20 * time.Second)
-	time.Sleep(300 * time.Millisecond)
 	if got := d.view(t); !got.equal(b.view) {
 		t.Errorf("the distro's xz-utils changed: %s, was %s", got, b.view)
 	}
@@ -578,8 +579,7 @@ func TestE2EDistroCatchesUpAfterDowntime(t *testing.T) {
 	// The foundation retries what it could not deliver while the distro was down.
 	d.tukaani.waitQueueEmpty(90 * time.Second)
 	t.Logf("the foundation's queue drained %v after the restart", time.Since(start).Round(time.Millisecond))
-	d.distro.waitQueueEmpty(20 * time.Second)
-	time.Sleep(300 * time.Millisecond)
+	d.distro.waitQueueEmpty(20 * time.Second) // the Announces the retries caused, had they caused any, are out
 	if got := upstreamNotices(t, d.distro, "mirrored", "delivered"); got != 0 {
 		t.Errorf("%v notices mirrored again from deliveries, want 0", got)
 	}
@@ -637,7 +637,6 @@ func TestE2EDistroUpstreamOfflineAndBack(t *testing.T) {
 	d.waitCode(t, "xz-utils", 4)
 	d.tukaani.waitQueueEmpty(90 * time.Second)
 	d.distro.waitQueueEmpty(20 * time.Second)
-	time.Sleep(300 * time.Millisecond)
 	t.Logf("the foundation's queue drained %v after it came back", time.Since(start).Round(time.Millisecond))
 	if got := d.announced(); !slices.Equal(got, []string{hiatus}) {
 		t.Errorf("the packager got Announces of %v, want one of %s", got, hiatus)

@@ -100,7 +100,11 @@ func TestE2EDistroChangesReachFollowers(t *testing.T) {
 	if !strings.Contains(string(feed), "REVOKED") {
 		t.Errorf("the package's feed does not mark the handover revoked:\n%s", feed)
 	}
-	time.Sleep(2 * time.Second) // nothing more comes of it
+	// Nothing more comes of it: once the foundation has delivered everything (the revocation, the
+	// profile Update) and the distro's queue, filled by its inbox before it answered, is empty too,
+	// every post the distro made is in the packager's hands.
+	up.waitQueueEmpty(20 * time.Second)
+	d.distro.waitQueueEmpty(20 * time.Second)
 	if n := len(packagePosts(d, "xz-utils", "Upstream")); n != 2 {
 		t.Errorf("the package posted %d changes, want 2", n)
 	}

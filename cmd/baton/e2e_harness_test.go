@@ -2,11 +2,20 @@ package main
 
 // The harness of the end-to-end tests: it builds the real binary once, runs instances of it as
 // subprocesses on loopback, and drives them with the real client commands.
+//
+// A test that keeps the suite quick: calls t.Parallel() first (the tests run e2eParallel at a time);
+// starts its own instances with startBaton, each on its own port, data folder and admin token; never
+// sets this process's environment (t.Setenv cannot run in parallel; give a client command more with
+// instance.cliEnv); waits for what shows the work was done (waitFor, waitQueueEmpty, metric, a log
+// line, testpeer.Wait), never a sleep to show that nothing more happened; takes costly fixtures that
+// no test changes from a shared pool (sharedFollowers); and is as large as what it proves, leaving
+// scale to a Benchmark.
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,7 +42,17 @@ var batonBin string
 // with -race too, and a data race it reports fails the test that ran it.
 var raceEnabled bool
 
+// e2eParallel is how many tests run at once when -parallel does not say. An end-to-end test spends
+// much of its time waiting rather than computing: for a retry to come due (16 s after a failed
+// delivery), a lease to end, a subprocess to start. go test's default, GOMAXPROCS, would leave the
+// cores of a small machine idle while two such tests wait.
+func e2eParallel() int { return 2 * runtime.GOMAXPROCS(0) }
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if !flagGiven("test.parallel") {
+		flag.Set("test.parallel", strconv.Itoa(e2eParallel()))
+	}
 	dir, err := os.MkdirTemp("", "baton-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
@@ -53,6 +73,26 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// flagGiven reports whether the command line set the flag name.
+func flagGiven(name string) bool {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
+// requireTool ends the test unless program is on the PATH: skipped (go test -v says so), or failed
+// under CI, which must install it, as it does redis-server and chromium.
+func requireTool(t testing.TB, program, debianPackage string) {
+	t.Helper()
+	if _, err := exec.LookPath(program); err == nil {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is not installed: CI must install it (.ci/run installs %s)", program, debianPackage)
+	}
+	t.Skipf("%s is not installed (apt-get install %s): this test did not run", program, debianPackage)
 }
 
 // lockedBuffer collects a subprocess's output.
@@ -82,6 +122,9 @@ type instance struct {
 	token string // BATON_ADMIN_TOKEN
 	flags []string
 	log   *lockedBuffer // stdout and stderr of every run
+	// cliEnv is more environment for its client commands (KEY=VALUE), e.g. an ssh-agent's
+	// SSH_AUTH_SOCK: a parallel test cannot set this process's environment.
+	cliEnv []string
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -241,7 +284,7 @@ func (in *instance) cliWithin(limit time.Duration, args ...string) (stdout, stde
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, batonBin, args...)
-	cmd.Env = env("BATON_SERVER="+in.base, "BATON_TOKEN="+in.token)
+	cmd.Env = env(append([]string{"BATON_SERVER=" + in.base, "BATON_TOKEN=" + in.token}, in.cliEnv...)...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()

@@ -10,6 +10,7 @@ import (
 // Two instances on loopback, each with its own keys, followed from one Mastodon account: each notice
 // arrives signed by its own instance's project actor, and one instance's keys never verify the other's.
 func TestE2ETwoInstances(t *testing.T) {
+	t.Parallel()
 	foundation, distro := startBaton(t), startBaton(t)
 	foundation.addProject("xz", "XZ Utils")
 	distro.addProject("xz", "XZ Utils")

@@ -17,6 +17,7 @@ import (
 // sshKey makes an OpenSSH Ed25519 key pair with ssh-keygen and returns the private key's path.
 func sshKey(t *testing.T, dir, name string) string {
 	t.Helper()
+	requireTool(t, "ssh-keygen", "openssh-client")
 	path := filepath.Join(dir, name)
 	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name+"@example.org", "-f", path).CombinedOutput(); err != nil {
 		t.Fatalf("ssh-keygen: %v\n%s", err, out)
@@ -24,9 +25,12 @@ func sshKey(t *testing.T, dir, name string) string {
 	return path
 }
 
-// startAgent runs an ssh-agent holding the given keys and points SSH_AUTH_SOCK at it.
-func startAgent(t *testing.T, keys ...string) {
+// runAgent runs an ssh-agent holding the given keys and returns its socket: give it to the client
+// commands that sign with --agent as SSH_AUTH_SOCK, in instance.cliEnv.
+func runAgent(t *testing.T, keys ...string) string {
 	t.Helper()
+	requireTool(t, "ssh-agent", "openssh-client")
+	requireTool(t, "ssh-add", "openssh-client")
 	dir, err := os.MkdirTemp("", "agent") // a socket path must be short
 	if err != nil {
 		t.Fatal(err)
@@ -40,12 +44,21 @@ func startAgent(t *testing.T, keys ...string) {
 	if !waitFor(10*time.Second, func() bool { _, err := os.Stat(sock); return err == nil }) {
 		t.Fatal("ssh-agent did not start")
 	}
-	t.Setenv("SSH_AUTH_SOCK", sock)
 	for _, k := range keys {
-		if out, err := exec.Command("ssh-add", k).CombinedOutput(); err != nil {
+		add := exec.Command("ssh-add", k)
+		add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
+		if out, err := add.CombinedOutput(); err != nil {
 			t.Fatalf("ssh-add %s: %v\n%s", k, err, out)
 		}
 	}
+	return sock
+}
+
+// startAgent runs an ssh-agent holding the given keys and points this process's SSH_AUTH_SOCK, which
+// every client command inherits, at it. A test that calls it cannot run in parallel: runAgent can.
+func startAgent(t *testing.T, keys ...string) {
+	t.Helper()
+	t.Setenv("SSH_AUTH_SOCK", runAgent(t, keys...))
 }
 
 // mustCLI runs a client command and fails the test if it fails.
@@ -77,12 +90,13 @@ func (in *instance) checkCode(project string, extra ...string) (int, string) {
 // their own machines (a key file, and the ssh-agent), the handover is marked unendorsed until two
 // stewards endorse it, and `baton check` changes its answer. A follower verifies every proof itself.
 func TestE2EMaintainersSignAndStewardsEndorse(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	in := startBaton(t)
 	in.addProject("xz", "XZ Utils")
 	keys := t.TempDir()
 	lasse, jia, s1, s2 := sshKey(t, keys, "lasse"), sshKey(t, keys, "jia"), sshKey(t, keys, "steward1"), sshKey(t, keys, "steward2")
-	startAgent(t, jia) // Jia signs with the agent; the others with key files
+	in.cliEnv = append(in.cliEnv, "SSH_AUTH_SOCK="+runAgent(t, jia)) // Jia signs with the agent; the others with key files
 
 	in.mustCLI("person", "add", "lasse", "--key", lasse+".pub", "--display-name", "Lasse Collin")
 	in.mustCLI("maintainer", "add", "lasse", "--project", "xz")

@@ -13,6 +13,7 @@ import (
 // baton notice status follows a notice's delivery to the end against a running instance: two
 // followers on two servers, both delivered, nothing retrying or given up.
 func TestE2ENoticeStatus(t *testing.T) {
+	t.Parallel()
 	in := startBaton(t)
 	in.addProject("xz", "XZ Utils")
 	for _, name := range []string{"alice", "bob"} {

@@ -12,6 +12,7 @@ import (
 // dated when it happened, signed by the people who made it, with no steward endorsing. Knowing what we
 // know today (--hindsight), each release day is judged; as known then, there was no record at all.
 func TestE2EXZReplay(t *testing.T) {
+	t.Parallel()
 	in := startBaton(t)
 	keys := t.TempDir()
 	lasse, jia, s1, s2 := sshKey(t, keys, "lasse"), sshKey(t, keys, "jia"), sshKey(t, keys, "steward1"), sshKey(t, keys, "steward2")
@@ -104,6 +105,7 @@ func TestE2EXZReplay(t *testing.T) {
 // --watched on an instance that watches nothing fails (exit 1); an instance that is down is an error
 // in JSON too.
 func TestCheckJSONForCI(t *testing.T) {
+	t.Parallel()
 	in := startBaton(t)
 	in.addProject("xz", "XZ Utils")
 	type doc struct {

@@ -46,6 +46,7 @@ func writePubKey(t *testing.T, dir, name string) pubKeyFile {
 
 // People with keys, as the admin registers them with the client commands, and their actors.
 func TestE2EPeople(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	in := startBaton(t)
 	in.addProject("xz", "XZ Utils")
