@@ -22,6 +22,7 @@ import (
 // are refused and kept nowhere; a reply from a fediverse account is interest, not an offer; accepting
 // an offer prints the interim handover to post.
 func TestE2ECallForStewards(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	a, b := startBaton(t), startBaton(t)
 	keys := t.TempDir()

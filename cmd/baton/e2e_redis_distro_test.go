@@ -22,15 +22,16 @@ func TestE2ERedisDistroReplicasShareCatchUp(t *testing.T) {
 
 	// A catch-up with nothing new reads the outbox collection and its first page: two requests.
 	catchUps := func() int { return strings.Count(foundation.log.String(), `"path":"/users/xz/outbox"`) / 2 }
-	const window = 5 * interval
+	const window = 8 * interval
 	before := catchUps()
 	time.Sleep(window)
 	n := catchUps() - before
-	// Each replica alone would catch up once an interval: 2 × 5 together. Between them they skip an
-	// upstream read to the end within the last half interval, so about 5, one or two more if rounds
-	// straddle the window's edges.
+	// Each replica alone would catch up once an interval: 2 × 8 together. Between them they skip an
+	// upstream read to the end within the last half interval, so about 8; a loaded machine delays some
+	// rounds past that half interval, and rounds straddle the window's edges, so a few more. Sharing
+	// is shown by staying well below 16.
 	t.Logf("the foundation's outbox was read through %d times in %s by two replicas with --catch-up-interval %s", n, window, interval)
-	if n < 3 || n > 7 {
+	if n < 5 || n > 12 {
 		t.Errorf("the outbox was read through %d times in %s, want about %d (one replica's share), not %d", n, window, window/interval, 2*window/interval)
 	}
 }

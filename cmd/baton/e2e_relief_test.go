@@ -57,9 +57,10 @@ const (
 // instance holds ciphertext alone: its SQLite file has none of the words, and a participant opens the
 // ciphertext it holds.
 func TestE2EReliefCase(t *testing.T) {
+	t.Parallel()
 	in := startBaton(t)
 	p := reliefSetup(t, in)
-	startAgent(t, p.lasse)
+	in.cliEnv = append(in.cliEnv, "SSH_AUTH_SOCK="+runAgent(t, p.lasse)) // lasse signs one reply in ssh-agent
 
 	caseID := in.mustCLI("relief", "open", "--project", "xz", "--as", "lasse", "--key", p.lasse, "--text", reliefPlea)
 	if !relief.ValidCaseID(caseID) {
@@ -179,6 +180,7 @@ func TestE2EReliefCase(t *testing.T) {
 // TestE2EReliefCaseOnRedis: on Redis, a case's words are in no snapshot of the data set (an RDB
 // saved uncompressed, so that a word in it would show), and its ciphertext opens for a participant.
 func TestE2EReliefCaseOnRedis(t *testing.T) {
+	t.Parallel()
 	rs, err := redistest.StartWith("--appendonly", "no", "--rdbcompression", "no")
 	rs = redistest.Require(t, rs, err)
 	t.Cleanup(rs.Stop)
