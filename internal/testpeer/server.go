@@ -207,13 +207,17 @@ func (p *Peer) inbox(w http.ResponseWriter, r *http.Request) {
 	status, err := p.checkDelivery(r, body, readErr, &d)
 	d.Status = status
 	p.mu.Lock()
-	if err != nil {
+	switch {
+	case err != nil:
 		d.Err = err
 		p.failures = append(p.failures, d)
-	} else {
+	case p.onReceive == nil:
 		p.received = append(p.received, d)
 	}
 	p.mu.Unlock()
+	if err == nil && p.onReceive != nil {
+		p.onReceive(p, d)
+	}
 	if err != nil {
 		writeError(w, status, err.Error())
 		return
