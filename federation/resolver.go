@@ -142,6 +142,7 @@ type Resolver struct {
 	lastRefresh map[string]time.Time
 
 	handles handleCache // WebFinger answers
+	recent  recentActors
 }
 
 // refreshInterval is how soon a key may be refetched again.
@@ -156,8 +157,13 @@ func NewResolver(client *Client, cache KeyCache, signer Signer, now func() time.
 }
 
 // Actor fetches the actor document at id. Its id must be the URL fetched, served from that URL's
-// origin: an actor cannot speak for another URL.
+// origin: an actor cannot speak for another URL. An actor fetched moments ago to confirm the key of
+// the request being handled is taken from then, once, rather than fetched again: a Follow signed with
+// a key not seen before costs one signed GET, not two.
 func (r *Resolver) Actor(ctx context.Context, id string) (RemoteActor, error) {
+	if a, ok := r.recent.take(stripFragment(id), r.now()); ok {
+		return a, nil
+	}
 	body, from, err := r.client.Get(ctx, stripFragment(id), Accept, r.signer)
 	if err != nil {
 		return RemoteActor{}, fmt.Errorf("fetch actor %s: %w", id, err)
@@ -245,6 +251,7 @@ func (r *Resolver) mayRefresh(keyID string) bool {
 // the actor is fetched again at the latest KeyTTL after it was last fetched.
 func (r *Resolver) ForgetActor(ctx context.Context, actorID string, keyIDs ...string) error {
 	actorID = stripFragment(actorID)
+	r.recent.forget(actorID)
 	ids := append([]string{actorID + "#main-key", actorID + "/main-key", actorID}, keyIDs...)
 	slices.Sort(ids)
 	for _, id := range slices.Compact(ids) {
@@ -302,7 +309,61 @@ func (r *Resolver) fetchKey(ctx context.Context, keyID string) (RemoteKey, crypt
 		return RemoteKey{}, nil, keyError(keyID, err)
 	}
 	k.Fetched = r.now()
+	r.recent.put(actor, k.Fetched)
 	return k, pub, nil
+}
+
+// recentFor is how long an actor fetched to confirm a key is kept for the request it verified: long
+// enough for an inbox to handle that request, short enough that no later request sees it.
+const recentFor = 30 * time.Second
+
+// maxRecent bounds how many actors are kept: a flood of requests signed with new keys cannot make it
+// grow without end.
+const maxRecent = 1024
+
+// recentActors are the actors fetched to confirm keys, each kept for one Actor call within recentFor.
+type recentActors struct {
+	mu sync.Mutex
+	m  map[string]recentActor
+}
+
+type recentActor struct {
+	actor   RemoteActor
+	fetched time.Time
+}
+
+func (c *recentActors) put(a RemoteActor, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]recentActor{}
+	}
+	if len(c.m) >= maxRecent {
+		for id, e := range c.m {
+			if now.Sub(e.fetched) >= recentFor || len(c.m) >= maxRecent {
+				delete(c.m, id)
+			}
+		}
+	}
+	c.m[a.ID] = recentActor{actor: a, fetched: now}
+}
+
+// take returns the actor with id if it was fetched within recentFor, and forgets it.
+func (c *recentActors) take(id string, now time.Time) (RemoteActor, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[id]
+	if !ok {
+		return RemoteActor{}, false
+	}
+	delete(c.m, id)
+	return e.actor, now.Sub(e.fetched) < recentFor && !now.Before(e.fetched)
+}
+
+func (c *recentActors) forget(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, id)
 }
 
 // keyOwner reads which actor the document fetched for keyID says owns it. Owner and key must share

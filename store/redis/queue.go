@@ -91,8 +91,9 @@ const expiredPerClaim = 1000
 // claim first moves deliveries whose lease ran out at now (ARGV[2]) back to queue:due, with the due
 // score each had, then leases up to limit (ARGV[4]) due deliveries until ARGV[3]: out of queue:due,
 // into queue:leased, due score kept in the delivery. It answers with each, in the order due, as
-// {id, inbox, attempts, created, activity id, signer, body}. No two claims can take the same delivery:
-// a script runs alone.
+// {id, inbox, attempts, activity}, and with each activity among them once, as {activity, created, id,
+// signer, body}: a notice's body crosses once for all its deliveries. No two claims can take the same
+// delivery: a script runs alone.
 var claim = newScript(luaKeys, `
 local now, leaseEnd, limit, expiredMax = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.leased, '-inf', now, 'LIMIT', 0, expiredMax)) do
@@ -100,15 +101,19 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.leased, '-inf', now, 'LIMIT', 
   redis.call('ZREM', K.leased, id)
 end
 local due = redis.call('ZRANGEBYSCORE', K.due, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
-local out = {}
+local out, seen = {}, {}
 for i = 1, #due, 2 do
   local id, delivery = due[i], K.delivery(due[i])
   redis.call('ZREM', K.due, id)
   redis.call('ZADD', K.leased, leaseEnd, id)
   redis.call('HSET', delivery, 'due', due[i + 1])
   local d = redis.call('HMGET', delivery, 'inbox', 'attempts', 'activity')
-  local a = redis.call('HMGET', K.activity(d[3]), 'id', 'signer', 'body', 'created')
-  out[#out + 1] = {id, d[1], d[2], a[4], a[1], a[2], a[3]}
+  out[#out + 1] = {id, d[1], d[2], d[3]}
+  if not seen[d[3]] then
+    seen[d[3]] = true
+    local a = redis.call('HMGET', K.activity(d[3]), 'created', 'id', 'signer', 'body')
+    out[#out + 1] = {d[3], a[1], a[2], a[3], a[4]}
+  end
 end
 return out
 `)
@@ -123,17 +128,52 @@ func (s *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.
 		return nil, err
 	}
 	out := make([]store.Delivery, 0, len(claimed))
+	activities := map[string]claimedActivity{}
+	var seqs []string // each delivery's activity
 	for _, r := range claimed {
+		if len(r) == 5 {
+			a, err := readClaimedActivity(r)
+			if err != nil {
+				return nil, err
+			}
+			activities[r.str(0)] = a
+			continue
+		}
 		d, err := readDelivery(r)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, d)
+		seqs = append(seqs, r.str(3))
+	}
+	for i, seq := range seqs {
+		a, ok := activities[seq]
+		if !ok {
+			return nil, fmt.Errorf("claimed delivery %d: activity %s not returned", out[i].ID, seq)
+		}
+		out[i].Activity, out[i].Created = a.Activity, a.created
 	}
 	return out, nil
 }
 
+// claimedActivity is an activity as claim returns it, once for all its deliveries.
+type claimedActivity struct {
+	store.Activity
+	created time.Time
+}
+
+func readClaimedActivity(r row) (claimedActivity, error) {
+	created, err := decTime(r.str(1))
+	if err != nil {
+		return claimedActivity{}, fmt.Errorf("activity %s: created: %w", r.str(0), err)
+	}
+	return claimedActivity{Activity: store.Activity{ID: r.str(2), Signer: r.str(3), Body: []byte(r.str(4))}, created: created}, nil
+}
+
 func readDelivery(r row) (store.Delivery, error) {
+	if len(r) != 4 {
+		return store.Delivery{}, fmt.Errorf("claimed delivery: a row of %d fields", len(r))
+	}
 	id, err := r.int(0)
 	if err != nil {
 		return store.Delivery{}, fmt.Errorf("claimed delivery: id: %w", err)
@@ -144,12 +184,7 @@ func readDelivery(r row) (store.Delivery, error) {
 			return store.Delivery{}, fmt.Errorf("delivery %d: attempts: %w", id, err)
 		}
 	}
-	created, err := decTime(r.str(3))
-	if err != nil {
-		return store.Delivery{}, fmt.Errorf("delivery %d: created: %w", id, err)
-	}
-	a := store.Activity{ID: r.str(4), Signer: r.str(5), Body: []byte(r.str(6))}
-	return store.Delivery{ID: id, Inbox: r.str(1), Activity: a, Attempts: attempts, Created: created}, nil
+	return store.Delivery{ID: id, Inbox: r.str(1), Attempts: attempts}, nil
 }
 
 // complete deletes each delivery named (ARGV[2] on), wherever it is, counting it in delivered under
