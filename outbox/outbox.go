@@ -34,6 +34,7 @@ type Outbox struct {
 
 	nudge   chan struct{} // wakes the dispatcher when work was queued
 	signers sync.Map      // local actor name -> federation.Signer, parsed once
+	keys    sync.Map      // an actor's RSA key, PEM -> crypto.Signer, parsed once
 	hosts   breakers
 }
 

@@ -231,7 +231,7 @@ func (in *instance) waitQueueEmpty(timeout time.Duration) error {
 // profile takes a CPU profile of baton serve for d from its metrics listener (/debug/pprof/profile)
 // into file.
 func (in *instance) profile(ctx context.Context, d time.Duration, file string) error {
-	url := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", in.metrics, int(d.Seconds()))
+	url := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", in.metrics, max(1, int(d.Seconds())))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err

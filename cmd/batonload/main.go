@@ -84,6 +84,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if c.workers, err = ints(workers); err != nil {
 		return fmt.Errorf("--workers: %w", err)
 	}
+	if c.profileDir != "" {
+		if err := os.MkdirAll(c.profileDir, 0o755); err != nil {
+			return err
+		}
+	}
 	dir, err := os.MkdirTemp("", "batonload-")
 	if err != nil {
 		return err
@@ -188,8 +193,22 @@ func measureSetup(c config, store string, n, workers int, dir string, log io.Wri
 		return res, err
 	}
 	var cpu0 time.Duration
-	if err := peers.follow(ctx, handle, c.follows, func() { cpu0 = inst.cpu() }); err != nil {
+	profiled := make(chan error, 1)
+	followsProfile := filepath.Join(c.profileDir, fmt.Sprintf("%s-%d-%d-follows.pprof", store, n, workers))
+	startFollows := func() {
+		cpu0 = inst.cpu()
+		if c.profileDir == "" {
+			profiled <- nil
+			return
+		}
+		// The follows' first seconds: enough to see where a follow's time goes.
+		go func() { profiled <- inst.profile(ctx, followProfileFor, followsProfile) }()
+	}
+	if err := peers.follow(ctx, handle, c.follows, startFollows); err != nil {
 		return res, fmt.Errorf("%w\n%s", err, inst.logTail())
+	}
+	if err := <-profiled; err != nil {
+		return res, err
 	}
 	if err := inst.waitQueueEmpty(time.Minute); err != nil {
 		return res, err
@@ -200,6 +219,9 @@ func measureSetup(c config, store string, n, workers int, dir string, log io.Wri
 	}
 	res.followSig = float64(res.followCPU) / float64(sig)
 	fmt.Fprintf(log, "  %d follows: %.2f ms of CPU each (%.2f signatures)\n", n, ms(res.followCPU), res.followSig)
+	if c.profileDir != "" {
+		fmt.Fprintf(log, "  CPU profile of the follows: go tool pprof -top %s %s\n", c.baton, followsProfile)
+	}
 
 	published := 0
 	for i := range c.rounds {
@@ -288,9 +310,6 @@ func publishAndWait(c config, inst *instance, peers *instances, published *int, 
 // profileWhilePublishing takes a CPU profile of baton serve for c.profileFor while notices go out one
 // after another.
 func profileWhilePublishing(c config, inst *instance, peers *instances, published *int, file string) error {
-	if err := os.MkdirAll(c.profileDir, 0o755); err != nil {
-		return err
-	}
 	done := make(chan error, 1)
 	go func() { done <- inst.profile(context.Background(), c.profileFor, file) }()
 	for {
@@ -304,6 +323,10 @@ func profileWhilePublishing(c config, inst *instance, peers *instances, publishe
 		}
 	}
 }
+
+// followProfileFor is how long the follows are profiled, from the first: with a few hundred
+// followers or more, they take longer.
+const followProfileFor = 3 * time.Second
 
 func abs(x float64) float64 { return max(x, -x) }
 
