@@ -22,8 +22,9 @@ local AT_ONCE = -9007199254740992
 local function activityAt(i)
   return {id = ARGV[i], signer = ARGV[i + 1], body = ARGV[i + 2], created = ARGV[i + 3]}
 end
--- queueTo stores activity a and queues it to each inbox, and counts the deliveries.
-local function queueTo(a, inboxes)
+-- queueTo stores activity a and queues it to each inbox, due at once, or at at (µs) when given, and
+-- counts the deliveries.
+local function queueTo(a, inboxes, at)
   local n = #inboxes
   if n == 0 then return 0 end
   local seq = num(redis.call('INCR', K.seq('activities')))
@@ -33,8 +34,12 @@ local function queueTo(a, inboxes)
   local due, of = {}, {}
   for i, inbox in ipairs(inboxes) do
     local id = first + i
-    redis.call('HSET', K.delivery(num(id)), 'activity', seq, 'inbox', inbox)
-    due[#due + 1], due[#due + 2] = AT_ONCE + id, id
+    if at then
+      redis.call('HSET', K.delivery(num(id)), 'activity', seq, 'inbox', inbox, 'due', at)
+    else
+      redis.call('HSET', K.delivery(num(id)), 'activity', seq, 'inbox', inbox)
+    end
+    due[#due + 1], due[#due + 2] = at or (AT_ONCE + id), id
     of[#of + 1] = id
     if #due == 1000 or i == n then
       redis.call('ZADD', K.due, unpack(due))
@@ -44,9 +49,10 @@ local function queueTo(a, inboxes)
   end
   return n
 end
--- queueFollowers queues activity a to each distinct delivery inbox of owner's followers.
-local function queueFollowers(owner, a)
-  return queueTo(a, redis.call('HKEYS', K.inboxes(owner)))
+-- queueFollowers queues activity a to each distinct delivery inbox of owner's followers, due at once
+-- or at at.
+local function queueFollowers(owner, a, at)
+  return queueTo(a, redis.call('HKEYS', K.inboxes(owner)), at)
 end
 `
 
@@ -83,6 +89,50 @@ return queueFollowers(ARGV[2], activityAt(3))
 // EnqueueFollowers implements store.Queue.
 func (s *Store) EnqueueFollowers(ctx context.Context, local string, a store.Activity) (int, error) {
 	return s.run(ctx, enqueueFollowers, append([]any{local}, activityArgs(a)...)...).Int()
+}
+
+// enqueueFollowersReplacing takes off queue:due the deliveries never tried (no attempts field; a
+// leased or given-up one is not in queue:due) of each activity whose id is in activity-ids between
+// ARGV[5] and ARGV[6] (ZRANGEBYLEX bounds), with the activities left without any, then queues the
+// activity at ARGV[7] on for local's (ARGV[2]) followers, due at ARGV[4] (µs) or at the earliest of
+// those taken off, a delivery due at once counting as due at now (ARGV[3]).
+var enqueueFollowersReplacing = newScript(luaKeys, luaQueue, `
+local now, at = tonumber(ARGV[3]), tonumber(ARGV[4])
+for _, aid in ipairs(redis.call('ZRANGEBYLEX', K.activityIDs, ARGV[5], ARGV[6])) do
+  for _, d in ipairs(redis.call('SMEMBERS', K.deliveriesOf(aid))) do
+    local score = redis.call('ZSCORE', K.due, d)
+    local f = redis.call('HMGET', K.delivery(d), 'attempts', 'activity')
+    if score and not f[1] then
+      score = tonumber(score)
+      if score < 0 then score = now end
+      at = math.min(at, score)
+      redis.call('ZREM', K.due, d)
+      redis.call('DEL', K.delivery(d))
+      redis.call('SREM', K.deliveriesOf(aid), d)
+      if redis.call('HINCRBY', K.activity(f[2]), 'refs', -1) <= 0 then redis.call('DEL', K.activity(f[2])) end
+    end
+  end
+end
+return queueFollowers(ARGV[2], activityAt(7), at)
+`)
+
+// EnqueueFollowersReplacing implements store.Queue.
+func (s *Store) EnqueueFollowersReplacing(ctx context.Context, local string, a store.Activity, due, now time.Time, replaces string) (int, error) {
+	from, to := lexRange(replaces)
+	args := append([]any{local, micros(now), micros(due), from, to}, activityArgs(a)...)
+	return s.run(ctx, enqueueFollowersReplacing, args...).Int()
+}
+
+// lexRange is the ZRANGEBYLEX bounds of the members beginning with prefix.
+func lexRange(prefix string) (from, to string) {
+	from, to = "["+prefix, "+"
+	if end, ok := store.PrefixEnd(prefix); ok {
+		to = "(" + end
+	}
+	if prefix == "" {
+		from = "-"
+	}
+	return from, to
 }
 
 // expiredPerClaim bounds how many deliveries whose lease ran out one Claim moves back to the queue.
@@ -294,13 +344,7 @@ return out
 // DeliveryStatus implements store.Queue. Deliveries queued before activities were indexed by id
 // (deliveries-of) are not counted.
 func (s *Store) DeliveryStatus(ctx context.Context, prefix string) ([]store.ActivityDeliveries, error) {
-	from, to := "["+prefix, "+"
-	if end, ok := store.PrefixEnd(prefix); ok {
-		to = "(" + end
-	}
-	if prefix == "" {
-		from = "-"
-	}
+	from, to := lexRange(prefix)
 	rs, err := rows(s.run(ctx, deliveryStatus, from, to).Result())
 	if err != nil {
 		return nil, err

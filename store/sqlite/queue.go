@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"math"
 	"slices"
 	"time"
 
@@ -33,6 +34,54 @@ func (s *Store) Enqueue(ctx context.Context, a store.Activity, inboxes []string)
 		}
 		return nil
 	})
+}
+
+// EnqueueFollowersReplacing implements store.Queue.
+func (s *Store) EnqueueFollowersReplacing(ctx context.Context, local string, a store.Activity, due, now time.Time, replaces string) (int, error) {
+	var queued int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		earliest, err := dropUntried(ctx, tx, replaces, now)
+		if err != nil {
+			return err
+		}
+		queued, err = queueForFollowers(ctx, tx, local, a, min(unix(due), earliest))
+		return err
+	})
+	return int(queued), err
+}
+
+// dropUntried deletes the deliveries never tried and not leased at now of the activities whose ids
+// begin with prefix, and the activities left without any, and returns the earliest next_at of those
+// deleted (math.MaxInt64 when none was).
+func dropUntried(ctx context.Context, tx *sql.Tx, prefix string, now time.Time) (int64, error) {
+	cond, args := idRange("activity_id", prefix)
+	rows, err := tx.QueryContext(ctx, `DELETE FROM deliveries WHERE state = 'queued' AND attempts = 0 AND lease_until <= ?
+		AND activity IN (SELECT seq FROM activities WHERE `+cond+`) RETURNING activity, next_at`, append([]any{unix(now)}, args...)...)
+	if err != nil {
+		return 0, err
+	}
+	earliest := int64(math.MaxInt64)
+	activities := map[int64]bool{}
+	for rows.Next() {
+		var activity, next int64
+		if err := rows.Scan(&activity, &next); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		activities[activity] = true
+		earliest = min(earliest, next)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for activity := range activities {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM activities WHERE seq = ?
+			AND NOT EXISTS (SELECT 1 FROM deliveries WHERE activity = ?)`, activity, activity); err != nil {
+			return 0, err
+		}
+	}
+	return earliest, nil
 }
 
 // Claim implements store.Queue: one statement leases the deliveries and returns them, and each
