@@ -142,7 +142,6 @@ type Resolver struct {
 	lastRefresh map[string]time.Time
 
 	handles handleCache // WebFinger answers
-	recent  recentActors
 }
 
 // refreshInterval is how soon a key may be refetched again.
@@ -157,11 +156,10 @@ func NewResolver(client *Client, cache KeyCache, signer Signer, now func() time.
 }
 
 // Actor fetches the actor document at id. Its id must be the URL fetched, served from that URL's
-// origin: an actor cannot speak for another URL. An actor fetched moments ago to confirm the key of
-// the request being handled is taken from then, once, rather than fetched again: a Follow signed with
-// a key not seen before costs one signed GET, not two.
+// origin: an actor cannot speak for another URL. Within a request handled with a context from
+// WithFetchedActors, an actor fetched to confirm the request's key is not fetched again.
 func (r *Resolver) Actor(ctx context.Context, id string) (RemoteActor, error) {
-	if a, ok := r.recent.take(stripFragment(id), r.now()); ok {
+	if a, ok := fetchedActors(ctx).get(stripFragment(id)); ok {
 		return a, nil
 	}
 	body, from, err := r.client.Get(ctx, stripFragment(id), Accept, r.signer)
@@ -251,7 +249,6 @@ func (r *Resolver) mayRefresh(keyID string) bool {
 // the actor is fetched again at the latest KeyTTL after it was last fetched.
 func (r *Resolver) ForgetActor(ctx context.Context, actorID string, keyIDs ...string) error {
 	actorID = stripFragment(actorID)
-	r.recent.forget(actorID)
 	ids := append([]string{actorID + "#main-key", actorID + "/main-key", actorID}, keyIDs...)
 	slices.Sort(ids)
 	for _, id := range slices.Compact(ids) {
@@ -309,61 +306,51 @@ func (r *Resolver) fetchKey(ctx context.Context, keyID string) (RemoteKey, crypt
 		return RemoteKey{}, nil, keyError(keyID, err)
 	}
 	k.Fetched = r.now()
-	r.recent.put(actor, k.Fetched)
+	fetchedActors(ctx).put(actor)
 	return k, pub, nil
 }
 
-// recentFor is how long an actor fetched to confirm a key is kept for the request it verified: long
-// enough for an inbox to handle that request, short enough that no later request sees it.
-const recentFor = 30 * time.Second
-
-// maxRecent bounds how many actors are kept: a flood of requests signed with new keys cannot make it
-// grow without end.
-const maxRecent = 1024
-
-// recentActors are the actors fetched to confirm keys, each kept for one Actor call within recentFor.
-type recentActors struct {
-	mu sync.Mutex
-	m  map[string]recentActor
+// WithFetchedActors returns ctx carrying a note of the actors fetched to confirm keys while one
+// request is handled: when the request then needs its actor (a Follow records the follower's inboxes),
+// the document fetched moments before serves, and a Follow signed with a key not seen before costs one
+// signed GET, not two. Nothing carries over to another request.
+func WithFetchedActors(ctx context.Context) context.Context {
+	return context.WithValue(ctx, fetchedActorsKey{}, &actorNote{})
 }
 
-type recentActor struct {
-	actor   RemoteActor
-	fetched time.Time
+type fetchedActorsKey struct{}
+
+// actorNote holds the actors fetched while one request is handled; a nil one holds nothing.
+type actorNote struct {
+	mu     sync.Mutex
+	actors map[string]RemoteActor
 }
 
-func (c *recentActors) put(a RemoteActor, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string]recentActor{}
+func fetchedActors(ctx context.Context) *actorNote {
+	n, _ := ctx.Value(fetchedActorsKey{}).(*actorNote)
+	return n
+}
+
+func (n *actorNote) put(a RemoteActor) {
+	if n == nil {
+		return
 	}
-	if len(c.m) >= maxRecent {
-		for id, e := range c.m {
-			if now.Sub(e.fetched) >= recentFor || len(c.m) >= maxRecent {
-				delete(c.m, id)
-			}
-		}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.actors == nil {
+		n.actors = map[string]RemoteActor{}
 	}
-	c.m[a.ID] = recentActor{actor: a, fetched: now}
+	n.actors[a.ID] = a
 }
 
-// take returns the actor with id if it was fetched within recentFor, and forgets it.
-func (c *recentActors) take(id string, now time.Time) (RemoteActor, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[id]
-	if !ok {
+func (n *actorNote) get(id string) (RemoteActor, bool) {
+	if n == nil {
 		return RemoteActor{}, false
 	}
-	delete(c.m, id)
-	return e.actor, now.Sub(e.fetched) < recentFor && !now.Before(e.fetched)
-}
-
-func (c *recentActors) forget(id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, id)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	a, ok := n.actors[id]
+	return a, ok
 }
 
 // keyOwner reads which actor the document fetched for keyID says owns it. Owner and key must share
