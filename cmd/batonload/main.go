@@ -70,7 +70,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.kind, "kind", "infra-change", "kind of the notices: infra-change leaves the project's status as it is")
 	fs.DurationVar(&c.ceilingFor, "ceiling-time", 1500*time.Millisecond, "how long the signing ceiling is measured before and after each round")
 	fs.IntVar(&c.follows, "follow-concurrency", 16, "follows sent at once")
-	fs.StringVar(&c.profileDir, "cpuprofile-dir", "", "after the rounds of each setup, take a CPU profile of baton serve (from --metrics-listen's /debug/pprof) while notices go out, into this folder")
+	fs.StringVar(&c.profileDir, "cpuprofile-dir", "", "take CPU profiles of baton serve (from --metrics-listen's /debug/pprof) into this folder: of the follows, from the first, and, after the rounds of each setup, while notices go out")
 	fs.DurationVar(&c.profileFor, "cpuprofile-time", 20*time.Second, "how long each profile runs (at most 25s: the metrics listener answers within 30s)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary folder (baton's data and log)")
 	if err := fs.Parse(args); err != nil {
@@ -201,8 +201,8 @@ func measureSetup(c config, store string, n, workers int, dir string, log io.Wri
 			profiled <- nil
 			return
 		}
-		// The follows' first seconds: enough to see where a follow's time goes.
-		go func() { profiled <- inst.profile(ctx, followProfileFor, followsProfile) }()
+		// From the first follow on, for as long as the other profiles: longer than the follows is no harm.
+		go func() { profiled <- inst.profile(ctx, c.profileFor, followsProfile) }()
 	}
 	if err := peers.follow(ctx, handle, c.follows, startFollows); err != nil {
 		return res, fmt.Errorf("%w\n%s", err, inst.logTail())
@@ -323,10 +323,6 @@ func profileWhilePublishing(c config, inst *instance, peers *instances, publishe
 		}
 	}
 }
-
-// followProfileFor is how long the follows are profiled, from the first: with a few hundred
-// followers or more, they take longer.
-const followProfileFor = 3 * time.Second
 
 func abs(x float64) float64 { return max(x, -x) }
 

@@ -116,6 +116,8 @@ type Peer struct {
 	keys       map[string]cachedKey
 	follows    map[string]*Follow
 	onReceive  func(*Peer, Delivery)
+	keepKeys   bool
+	unchecked  bool
 }
 
 type cachedKey struct {
@@ -152,6 +154,12 @@ type Options struct {
 	// Received, when set, is called with every verified delivery, which the peer then does not keep:
 	// Received and Accepted see nothing.
 	Received func(*Peer, Delivery)
+	// KeepLookedUpKeys keeps the key of an actor looked up (Lookup, FetchActor) for verifying what it
+	// sends, as Mastodon stores an account it resolves: no second fetch.
+	KeepLookedUpKeys bool
+	// UncheckedFetches serves a signed GET without checking its signature, as Mastodon does outside
+	// secure mode (a GoToSocial peer still checks what it requires).
+	UncheckedFetches bool
 }
 
 // StartWith starts a Peer as o says: the caller must Close it.
@@ -171,6 +179,8 @@ func StartWith(o Options) (*Peer, error) {
 		keys:      map[string]cachedKey{},
 		follows:   map[string]*Follow{},
 		onReceive: o.Received,
+		keepKeys:  o.KeepLookedUpKeys,
+		unchecked: o.UncheckedFetches,
 	}
 	keys := make([]*rsa.PrivateKey, len(names))
 	for i, name := range names {
