@@ -26,6 +26,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -103,7 +104,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "batonload: %s, load average %s\n\n", time.Now().UTC().Format(time.RFC3339), loadAverage())
+	fmt.Fprintf(stdout, "batonload: %s, %d CPUs (%s), %s, load average %s\n\n", time.Now().UTC().Format(time.RFC3339),
+		runtime.NumCPU(), cpuModel(), runtime.Version(), loadAverage())
 	var setups []setupResult
 	for _, st := range c.stores {
 		for _, n := range c.instances {
@@ -327,6 +329,20 @@ func profileWhilePublishing(c config, inst *instance, peers *instances, publishe
 func abs(x float64) float64 { return max(x, -x) }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// cpuModel is the first model name in /proc/cpuinfo.
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	for line := range strings.Lines(string(b)) {
+		if name, value, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) == "model name" {
+			return strings.TrimSpace(value)
+		}
+	}
+	return "unknown"
+}
 
 func loadAverage() string {
 	b, err := os.ReadFile("/proc/loadavg")
