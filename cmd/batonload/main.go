@@ -235,6 +235,10 @@ func measureSetup(c config, store string, n, workers int, dir string, log io.Wri
 			i+1, r.deliveries, r.rate(), r.ceiling, r.ratio(), ms(r.perDelivery()), r.inSignatures(), r.otherCPU.Seconds()/r.elapsed.Seconds())
 		res.rounds = append(res.rounds, r)
 	}
+	// Once more, after every round: a delivery made twice late (after its lease ran out) shows now.
+	if err := peers.exactlyOnce(peers.notices()); err != nil {
+		return res, err
+	}
 	if f := peers.failures(); f > 0 {
 		return res, fmt.Errorf("the instances refused %d requests (see a peer's Failures)", f)
 	}

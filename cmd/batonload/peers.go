@@ -21,7 +21,7 @@ type instances struct {
 
 	mu       sync.Mutex
 	got      map[string]map[*testpeer.Peer]int // activity id -> receiving peer -> times received
-	byType   map[string]int                    // verified deliveries by activity type
+	creates  map[string]bool                   // the ids of the Notes that came in Creates
 	changed  chan struct{}                     // signalled after every delivery
 	accepted int
 }
@@ -33,7 +33,7 @@ func startInstances(n int) (*instances, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &instances{got: map[string]map[*testpeer.Peer]int{}, byType: map[string]int{}, changed: make(chan struct{}, 1)}
+	in := &instances{got: map[string]map[*testpeer.Peer]int{}, creates: map[string]bool{}, changed: make(chan struct{}, 1)}
 	for i := range n {
 		addr := fmt.Sprintf("127.0.%d.%d:0", 1+i/250, 1+i%250)
 		p, err := testpeer.StartWith(testpeer.Options{Dialect: testpeer.Mastodon, Names: []string{"reader"},
@@ -56,16 +56,18 @@ func (in *instances) close() {
 // received counts a verified delivery: a Create by the id of the Note it carries, anything else by its
 // own id.
 func (in *instances) received(p *testpeer.Peer, d testpeer.Delivery) {
-	id := d.ID
-	if d.Type == "Create" {
+	id, create := d.ID, d.Type == "Create"
+	if create {
 		id = d.ObjectField("id")
 	}
 	in.mu.Lock()
+	if create {
+		in.creates[id] = true
+	}
 	if in.got[id] == nil {
 		in.got[id] = map[*testpeer.Peer]int{}
 	}
 	in.got[id][p]++
-	in.byType[d.Type]++
 	if d.Type == "Accept" {
 		in.accepted++
 	}
@@ -100,6 +102,17 @@ func (in *instances) waitFor(timeout time.Duration, cond func() bool) error {
 
 // reached reports, under the lock, whether every peer received activity id (a Create by its Note).
 func (in *instances) reached(id string) bool { return len(in.got[id]) == len(in.peers) }
+
+// notices lists the notices received (Creates, by their Note's id).
+func (in *instances) notices() []string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	var out []string
+	for id := range in.creates {
+		out = append(out, id)
+	}
+	return out
+}
 
 // exactlyOnce checks that every peer received each activity of ids exactly once.
 func (in *instances) exactlyOnce(ids []string) error {
