@@ -76,10 +76,10 @@ func (o *Outbox) recordDelivered(delivered <-chan int64) {
 	}
 }
 
-// gatherFor is how long the dispatcher, while the queue has work, waits for half of the workers
-// to be idle before it claims: each claim is a durable write (an fsync on SQLite, a script on Redis),
-// and claiming for one worker at a time costs one per delivery or so. A worker waits at most this long,
-// while the others, still busy, keep the CPUs so.
+// gatherFor is how long the dispatcher, while the queue has work, waits for half of the workers to
+// be idle before it claims: each claim is a durable write (an fsync on SQLite, a script on Redis), and
+// claiming for each worker as it comes free costs about one per two deliveries. An idle worker waits
+// at most this long, while the busy half keeps the CPUs busy.
 const gatherFor = 5 * time.Millisecond
 
 func (o *Outbox) dispatch(ctx context.Context, idle chan struct{}, jobs chan<- store.Delivery) {
