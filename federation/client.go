@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -90,6 +91,7 @@ type Signer struct {
 // Client makes Baton's outgoing requests: every one signed, none to a private address unless allowed.
 type Client struct {
 	http         *http.Client
+	fresh        *http.Client // http on a connection of its own each time, for a POST a stale one lost
 	userAgent    string
 	now          func() time.Time
 	allowPrivate bool
@@ -125,13 +127,15 @@ func NewClient(opts ClientOptions) *Client {
 		IdleConnTimeout:     90 * time.Second,
 		ForceAttemptHTTP2:   true,
 	}
+	fresh := transport.Clone()
+	fresh.DisableKeepAlives = true
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	return &Client{
-		http: &http.Client{
-			Transport: transport,
+	httpClient := func(t *http.Transport) *http.Client {
+		return &http.Client{
+			Transport: t,
 			Timeout:   RequestTimeout,
 			CheckRedirect: func(req *http.Request, via []*http.Request) error {
 				if len(via) > maxRedirects {
@@ -139,7 +143,11 @@ func NewClient(opts ClientOptions) *Client {
 				}
 				return checkScheme(req.Method, req.URL, opts.AllowPrivate)
 			},
-		},
+		}
+	}
+	return &Client{
+		http:         httpClient(transport),
+		fresh:        httpClient(fresh),
 		userAgent:    opts.UserAgent,
 		now:          now,
 		allowPrivate: opts.AllowPrivate,
@@ -314,10 +322,18 @@ func (c *Client) fetch(ctx context.Context, u *url.URL, accept string, signer Si
 	if err := httpsign.Sign(req, nil, signer.KeyID, signer.Key, c.now()); err != nil {
 		return nil, "", fmt.Errorf("sign GET %s: %w", u, err)
 	}
-	return c.do(req, accept)
+	return c.do(c.http, req, accept)
 }
 
 // Post delivers an activity to an inbox, signed by signer.
+//
+// A POST that fails on a kept-alive connection before any byte of an answer came (broken pipe,
+// connection reset, EOF) is sent again at once, as signed, on a connection of its own: the peer
+// closed an idle connection just as the request went out on it (servers close idle connections after
+// a few seconds, while the client keeps them 90 s), which says nothing of the peer. Without this, the
+// delivery would wait for its retry's backoff. Nothing was answered, so the peer did not take the
+// request; if it did take it without answering, the activity's id lets it see the second for a
+// duplicate, as after any retry.
 func (c *Client) Post(ctx context.Context, inbox string, body []byte, signer Signer) error {
 	u, err := c.requestURL(http.MethodPost, inbox)
 	if err != nil {
@@ -332,8 +348,28 @@ func (c *Client) Post(ctx context.Context, inbox string, body []byte, signer Sig
 	if err := httpsign.Sign(req, body, signer.KeyID, signer.Key, c.now()); err != nil {
 		return fmt.Errorf("sign POST %s: %w", inbox, err)
 	}
-	_, _, err = c.do(req, "")
+	var reused, answered bool
+	trace := &httptrace.ClientTrace{
+		GotConn:              func(info httptrace.GotConnInfo) { reused = info.Reused },
+		GotFirstResponseByte: func() { answered = true },
+	}
+	_, _, err = c.do(c.http, req.WithContext(httptrace.WithClientTrace(ctx, trace)), "")
+	if err == nil || !reused || answered || !lostConnection(err) || req.GetBody == nil {
+		return err
+	}
+	again := req.Clone(ctx)
+	again.Body, again.GetBody = nil, nil
+	if again.Body, err = req.GetBody(); err != nil {
+		return err
+	}
+	_, _, err = c.do(c.fresh, again, "")
 	return err
+}
+
+// lostConnection reports whether err is a connection the peer closed or reset.
+func lostConnection(err error) bool {
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // requestURL reads the URL a request goes to, refusing what the client never sends to.
@@ -363,10 +399,10 @@ func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, body
 	return req, nil
 }
 
-// do sends req and returns the body and the URL that answered it. When accept is set, the answer must
-// be of a media type it names.
-func (c *Client) do(req *http.Request, accept string) ([]byte, string, error) {
-	resp, err := c.http.Do(req)
+// do sends req with client and returns the body and the URL that answered it. When accept is set, the
+// answer must be of a media type it names.
+func (c *Client) do(client *http.Client, req *http.Request, accept string) ([]byte, string, error) {
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, "", err
 	}

@@ -156,8 +156,12 @@ func NewResolver(client *Client, cache KeyCache, signer Signer, now func() time.
 }
 
 // Actor fetches the actor document at id. Its id must be the URL fetched, served from that URL's
-// origin: an actor cannot speak for another URL.
+// origin: an actor cannot speak for another URL. Within a request handled with a context from
+// WithFetchedActors, an actor fetched to confirm the request's key is not fetched again.
 func (r *Resolver) Actor(ctx context.Context, id string) (RemoteActor, error) {
+	if a, ok := fetchedActors(ctx).get(stripFragment(id)); ok {
+		return a, nil
+	}
 	body, from, err := r.client.Get(ctx, stripFragment(id), Accept, r.signer)
 	if err != nil {
 		return RemoteActor{}, fmt.Errorf("fetch actor %s: %w", id, err)
@@ -302,7 +306,51 @@ func (r *Resolver) fetchKey(ctx context.Context, keyID string) (RemoteKey, crypt
 		return RemoteKey{}, nil, keyError(keyID, err)
 	}
 	k.Fetched = r.now()
+	fetchedActors(ctx).put(actor)
 	return k, pub, nil
+}
+
+// WithFetchedActors returns ctx carrying a note of the actors fetched to confirm keys while one
+// request is handled: when the request then needs its actor (a Follow records the follower's inboxes),
+// the document fetched moments before serves, and a Follow signed with a key not seen before costs one
+// signed GET, not two. Nothing carries over to another request.
+func WithFetchedActors(ctx context.Context) context.Context {
+	return context.WithValue(ctx, fetchedActorsKey{}, &actorNote{})
+}
+
+type fetchedActorsKey struct{}
+
+// actorNote holds the actors fetched while one request is handled; a nil one holds nothing.
+type actorNote struct {
+	mu     sync.Mutex
+	actors map[string]RemoteActor
+}
+
+func fetchedActors(ctx context.Context) *actorNote {
+	n, _ := ctx.Value(fetchedActorsKey{}).(*actorNote)
+	return n
+}
+
+func (n *actorNote) put(a RemoteActor) {
+	if n == nil {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.actors == nil {
+		n.actors = map[string]RemoteActor{}
+	}
+	n.actors[a.ID] = a
+}
+
+func (n *actorNote) get(id string) (RemoteActor, bool) {
+	if n == nil {
+		return RemoteActor{}, false
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	a, ok := n.actors[id]
+	return a, ok
 }
 
 // keyOwner reads which actor the document fetched for keyID says owns it. Owner and key must share

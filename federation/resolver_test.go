@@ -557,3 +557,34 @@ func TestResolverRefreshLimitIsPerKey(t *testing.T) {
 		t.Errorf("fetches: alice %d, bob %d; want 2 each (a refresh of one key must not hold back another)", a, b)
 	}
 }
+
+// A Follow signed with a key not seen before needs the key and then its actor: within the request,
+// the actor fetched to confirm the key serves, so the Follow costs one signed GET.
+func TestResolverActorAfterKeyFetchesOnce(t *testing.T) {
+	srv := newRemote(t)
+	alice := srv.URL + "/users/alice"
+	srv.set("/users/alice", mastodonActor(alice, pubPEM(t)))
+	r := newTestResolver(t, newMemCache(), &fakeClock{now: time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)})
+	request := WithFetchedActors(context.Background())
+
+	if _, _, err := r.Key(request, alice+"#main-key", false); err != nil {
+		t.Fatal(err)
+	}
+	a, err := r.Actor(request, alice)
+	if err != nil || a.ID != alice || a.Inbox != alice+"/inbox" {
+		t.Fatalf("Actor = %+v, %v", a, err)
+	}
+	if got := srv.count("/users/alice"); got != 1 {
+		t.Errorf("the key and then its actor, in one request: %d fetches, want 1", got)
+	}
+	// Another request reads the actor afresh, whatever the first fetched.
+	if _, err := r.Actor(WithFetchedActors(context.Background()), alice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Actor(context.Background(), alice); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.count("/users/alice"); got != 3 {
+		t.Errorf("two more requests: %d fetches in all, want 3", got)
+	}
+}

@@ -192,7 +192,7 @@ func clip(s string) string {
 // was read. Everything that needs no body comes first, so that a request that could never be
 // accepted costs neither memory nor a fetch.
 func (ib *Inbox) handle(r *http.Request, target string) (activity, verdict) {
-	ctx := r.Context()
+	ctx := federation.WithFetchedActors(r.Context()) // a Follow's actor, fetched for its key, is not fetched twice
 	if v, ok := ib.checkRequest(r); !ok {
 		return activity{}, v
 	}

@@ -31,7 +31,6 @@ package outbox_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -51,7 +50,7 @@ import (
 	"time"
 
 	"baton/federation"
-	"baton/federation/httpsign"
+	"baton/internal/loadtest"
 	"baton/notice"
 	"baton/outbox"
 	"baton/store"
@@ -136,12 +135,12 @@ func benchFanOut(b *testing.B, backendName string, shared bool, replicas, worker
 
 	ctx := context.Background()
 	start := time.Now()
-	machine0, machineOK := machineCPU()
-	own0, _ := processCPU()
+	machine0, machineOK := loadtest.MachineCPU()
+	own0, _ := loadtest.ProcessCPU(0)
 	ownServer0 := be.serverCPU(b)
 	before, sigBefore := signingCeiling(b)
 	notices := 0
-	cpu0, cpuOK := processCPU()
+	cpu0, cpuOK := loadtest.ProcessCPU(0)
 	server0 := be.serverCPU(b)
 	scripts0 := be.serverScriptTime(b)
 	for b.Loop() {
@@ -162,14 +161,14 @@ func benchFanOut(b *testing.B, backendName string, shared bool, replicas, worker
 		sinks.wait(b, st, 3*time.Minute)
 	}
 	elapsed := b.Elapsed()
-	cpu1, _ := processCPU()
+	cpu1, _ := loadtest.ProcessCPU(0)
 	server1 := be.serverCPU(b)
 	scripts1 := be.serverScriptTime(b)
 	be.logCommandStats(b)
 	after, sigAfter := signingCeiling(b)
 	ceiling := (before + after) / 2
-	machine1, _ := machineCPU()
-	own1, _ := processCPU()
+	machine1, _ := loadtest.MachineCPU()
+	own1, _ := loadtest.ProcessCPU(0)
 	ownServer1 := be.serverCPU(b)
 
 	delivered := notices * perNotice
@@ -526,111 +525,11 @@ func (s *sinks) share(sender string) float64 {
 // without /proc).
 func signingCeiling(b *testing.B) (float64, time.Duration) {
 	b.Helper()
-	perSecond, perSignature, err := measureSigningCeiling(1500 * time.Millisecond)
+	perSecond, perSignature, err := loadtest.SigningCeiling(1500 * time.Millisecond)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return perSecond, perSignature
-}
-
-// measureSigningCeiling signs deliveries as the client does (a POST of an activity-sized body with
-// Content-Type and Accept, so Digest and five headers are signed) for d, on every P at once. It returns
-// the signatures per second, and the process's CPU time per signature meanwhile (0 without /proc):
-// both measured after the key is made, which takes 0.1–0.2 s of CPU.
-func measureSigningCeiling(d time.Duration) (float64, time.Duration, error) {
-	key, _, err := federation.NewRSAKey()
-	if err != nil {
-		return 0, 0, err
-	}
-	body := bytes.Repeat([]byte(`{"type":"Create","object":{"content":"0123456789abcdef"}}`), 48) // about 2.6 kB, as a Create
-	keyID := benchURLs.MainKey("xz")
-	var count atomic.Int64
-	var firstErr error
-	var errOnce sync.Once
-	var wg sync.WaitGroup
-	cpu0, cpuOK := processCPU()
-	start := time.Now()
-	deadline := start.Add(d)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for n := 0; ; n++ {
-				if n%8 == 0 && time.Now().After(deadline) {
-					return
-				}
-				req, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:8080/users/f1/inbox", bytes.NewReader(body))
-				if err == nil {
-					req.Header.Set("Content-Type", federation.ContentType)
-					req.Header.Set("Accept", federation.Accept)
-					err = httpsign.Sign(req, body, keyID, key, time.Now())
-				}
-				if err != nil {
-					errOnce.Do(func() { firstErr = err })
-					return
-				}
-				count.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	perSecond := float64(count.Load()) / time.Since(start).Seconds()
-	cpu1, _ := processCPU()
-	var perSignature time.Duration
-	if cpuOK && count.Load() > 0 {
-		perSignature = (cpu1 - cpu0) / time.Duration(count.Load())
-	}
-	return perSecond, perSignature, firstErr
-}
-
-// processCPU is the CPU time (user and system) the process has used, read from /proc/self/stat; false
-// where there is no such file.
-func processCPU() (time.Duration, bool) {
-	data, err := os.ReadFile("/proc/self/stat")
-	if err != nil {
-		return 0, false
-	}
-	// Fields after the command (which may hold spaces) start at the last ')'; utime and stime are the
-	// 14th and 15th fields, in clock ticks (USER_HZ, 100 on Linux).
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return 0, false
-	}
-	fields := strings.Fields(string(data[i+1:]))
-	if len(fields) < 13 {
-		return 0, false
-	}
-	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
-	}
-	return time.Duration(utime+stime) * 10 * time.Millisecond, true
-}
-
-// machineCPU is the CPU time every CPU of the machine spent not idle (user, nice, system, interrupts,
-// and steal: time the hypervisor gave another guest), from the first line of /proc/stat; false where
-// there is no such file.
-func machineCPU() (time.Duration, bool) {
-	data, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, false
-	}
-	line, _, _ := strings.Cut(string(data), "\n")
-	fields := strings.Fields(line)
-	if len(fields) < 9 || fields[0] != "cpu" {
-		return 0, false
-	}
-	var ticks int64
-	for i, f := range fields[1:9] { // user nice system idle iowait irq softirq steal
-		if i == 3 || i == 4 {
-			continue // idle, iowait
-		}
-		n, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return 0, false
-		}
-		ticks += n
-	}
-	return time.Duration(ticks) * 10 * time.Millisecond, true
 }
 
 // residentBytes is the process's resident set size (VmRSS), 0 and false where /proc is missing.

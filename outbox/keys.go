@@ -10,7 +10,9 @@ import (
 
 // ActorKey returns the RSA key a local actor signs its requests with. A package actor gets its key when
 // first needed: a distro watching thousands of upstreams should not wait for thousands of key
-// generations, most of them for packages nobody follows yet.
+// generations, most of them for packages nobody follows yet. A key is parsed once: its actor document
+// is served to every server that looks the actor up, and parsing a PEM costs about what a signature
+// does.
 func (o *Outbox) ActorKey(ctx context.Context, a store.Actor) (crypto.Signer, error) {
 	pemText := a.RSAKeyPEM
 	if pemText == "" {
@@ -23,5 +25,13 @@ func (o *Outbox) ActorKey(ctx context.Context, a store.Actor) (crypto.Signer, er
 			return nil, err
 		}
 	}
-	return federation.ParsePrivateKeyPEM(pemText)
+	if k, ok := o.keys.Load(pemText); ok {
+		return k.(crypto.Signer), nil
+	}
+	k, err := federation.ParsePrivateKeyPEM(pemText)
+	if err != nil {
+		return nil, err
+	}
+	o.keys.Store(pemText, k)
+	return k, nil
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +38,7 @@ type Outbox struct {
 
 	nudge   chan struct{} // wakes the dispatcher when work was queued
 	signers sync.Map      // local actor name -> federation.Signer, parsed once
+	keys    sync.Map      // an actor's RSA key, PEM -> crypto.Signer, parsed once
 	hosts   breakers
 }
 
@@ -287,17 +289,54 @@ func (o *Outbox) updateProfileFor(ctx context.Context, actor store.Actor, before
 	return o.sendProfileUpdate(ctx, actor, now, at)
 }
 
-// sendProfileUpdate queues an Update of the project's actor, as it stands, for every follower.
+// sendProfileUpdate queues an Update of the project's actor, as it stands, for every follower's
+// delivery inbox (each shared inbox once). It goes updateAfter after the notice that changed the
+// status, so that the notice itself arrives first, and at most one a minute: an Update still waiting
+// is replaced by the newer one, which keeps the earlier time, and one made within a minute of the
+// last waits for that minute to end. Several changes in a row make one Update of where they ended.
 func (o *Outbox) sendProfileUpdate(ctx context.Context, actor store.Actor, st Standing, at time.Time) error {
 	doc, err := o.actorDocument(ctx, actor, st)
 	if err != nil {
 		return err
 	}
-	id := fmt.Sprintf("%s#updates/%d", o.urls.Actor(actor.Name), at.UnixNano())
+	prefix := o.urls.Actor(actor.Name) + "#updates/"
+	id := fmt.Sprintf("%s%d", prefix, at.UnixNano())
 	update, err := o.urls.UpdateDocument(actor.Name, id, doc, at)
 	if err != nil {
 		return err
 	}
-	_, err = o.store.EnqueueFollowers(ctx, actor.Name, store.Activity{ID: id, Signer: actor.Name, Body: update})
+	now := o.now()
+	due := now.Add(updateAfter)
+	if last, err := o.lastProfileUpdate(ctx, prefix); err != nil {
+		return err
+	} else if next := last.Add(profileUpdateEvery); next.After(due) {
+		due = next
+	}
+	_, err = o.store.EnqueueFollowersReplacing(ctx, actor.Name, store.Activity{ID: id, Signer: actor.Name, Body: update}, due, now, prefix)
 	return err
+}
+
+// Profile Updates: how long after the notice one goes, and how often at most.
+const (
+	updateAfter        = 5 * time.Second
+	profileUpdateEvery = time.Minute
+)
+
+// lastProfileUpdate is when the last profile Update of an actor was made, read from the ids of the
+// Updates the queue knows (queued or delivered): PREFIX + Unix nanoseconds.
+func (o *Outbox) lastProfileUpdate(ctx context.Context, prefix string) (time.Time, error) {
+	all, err := o.store.DeliveryStatus(ctx, prefix)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var last int64
+	for _, a := range all {
+		if n, err := strconv.ParseInt(strings.TrimPrefix(a.ActivityID, prefix), 10, 64); err == nil {
+			last = max(last, n)
+		}
+	}
+	if last == 0 {
+		return time.Time{}, nil
+	}
+	return time.Unix(0, last), nil
 }

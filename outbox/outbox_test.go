@@ -344,40 +344,84 @@ func TestStatusChangeUpdatesTheProfile(t *testing.T) {
 	f := newFixture(t)
 	ib := newInbox(t, nil)
 	f.follow(t, "alice", ib)
+	f.follow(t, "bob", ib) // the same shared inbox: one Update for both
 	f.run(t)
-	if _, err := f.outbox.PublishNotice(context.Background(), hiatus()); err != nil {
+	ctx := context.Background()
+	if _, err := f.outbox.PublishNotice(ctx, hiatus()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the notice and the profile update", func() bool { return ib.count() == 2 })
-	types := map[string]json.RawMessage{}
-	for _, body := range ib.received {
-		var a struct {
-			Type   string          `json:"type"`
-			Object json.RawMessage `json:"object"`
-		}
-		if err := json.Unmarshal(body, &a); err != nil {
-			t.Fatal(err)
-		}
-		types[a.Type] = a.Object
+	// The notice goes first; the Update waits a few seconds after it.
+	waitFor(t, "the notice", func() bool { return ib.count() == 1 && f.depth(t) == 1 })
+	if got := deliveredTypes(t, ib); got[0] != "Create" {
+		t.Fatalf("first delivery is a %s, want the notice's Create", got[0])
 	}
-	var actor struct {
-		ID         string `json:"id"`
-		Attachment []struct {
-			Name, Value string
-		} `json:"attachment"`
-	}
-	if err := json.Unmarshal(types["Update"], &actor); err != nil {
-		t.Fatalf("no Update with the actor among %d deliveries: %v", len(ib.received), err)
-	}
-	if actor.ID != f.urls.Actor("xz") || actor.Attachment[0].Name != "Status" || actor.Attachment[0].Value != "no maintainer named yet; hiatus until 2024-06-01" {
-		t.Fatalf("Update carries %s with fields %+v; want the project with Status \"no maintainer named yet; hiatus until 2024-06-01\"", actor.ID, actor.Attachment)
-	}
+	f.clock.Advance(updateAfter)
+	waitFor(t, "the profile update", func() bool { return ib.count() == 2 && f.depth(t) == 0 })
+	wantStatus(t, ib.received[1], f.urls.Actor("xz"), "no maintainer named yet; hiatus until 2024-06-01")
 
 	// A notice that leaves the status as it was sends no Update.
-	if _, err := f.outbox.PublishNotice(context.Background(), publicCall()); err != nil {
+	if _, err := f.outbox.PublishNotice(ctx, publicCall()); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the second notice", func() bool { return ib.count() == 3 && f.depth(t) == 0 })
+
+	// Two changes within the minute after that Update make one Update, of where they ended, when the
+	// minute is over.
+	f.clock.Advance(10 * time.Second)
+	back := notice.Notice{Project: "xz", Kind: notice.Return, Text: "Back."}
+	if _, err := f.outbox.PublishNotice(ctx, back); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(10 * time.Second)
+	if _, err := f.outbox.PublishNotice(ctx, hiatus()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the two notices", func() bool { return ib.count() == 5 && f.depth(t) == 1 })
+	f.clock.Advance(profileUpdateEvery - 20*time.Second - updateAfter - time.Second)
+	time.Sleep(50 * time.Millisecond) // several polls: nothing is due yet
+	if n := ib.count(); n != 5 {
+		t.Fatalf("%d deliveries before the minute was over, want 5", n)
+	}
+	f.clock.Advance(time.Second)
+	waitFor(t, "the Update of both changes", func() bool { return ib.count() == 6 && f.depth(t) == 0 })
+	wantStatus(t, ib.received[5], f.urls.Actor("xz"), "no maintainer named yet; hiatus until 2024-06-01")
+}
+
+// deliveredTypes lists the types of the activities ib received, in order.
+func deliveredTypes(t *testing.T, ib *inbox) []string {
+	t.Helper()
+	ib.mu.Lock()
+	defer ib.mu.Unlock()
+	var out []string
+	for _, body := range ib.received {
+		var a struct{ Type string }
+		if err := json.Unmarshal(body, &a); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, a.Type)
+	}
+	return out
+}
+
+// wantStatus checks that body is an Update of the actor id with the Status field status.
+func wantStatus(t *testing.T, body []byte, id, status string) {
+	t.Helper()
+	var a struct {
+		Type   string `json:"type"`
+		Object struct {
+			ID         string `json:"id"`
+			Attachment []struct {
+				Name, Value string
+			} `json:"attachment"`
+		} `json:"object"`
+	}
+	if err := json.Unmarshal(body, &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Type != "Update" || a.Object.ID != id || len(a.Object.Attachment) == 0 ||
+		a.Object.Attachment[0].Name != "Status" || a.Object.Attachment[0].Value != status {
+		t.Fatalf("%s of %s with fields %+v; want an Update of %s with Status %q", a.Type, a.Object.ID, a.Object.Attachment, id, status)
+	}
 }
 
 func TestRefusesWhatTheAdminMayNotSay(t *testing.T) {

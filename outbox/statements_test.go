@@ -164,7 +164,9 @@ func TestMaintainerSignedNotices(t *testing.T) {
 	_, err = f.outbox.EndorseStatement(ctx, pub.Notice.ID, statement)
 	wantRefused(t, "an endorsement adding nothing", err, 422, "no proof it did not have")
 
-	// Followers got the notices and the Update of the endorsed handover.
+	// Followers got the notices and the Update of the endorsed handover (and, when the profile Update
+	// is due, that too).
+	f.clock.Advance(profileUpdateEvery)
 	waitFor(t, "deliveries", func() bool { return f.depth(t) == 0 })
 	var updates int
 	for _, body := range ib.received {

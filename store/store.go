@@ -291,6 +291,12 @@ type Queue interface {
 	// EnqueueFollowers queues a, due at once, for the delivery inbox of every follower of the local
 	// actor, each inbox once, and counts the deliveries.
 	EnqueueFollowers(ctx context.Context, local string, a Activity) (int, error)
+	// EnqueueFollowersReplacing queues a as EnqueueFollowers does, due at due, and in the same
+	// transaction takes off the queue every delivery not yet tried (no attempt, not leased at now) of
+	// an activity whose id begins with replaces: a newer version of an activity (a profile Update)
+	// replaces the one still waiting. Where one of those was due before due, a is due then instead, so
+	// replacing never delays. It counts the deliveries queued.
+	EnqueueFollowersReplacing(ctx context.Context, local string, a Activity, due, now time.Time, replaces string) (int, error)
 	// Claim leases up to limit deliveries that are due at now and not leased, until now+lease.
 	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Delivery, error)
 	// Complete removes delivered deliveries, all in one write: workers hand in what they delivered

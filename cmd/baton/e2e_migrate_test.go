@@ -40,10 +40,15 @@ func TestE2EMigrate(t *testing.T) {
 	// Into Redis: not while the store named is not a Baton database, not into an instance.
 	mustFailMigrate(t, "no Baton database", "--from", "sqlite:"+t.TempDir(), "--to", redisURL)
 	out := mustMigrate(t, "--from", "sqlite:"+in.dir, "--to", redisURL)
-	for _, want := range []string{"1 actors", "1 follows", "2 notices", "1 deliveries queued or given up"} {
+	for _, want := range []string{"1 actors", "1 follows", "2 notices", " deliveries queued or given up"} {
 		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
 			t.Errorf("migrate printed %q, want %q in it", out, want)
 		}
+	}
+	// The second notice, waiting for its retry; and the profile Update of the two status changes,
+	// unless its time (5 s after the first) came before the instance stopped.
+	if moved := strings.Join(strings.Fields(out), " "); !strings.Contains(moved, " 1 deliveries queued") && !strings.Contains(moved, " 2 deliveries queued") {
+		t.Errorf("migrate printed %q, want 1 or 2 deliveries queued", out)
 	}
 	mustFailMigrate(t, "holds an instance already", "--from", "sqlite:"+in.dir, "--to", redisURL)
 

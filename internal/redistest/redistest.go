@@ -77,6 +77,14 @@ func StartWith(args ...string) (*Server, error) {
 // URL is the redis:// URL of one of the server's databases.
 func (s *Server) URL(db int) string { return fmt.Sprintf("redis://%s/%d", s.Addr, db) }
 
+// PID is the server's process id, for reading its CPU time from /proc.
+func (s *Server) PID() int {
+	if s.cmd == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Kill stops the server at once (SIGKILL), as a crash would, keeping its folder for Restart.
 func (s *Server) Kill() {
 	if s.cmd != nil {

@@ -252,6 +252,11 @@ func (p *Peer) FetchActor(ctx context.Context, id string) (*RemoteActor, error) 
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("actor %s: %w", id, err)
 	}
+	if p.keepKeys {
+		p.mu.Lock()
+		p.keys[a.KeyID] = cachedKey{key: a.PublicKey, owner: a.ID}
+		p.mu.Unlock()
+	}
 	return a, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -114,6 +115,9 @@ type Peer struct {
 	delay      time.Duration
 	keys       map[string]cachedKey
 	follows    map[string]*Follow
+	onReceive  func(*Peer, Delivery)
+	keepKeys   bool
+	unchecked  bool
 }
 
 type cachedKey struct {
@@ -135,6 +139,32 @@ func New(t testing.TB, dialect Dialect, names ...string) *Peer {
 
 // Start is New without a testing.TB: the caller must Close the Peer.
 func Start(dialect Dialect, names ...string) (*Peer, error) {
+	return StartWith(Options{Dialect: dialect, Names: names})
+}
+
+// Options are how StartWith starts a Peer: for load runs, which start hundreds of peers, each on an
+// address of its own, and count what they receive rather than keep it.
+type Options struct {
+	Dialect Dialect
+	Names   []string // one actor per name, at least one
+	// Addr is the address to listen on, e.g. 127.0.0.7:0; "" is a free port on 127.0.0.1.
+	Addr string
+	// Key signs for every actor when set; otherwise each actor gets an RSA-2048 key of its own.
+	Key *rsa.PrivateKey
+	// Received, when set, is called with every verified delivery, which the peer then does not keep:
+	// Received and Accepted see nothing.
+	Received func(*Peer, Delivery)
+	// KeepLookedUpKeys keeps the key of an actor looked up (Lookup, FetchActor) for verifying what it
+	// sends, as Mastodon stores an account it resolves: no second fetch.
+	KeepLookedUpKeys bool
+	// UncheckedFetches serves a signed GET without checking its signature, as Mastodon does outside
+	// secure mode (a GoToSocial peer still checks what it requires).
+	UncheckedFetches bool
+}
+
+// StartWith starts a Peer as o says: the caller must Close it.
+func StartWith(o Options) (*Peer, error) {
+	dialect, names := o.Dialect, o.Names
 	if dialect != Mastodon && dialect != GoToSocial {
 		return nil, fmt.Errorf("unknown dialect %v", dialect)
 	}
@@ -142,25 +172,40 @@ func Start(dialect Dialect, names ...string) (*Peer, error) {
 		return nil, fmt.Errorf("a peer needs at least one actor")
 	}
 	p := &Peer{
-		Dialect: dialect,
-		now:     time.Now,
-		actors:  map[string]*Actor{},
-		deleted: map[string]bool{},
-		keys:    map[string]cachedKey{},
-		follows: map[string]*Follow{},
+		Dialect:   dialect,
+		now:       time.Now,
+		actors:    map[string]*Actor{},
+		deleted:   map[string]bool{},
+		keys:      map[string]cachedKey{},
+		follows:   map[string]*Follow{},
+		onReceive: o.Received,
+		keepKeys:  o.KeepLookedUpKeys,
+		unchecked: o.UncheckedFetches,
 	}
 	keys := make([]*rsa.PrivateKey, len(names))
 	for i, name := range names {
 		if name == "" || strings.ContainsAny(name, "/#?@ ") {
 			return nil, fmt.Errorf("actor name %q", name)
 		}
-		key, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			return nil, err
+		key := o.Key
+		if key == nil {
+			var err error
+			if key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+				return nil, err
+			}
 		}
 		keys[i] = key
 	}
-	p.srv = httptest.NewServer(p.routes())
+	p.srv = httptest.NewUnstartedServer(p.routes())
+	if o.Addr != "" {
+		p.srv.Listener.Close()
+		l, err := net.Listen("tcp", o.Addr)
+		if err != nil {
+			return nil, err
+		}
+		p.srv.Listener = l
+	}
+	p.srv.Start()
 	u, _ := url.Parse(p.srv.URL)
 	p.URL, p.Host = p.srv.URL, u.Host
 	p.client = &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{

@@ -156,7 +156,7 @@ func (p *Peer) collection(w http.ResponseWriter, r *http.Request) {
 // is set and the GET is not validly signed.
 func (p *Peer) checkFetch(r *http.Request, required bool) bool {
 	f := Fetch{Path: r.URL.Path, Accept: r.Header.Get("Accept"), Signed: r.Header.Get("Signature") != "", Status: http.StatusOK}
-	if f.Signed {
+	if f.Signed && (required || !p.unchecked) {
 		sig, err := p.verifySignature(r.Context(), r, nil, []string{"(request-target)", "host", "date"})
 		f.KeyID, f.Signer, f.Err = sig.keyID, sig.owner, err
 	} else if required {
@@ -207,13 +207,17 @@ func (p *Peer) inbox(w http.ResponseWriter, r *http.Request) {
 	status, err := p.checkDelivery(r, body, readErr, &d)
 	d.Status = status
 	p.mu.Lock()
-	if err != nil {
+	switch {
+	case err != nil:
 		d.Err = err
 		p.failures = append(p.failures, d)
-	} else {
+	case p.onReceive == nil:
 		p.received = append(p.received, d)
 	}
 	p.mu.Unlock()
+	if err == nil && p.onReceive != nil {
+		p.onReceive(p, d)
+	}
 	if err != nil {
 		writeError(w, status, err.Error())
 		return

@@ -22,8 +22,9 @@ local AT_ONCE = -9007199254740992
 local function activityAt(i)
   return {id = ARGV[i], signer = ARGV[i + 1], body = ARGV[i + 2], created = ARGV[i + 3]}
 end
--- queueTo stores activity a and queues it to each inbox, and counts the deliveries.
-local function queueTo(a, inboxes)
+-- queueTo stores activity a and queues it to each inbox, due at once, or at at (µs) when given, and
+-- counts the deliveries.
+local function queueTo(a, inboxes, at)
   local n = #inboxes
   if n == 0 then return 0 end
   local seq = num(redis.call('INCR', K.seq('activities')))
@@ -33,8 +34,12 @@ local function queueTo(a, inboxes)
   local due, of = {}, {}
   for i, inbox in ipairs(inboxes) do
     local id = first + i
-    redis.call('HSET', K.delivery(num(id)), 'activity', seq, 'inbox', inbox)
-    due[#due + 1], due[#due + 2] = AT_ONCE + id, id
+    if at then
+      redis.call('HSET', K.delivery(num(id)), 'activity', seq, 'inbox', inbox, 'due', at)
+    else
+      redis.call('HSET', K.delivery(num(id)), 'activity', seq, 'inbox', inbox)
+    end
+    due[#due + 1], due[#due + 2] = at or (AT_ONCE + id), id
     of[#of + 1] = id
     if #due == 1000 or i == n then
       redis.call('ZADD', K.due, unpack(due))
@@ -44,9 +49,10 @@ local function queueTo(a, inboxes)
   end
   return n
 end
--- queueFollowers queues activity a to each distinct delivery inbox of owner's followers.
-local function queueFollowers(owner, a)
-  return queueTo(a, redis.call('HKEYS', K.inboxes(owner)))
+-- queueFollowers queues activity a to each distinct delivery inbox of owner's followers, due at once
+-- or at at.
+local function queueFollowers(owner, a, at)
+  return queueTo(a, redis.call('HKEYS', K.inboxes(owner)), at)
 end
 `
 
@@ -85,14 +91,59 @@ func (s *Store) EnqueueFollowers(ctx context.Context, local string, a store.Acti
 	return s.run(ctx, enqueueFollowers, append([]any{local}, activityArgs(a)...)...).Int()
 }
 
+// enqueueFollowersReplacing takes off queue:due the deliveries never tried (no attempts field; a
+// leased or given-up one is not in queue:due) of each activity whose id is in activity-ids between
+// ARGV[5] and ARGV[6] (ZRANGEBYLEX bounds), with the activities left without any, then queues the
+// activity at ARGV[7] on for local's (ARGV[2]) followers, due at ARGV[4] (µs) or at the earliest of
+// those taken off, a delivery due at once counting as due at now (ARGV[3]).
+var enqueueFollowersReplacing = newScript(luaKeys, luaQueue, `
+local now, at = tonumber(ARGV[3]), tonumber(ARGV[4])
+for _, aid in ipairs(redis.call('ZRANGEBYLEX', K.activityIDs, ARGV[5], ARGV[6])) do
+  for _, d in ipairs(redis.call('SMEMBERS', K.deliveriesOf(aid))) do
+    local score = redis.call('ZSCORE', K.due, d)
+    local f = redis.call('HMGET', K.delivery(d), 'attempts', 'activity')
+    if score and not f[1] then
+      score = tonumber(score)
+      if score < 0 then score = now end
+      at = math.min(at, score)
+      redis.call('ZREM', K.due, d)
+      redis.call('DEL', K.delivery(d))
+      redis.call('SREM', K.deliveriesOf(aid), d)
+      if redis.call('HINCRBY', K.activity(f[2]), 'refs', -1) <= 0 then redis.call('DEL', K.activity(f[2])) end
+    end
+  end
+end
+return queueFollowers(ARGV[2], activityAt(7), at)
+`)
+
+// EnqueueFollowersReplacing implements store.Queue.
+func (s *Store) EnqueueFollowersReplacing(ctx context.Context, local string, a store.Activity, due, now time.Time, replaces string) (int, error) {
+	from, to := lexRange(replaces)
+	args := append([]any{local, micros(now), micros(due), from, to}, activityArgs(a)...)
+	return s.run(ctx, enqueueFollowersReplacing, args...).Int()
+}
+
+// lexRange is the ZRANGEBYLEX bounds of the members beginning with prefix.
+func lexRange(prefix string) (from, to string) {
+	from, to = "["+prefix, "+"
+	if end, ok := store.PrefixEnd(prefix); ok {
+		to = "(" + end
+	}
+	if prefix == "" {
+		from = "-"
+	}
+	return from, to
+}
+
 // expiredPerClaim bounds how many deliveries whose lease ran out one Claim moves back to the queue.
 const expiredPerClaim = 1000
 
 // claim first moves deliveries whose lease ran out at now (ARGV[2]) back to queue:due, with the due
 // score each had, then leases up to limit (ARGV[4]) due deliveries until ARGV[3]: out of queue:due,
 // into queue:leased, due score kept in the delivery. It answers with each, in the order due, as
-// {id, inbox, attempts, created, activity id, signer, body}. No two claims can take the same delivery:
-// a script runs alone.
+// {id, inbox, attempts, activity}, and with each activity among them once, as {activity, created, id,
+// signer, body}: a notice's body crosses once for all its deliveries. No two claims can take the same
+// delivery: a script runs alone.
 var claim = newScript(luaKeys, `
 local now, leaseEnd, limit, expiredMax = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.leased, '-inf', now, 'LIMIT', 0, expiredMax)) do
@@ -100,15 +151,19 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.leased, '-inf', now, 'LIMIT', 
   redis.call('ZREM', K.leased, id)
 end
 local due = redis.call('ZRANGEBYSCORE', K.due, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
-local out = {}
+local out, seen = {}, {}
 for i = 1, #due, 2 do
   local id, delivery = due[i], K.delivery(due[i])
   redis.call('ZREM', K.due, id)
   redis.call('ZADD', K.leased, leaseEnd, id)
   redis.call('HSET', delivery, 'due', due[i + 1])
   local d = redis.call('HMGET', delivery, 'inbox', 'attempts', 'activity')
-  local a = redis.call('HMGET', K.activity(d[3]), 'id', 'signer', 'body', 'created')
-  out[#out + 1] = {id, d[1], d[2], a[4], a[1], a[2], a[3]}
+  out[#out + 1] = {id, d[1], d[2], d[3]}
+  if not seen[d[3]] then
+    seen[d[3]] = true
+    local a = redis.call('HMGET', K.activity(d[3]), 'created', 'id', 'signer', 'body')
+    out[#out + 1] = {d[3], a[1], a[2], a[3], a[4]}
+  end
 end
 return out
 `)
@@ -123,17 +178,52 @@ func (s *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.
 		return nil, err
 	}
 	out := make([]store.Delivery, 0, len(claimed))
+	activities := map[string]claimedActivity{}
+	var seqs []string // each delivery's activity
 	for _, r := range claimed {
+		if len(r) == 5 {
+			a, err := readClaimedActivity(r)
+			if err != nil {
+				return nil, err
+			}
+			activities[r.str(0)] = a
+			continue
+		}
 		d, err := readDelivery(r)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, d)
+		seqs = append(seqs, r.str(3))
+	}
+	for i, seq := range seqs {
+		a, ok := activities[seq]
+		if !ok {
+			return nil, fmt.Errorf("claimed delivery %d: activity %s not returned", out[i].ID, seq)
+		}
+		out[i].Activity, out[i].Created = a.Activity, a.created
 	}
 	return out, nil
 }
 
+// claimedActivity is an activity as claim returns it, once for all its deliveries.
+type claimedActivity struct {
+	store.Activity
+	created time.Time
+}
+
+func readClaimedActivity(r row) (claimedActivity, error) {
+	created, err := decTime(r.str(1))
+	if err != nil {
+		return claimedActivity{}, fmt.Errorf("activity %s: created: %w", r.str(0), err)
+	}
+	return claimedActivity{Activity: store.Activity{ID: r.str(2), Signer: r.str(3), Body: []byte(r.str(4))}, created: created}, nil
+}
+
 func readDelivery(r row) (store.Delivery, error) {
+	if len(r) != 4 {
+		return store.Delivery{}, fmt.Errorf("claimed delivery: a row of %d fields", len(r))
+	}
 	id, err := r.int(0)
 	if err != nil {
 		return store.Delivery{}, fmt.Errorf("claimed delivery: id: %w", err)
@@ -144,12 +234,7 @@ func readDelivery(r row) (store.Delivery, error) {
 			return store.Delivery{}, fmt.Errorf("delivery %d: attempts: %w", id, err)
 		}
 	}
-	created, err := decTime(r.str(3))
-	if err != nil {
-		return store.Delivery{}, fmt.Errorf("delivery %d: created: %w", id, err)
-	}
-	a := store.Activity{ID: r.str(4), Signer: r.str(5), Body: []byte(r.str(6))}
-	return store.Delivery{ID: id, Inbox: r.str(1), Activity: a, Attempts: attempts, Created: created}, nil
+	return store.Delivery{ID: id, Inbox: r.str(1), Attempts: attempts}, nil
 }
 
 // complete deletes each delivery named (ARGV[2] on), wherever it is, counting it in delivered under
@@ -259,13 +344,7 @@ return out
 // DeliveryStatus implements store.Queue. Deliveries queued before activities were indexed by id
 // (deliveries-of) are not counted.
 func (s *Store) DeliveryStatus(ctx context.Context, prefix string) ([]store.ActivityDeliveries, error) {
-	from, to := "["+prefix, "+"
-	if end, ok := store.PrefixEnd(prefix); ok {
-		to = "(" + end
-	}
-	if prefix == "" {
-		from = "-"
-	}
+	from, to := lexRange(prefix)
 	rs, err := rows(s.run(ctx, deliveryStatus, from, to).Result())
 	if err != nil {
 		return nil, err

@@ -1,9 +1,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
-	"strings"
+	"encoding/json"
+	"math"
+	"slices"
 	"time"
 
 	"baton/store"
@@ -33,55 +36,109 @@ func (s *Store) Enqueue(ctx context.Context, a store.Activity, inboxes []string)
 	})
 }
 
-// Claim implements store.Queue.
-func (s *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Delivery, error) {
-	var out []store.Delivery
+// EnqueueFollowersReplacing implements store.Queue.
+func (s *Store) EnqueueFollowersReplacing(ctx context.Context, local string, a store.Activity, due, now time.Time, replaces string) (int, error) {
+	var queued int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET lease_until = ?
-			WHERE id IN (SELECT id FROM deliveries WHERE state = 'queued' AND next_at <= ? AND lease_until <= ?
-			             ORDER BY next_at, id LIMIT ?)
-			RETURNING id`, unix(now.Add(lease)), unix(now), unix(now), limit)
+		earliest, err := dropUntried(ctx, tx, replaces, now)
 		if err != nil {
 			return err
 		}
-		var ids []any
+		queued, err = queueForFollowers(ctx, tx, local, a, min(unix(due), earliest))
+		return err
+	})
+	return int(queued), err
+}
+
+// dropUntried deletes the deliveries never tried and not leased at now of the activities whose ids
+// begin with prefix, and the activities left without any, and returns the earliest next_at of those
+// deleted (math.MaxInt64 when none was).
+func dropUntried(ctx context.Context, tx *sql.Tx, prefix string, now time.Time) (int64, error) {
+	cond, args := idRange("activity_id", prefix)
+	rows, err := tx.QueryContext(ctx, `DELETE FROM deliveries WHERE state = 'queued' AND attempts = 0 AND lease_until <= ?
+		AND activity IN (SELECT seq FROM activities WHERE `+cond+`) RETURNING activity, next_at`, append([]any{unix(now)}, args...)...)
+	if err != nil {
+		return 0, err
+	}
+	earliest := int64(math.MaxInt64)
+	activities := map[int64]bool{}
+	for rows.Next() {
+		var activity, next int64
+		if err := rows.Scan(&activity, &next); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		activities[activity] = true
+		earliest = min(earliest, next)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for activity := range activities {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM activities WHERE seq = ?
+			AND NOT EXISTS (SELECT 1 FROM deliveries WHERE activity = ?)`, activity, activity); err != nil {
+			return 0, err
+		}
+	}
+	return earliest, nil
+}
+
+// Claim implements store.Queue: one statement leases the deliveries and returns them, and each
+// activity among them is read once, its body shared by its deliveries (most often one activity for
+// all: a notice going out).
+func (s *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Delivery, error) {
+	var out []store.Delivery
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET lease_until = ?
+			WHERE id IN (SELECT id FROM deliveries WHERE state = 'queued' AND next_at <= ? AND lease_until <= ?
+			             ORDER BY next_at, id LIMIT ?)
+			RETURNING id, inbox, attempts, created, activity, next_at`, unix(now.Add(lease)), unix(now), unix(now), limit)
+		if err != nil {
+			return err
+		}
+		var order []claimed
 		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
+			var c claimed
+			var created int64
+			if err := rows.Scan(&c.ID, &c.Inbox, &c.Attempts, &created, &c.seq, &c.nextAt); err != nil {
 				rows.Close()
 				return err
 			}
-			ids = append(ids, id)
+			c.Created = fromUnix(created)
+			order = append(order, c)
 		}
 		rows.Close()
-		if err := rows.Err(); err != nil || len(ids) == 0 {
+		if err := rows.Err(); err != nil {
 			return err
 		}
-		out, err = loadDeliveries(ctx, tx, ids)
-		return err
+		// RETURNING gives no order: the queue's is by due time, then id.
+		slices.SortFunc(order, func(a, b claimed) int {
+			return cmp.Or(cmp.Compare(a.nextAt, b.nextAt), cmp.Compare(a.ID, b.ID))
+		})
+		activities := map[int64]store.Activity{}
+		for _, c := range order {
+			a, ok := activities[c.seq]
+			if !ok {
+				if err := tx.QueryRowContext(ctx, `SELECT activity_id, signer, body FROM activities WHERE seq = ?`, c.seq).
+					Scan(&a.ID, &a.Signer, &a.Body); err != nil {
+					return err
+				}
+				activities[c.seq] = a
+			}
+			c.Activity = a
+			out = append(out, c.Delivery)
+		}
+		return nil
 	})
 	return out, err
 }
 
-func loadDeliveries(ctx context.Context, tx *sql.Tx, ids []any) ([]store.Delivery, error) {
-	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
-	rows, err := tx.QueryContext(ctx, `SELECT d.id, d.inbox, d.attempts, d.created, a.activity_id, a.signer, a.body
-		FROM deliveries d JOIN activities a ON a.seq = d.activity WHERE d.id IN (`+marks+`) ORDER BY d.next_at, d.id`, ids...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Delivery
-	for rows.Next() {
-		var d store.Delivery
-		var created int64
-		if err := rows.Scan(&d.ID, &d.Inbox, &d.Attempts, &created, &d.Activity.ID, &d.Activity.Signer, &d.Activity.Body); err != nil {
-			return nil, err
-		}
-		d.Created = fromUnix(created)
-		out = append(out, d)
-	}
-	return out, rows.Err()
+// claimed is a delivery as Claim's statement returns it, with its activity's key and its due time.
+type claimed struct {
+	store.Delivery
+	seq, nextAt int64
 }
 
 // Complete implements store.Queue, in one transaction: one commit (one fsync) for every delivery a
@@ -91,18 +148,28 @@ func (s *Store) Complete(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		activities := map[int64]int{} // how many deliveries of each were completed
-		for _, id := range ids {
+		// One statement for the whole batch, the ids as a JSON array.
+		rows, err := tx.QueryContext(ctx, `DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) RETURNING activity`, string(list))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
 			var activity int64
-			err := tx.QueryRowContext(ctx, `DELETE FROM deliveries WHERE id = ? RETURNING activity`, id).Scan(&activity)
-			if err == sql.ErrNoRows {
-				continue
-			}
-			if err != nil {
+			if err := rows.Scan(&activity); err != nil {
+				rows.Close()
 				return err
 			}
 			activities[activity]++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
 		}
 		for activity, n := range activities {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO delivered(activity_id, n) SELECT activity_id, ? FROM activities WHERE seq = ?

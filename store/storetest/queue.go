@@ -81,6 +81,70 @@ func testQueue(t *testing.T, open func(t *testing.T) store.Store) {
 		wantInt(t, "deliveries queued without followers", n, 0)
 	})
 
+	t.Run("EnqueueFollowersReplacing", func(t *testing.T) {
+		s := open(t)
+		mustCreateActors(t, s, "xz")
+		for _, f := range []store.Follower{
+			{Local: "xz", Actor: "https://a.example/users/1", Inbox: "https://a.example/users/1/inbox", SharedInbox: "https://a.example/inbox"},
+			{Local: "xz", Actor: "https://a.example/users/2", Inbox: "https://a.example/users/2/inbox", SharedInbox: "https://a.example/inbox"},
+			{Local: "xz", Actor: "https://b.example/users/3", Inbox: "https://b.example/users/3/inbox"},
+		} {
+			noErr(t, "AddFollower", s.AddFollower(ctx(t), f))
+		}
+		const updates = "https://baton.example/users/xz#updates/"
+		update := func(n int) store.Activity {
+			return store.Activity{ID: fmt.Sprintf("%s%d", updates, n), Signer: "xz", Body: fmt.Appendf(nil, `{"type":"Update","n":%d}`, n)}
+		}
+		replace := func(a store.Activity, due, now time.Time) {
+			t.Helper()
+			n, err := s.EnqueueFollowersReplacing(ctx(t), "xz", a, due, now, updates)
+			noErr(t, "EnqueueFollowersReplacing", err)
+			wantInt(t, "deliveries queued", n, 2)
+		}
+		t0 := time.Now().Truncate(time.Second)
+		enqueue(t, s, store.Activity{ID: "https://baton.example/users/xzz#updates/1", Signer: "xzz", Body: []byte(`{}`)}, "https://c.example/inbox")
+		replace(update(1), t0.Add(time.Minute), t0)
+		// A notice published after the Update is delivered before it: the Update waits for its time.
+		_, err := s.EnqueueFollowers(ctx(t), "xz", activity("notice"))
+		noErr(t, "EnqueueFollowers", err)
+		ds := claimAll(t, s, t0, time.Minute, 3)
+		for _, d := range ds {
+			if d.Activity.ID == update(1).ID {
+				t.Fatalf("an Update due in a minute was claimed at once")
+			}
+		}
+		noErr(t, "Complete", s.Complete(ctx(t), ds[0].ID, ds[1].ID, ds[2].ID))
+
+		// A second change within the minute replaces the Update waiting, and keeps its time.
+		replace(update(2), t0.Add(90*time.Second), t0.Add(30*time.Second))
+		wantDepth(t, s, 2)
+		wantNoClaim(t, s, "before the first Update's time", t0.Add(59*time.Second))
+		ds = claimAll(t, s, t0.Add(time.Minute), time.Minute, 2)
+		wantStrings(t, "inboxes", sortedInboxes(ds), []string{"https://a.example/inbox", "https://b.example/users/3/inbox"})
+		for _, d := range ds {
+			if !sameActivity(d.Activity, update(2)) {
+				t.Fatalf("claimed %s, want the newer Update", d.Activity.ID)
+			}
+		}
+		noErr(t, "Complete", s.Complete(ctx(t), ds[0].ID, ds[1].ID))
+
+		// What was tried, or is leased, stays: only what waits untried is replaced.
+		t1 := t0.Add(2 * time.Minute)
+		replace(update(3), t1, t1)
+		ds = claimAll(t, s, t1, 10*time.Minute, 2)
+		noErr(t, "Retry", s.Retry(ctx(t), ds[0].ID, t1.Add(time.Minute), "503"))
+		replace(update(4), t1.Add(2*time.Minute), t1.Add(time.Second))
+		wantDepth(t, s, 4)
+		ds = claimAll(t, s, t1.Add(5*time.Minute), time.Minute, 3) // the retry, and update 4; one of update 3 is still leased
+		got := map[string]int{}
+		for _, d := range ds {
+			got[d.Activity.ID]++
+		}
+		if got[update(3).ID] != 1 || got[update(4).ID] != 2 {
+			t.Fatalf("claimed %v, want one delivery of update 3 and two of update 4", got)
+		}
+	})
+
 	t.Run("ClaimReturnsDeliveriesIntact", func(t *testing.T) {
 		s := open(t)
 		before := time.Now()
