@@ -21,16 +21,11 @@ import (
 // `baton call`: answering a call for stewards with a signed offer, and the stewards' side: the offers
 // with each person's track record, and accepting one.
 
-func callCommand(args []string, stdout, stderr io.Writer) error {
-	return group{"'answer NOTICE-URL', 'offers NOTICE' or 'accept OFFER'",
-		[]subcommand{{"answer", callAnswer}, {"offers", callOffers}, {"accept", callAccept}}}.run("call", args, stdout, stderr)
-}
-
 // signerFlagsOn registers --as, --key and --agent.
 func signerFlagsOn(fs *flag.FlagSet, who string) *signerFlags {
 	var sf signerFlags
 	fs.StringVar(&sf.as, "as", "", who)
-	fs.StringVar(&sf.keyFile, "key", "", "the OpenSSH Ed25519 private key file to sign with")
+	fs.StringVar(&sf.keyFile, "key", "", "the OpenSSH Ed25519 private key `FILE` to sign with")
 	fs.BoolVar(&sf.useAgent, "agent", false, "sign with the running ssh-agent")
 	return &sf
 }
@@ -41,9 +36,9 @@ func callAnswer(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("call answer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := clientFlags(fs)
-	sf := signerFlagsOn(fs, "who offers: a person's name on their own instance (--server)")
-	text := fs.String("text", "", "who you are and what you would do, in a few sentences")
-	until := fs.String("until", "", "until when you can serve (YYYY-MM-DD; default: the term the call names)")
+	sf := signerFlagsOn(fs, "who offers: a person's `NAME` on their own instance (--server)")
+	text := fs.String("text", "", "who you are and what you would do: a `TEXT` of a few sentences")
+	until := fs.String("until", "", "the `DATE` until which you can serve (YYYY-MM-DD; default: the term the call names)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -135,7 +130,7 @@ func callOffers(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("call offers", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := clientFlags(fs)
-	sf := signerFlagsOn(fs, "the steward's name (without it: the admin, with the token)")
+	sf := signerFlagsOn(fs, "the steward's `NAME` (without it: the admin, with the token)")
 	asJSON := fs.Bool("json", false, "print the answers as JSON")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
@@ -268,7 +263,7 @@ func callAccept(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("call accept", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := clientFlags(fs)
-	sf := signerFlagsOn(fs, "the steward's name (without it: the admin, with the token)")
+	sf := signerFlagsOn(fs, "the steward's `NAME` (without it: the admin, with the token)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err

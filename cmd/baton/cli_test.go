@@ -51,9 +51,31 @@ func TestEveryCommandHelps(t *testing.T) {
 		}
 	}
 	// baton help COMMAND is COMMAND --help.
-	_, viaHelp, _ := runCLI("help", "notice", "post")
-	if _, direct, _ := runCLI("notice", "post", "--help"); viaHelp != direct {
-		t.Errorf("baton help notice post printed\n%s\nwant what notice post --help prints:\n%s", viaHelp, direct)
+	for _, line := range [][]string{{"notice", "post"}, {"relief", "open"}, {"call"}, {"token", "rotate"}} {
+		_, viaHelp, _ := runCLI(append([]string{"help"}, line...)...)
+		if _, direct, _ := runCLI(append(slices.Clone(line), "--help")...); viaHelp != direct {
+			t.Errorf("baton help %[1]s printed\n%[2]s\nwant what %[1]s --help prints:\n%[3]s", strings.Join(line, " "), viaHelp, direct)
+		}
+	}
+	// A group with a purpose its subcommands' names do not say tells it first.
+	if _, out, _ := runCLI("relief", "--help"); !strings.HasPrefix(out, "A confidential case") || !strings.Contains(out, "docs/relief.md") {
+		t.Errorf("baton relief --help does not say what a case is, or where to read more:\n%s", out)
+	}
+}
+
+// baton --help lists every subcommand of every command.
+func TestUsageListsEveryCommand(t *testing.T) {
+	code, out, _ := runCLI("--help")
+	if code != 0 {
+		t.Fatalf("baton --help: exit %d", code)
+	}
+	for _, line := range commandLines() {
+		if _, isGroup := groups[line[0]]; isGroup && len(line) == 1 {
+			continue
+		}
+		if want := "baton " + strings.Join(line, " "); !strings.Contains(out, want) {
+			t.Errorf("baton --help does not list %q:\n%s", want, out)
+		}
 	}
 }
 
@@ -141,6 +163,11 @@ func TestErrorsNameTheFix(t *testing.T) {
 		{[]string{"project", "list"}, []string{"cannot reach " + down + ": connection refused", "is `baton serve` running there?", "BATON_SERVER=" + down}},
 		{[]string{"notice", "endorse", down + "/users/xz", "--as", "s1", "--key", edPub}, []string{"is not a notice's URL (…/notices/NUMBER)"}},
 		{[]string{"check", "--nope"}, []string{"flag provided but not defined: -nope"}},
+		{[]string{"relief"}, []string{"relief: want 'open', 'reply CASE', 'show CASE', 'list', 'share CASE' or 'close CASE'", "baton relief --help"}},
+		{[]string{"relief", "open", "--project", "xz", "--as", "lasse", "--key", edPub, "--text", "Tired."}, []string{"--key " + edPub + " is a public key"}},
+		{[]string{"call", "nope"}, []string{`call: unknown subcommand "nope" (answer, offers, accept`}},
+		{[]string{"token"}, []string{"token: want 'rotate [--data DIR | --redis URL]'"}},
+		{[]string{"token", "rotate", "extra"}, []string{`token rotate: unexpected "extra"`}},
 	}
 	for _, tt := range tests {
 		code, out, errOut := runCLI(tt.args...)

@@ -84,6 +84,78 @@ var helps = map[string]commandHelp{
 		about:    "A steward reads the relief requests and other notices meant for stewards alone, with a query signed\nby their key.",
 		examples: "  baton steward notices --as steward1 --agent",
 	},
+	"person record": {
+		usage: "baton person record @NAME@HOST|ACTOR-URL [--json]",
+		about: "Prints a person's track record on any Baton instance, gathered from their instance and checked at\n" +
+			"each origin, with what this instance knows: projects maintained and since when, handovers (endorsed\n" +
+			"or not), steward roles, revocations, the actor's age. Warnings (no track record, a revocation against\n" +
+			"them) come first. " + clientNote,
+		examples: "  baton person record @jia@notices.zlib.example\n  baton person record https://notices.zlib.example/users/jia --json",
+	},
+	"relief open": {
+		usage: "baton relief open --project P --as NAME (--key FILE | --agent) (--text T | --text-file FILE)",
+		about: "A maintainer of P opens a confidential case with the instance's stewards, and prints its id: keep it,\n" +
+			"it is how you come back to the case. The message is encrypted here to your keys and the stewards',\n" +
+			"and signed; nothing of it is published, and the instance cannot read it. See docs/relief.md.",
+		examples: "  baton relief open --project xz --as lasse --key ~/.ssh/id_ed25519 \\\n" +
+			"      --text \"I cannot keep up any more. I need a break.\"\n" +
+			"  baton relief open --project xz --as lasse --agent --text-file -    # type or paste it, end with Ctrl-D",
+	},
+	"relief reply": {
+		usage:    "baton relief reply CASE --as NAME (--key FILE | --agent) (--text T | --text-file FILE)",
+		about:    "Writes in a case you take part in, encrypted here to everyone in it, and signed.",
+		examples: "  baton relief reply 4f1c… --as steward1 --key steward1 --text \"Thank you for telling us. Take the time you need.\"",
+	},
+	"relief show": {
+		usage: "baton relief show CASE --as NAME --key FILE",
+		about: "Decrypts a case you take part in, on this machine, and prints it: who takes part, and every message\n" +
+			"with its writer, each signature checked. It needs the key file: ssh-agent signs, it cannot decrypt\n" +
+			"(BATON_KEY_PASSPHRASE for a key with a passphrase).",
+		examples: "  baton relief show 4f1c… --as lasse --key ~/.ssh/id_ed25519",
+	},
+	"relief list": {
+		usage: "baton relief list [--as NAME (--key FILE | --agent)]",
+		about: "Lists the cases you take part in. With the admin token and no --as: every case's project, participants\n" +
+			"and dates, never a word of it.",
+		examples: "  baton relief list --as steward1 --key steward1\n  baton relief list --token $BATON_ADMIN_TOKEN",
+	},
+	"relief share": {
+		usage: "baton relief share CASE --with NAME --as STEWARD --key FILE",
+		about: "A steward in a case brings in a steward who joined later: every message is decrypted here, encrypted\n" +
+			"again to everyone in the case and the newcomer, and sent; the case shows who joined and when.",
+		examples: "  baton relief share 4f1c… --with steward3 --as steward1 --key steward1",
+	},
+	"relief close": {
+		usage: "baton relief close CASE --as NAME (--key FILE | --agent) [--led-to NOTICE-URL]",
+		about: "Closes a case, naming the notice it led to (a hiatus, a call for stewards, an interim handover). Only\n" +
+			"the people in the case see that the notice came from it.",
+		examples: "  baton relief close 4f1c… --as lasse --key ~/.ssh/id_ed25519 --led-to https://notices.example.org/notices/42",
+	},
+	"call answer": {
+		usage: "baton call answer NOTICE-URL --as NAME (--key FILE | --agent) --text T [--until D]",
+		about: "Offers to answer a public call for stewards, on any Baton instance: the offer is signed with your key\n" +
+			"and sent through your own instance (--server), which delivers it to the calling project's. " + clientNote,
+		examples: "  BATON_SERVER=https://notices.zlib.example baton call answer https://notices.example.org/notices/12 \\\n" +
+			"      --as jia --agent --text \"I maintain zlib and know compression code.\" --until 2027-06-01",
+	},
+	"call offers": {
+		usage: "baton call offers NOTICE [--as STEWARD (--key FILE | --agent)] [--json]",
+		about: "Lists a call's signed offers, each with the person's track record, warnings first; replies from the\n" +
+			"fediverse apart, as interest. A steward asks with a signed query, the admin with the token.",
+		examples: "  baton call offers https://notices.example.org/notices/12 --as steward1 --key steward1\n  baton call offers 12 --json",
+	},
+	"call accept": {
+		usage: "baton call accept OFFER [--as STEWARD (--key FILE | --agent)]",
+		about: "Accepts an offer (its id, as call offers prints it) and prints the interim handover the outgoing\n" +
+			"maintainer is to post: the call's rights, until the end of its term. Accepting hands nothing over.",
+		examples: "  baton call accept urn:uuid:0b7c… --as steward1 --key steward1",
+	},
+	"token rotate": {
+		usage: "baton token rotate [--data DIR | --redis URL]",
+		about: "Replaces the admin token of a stopped instance (every replica stopped), in its store: prints the new\n" +
+			"one once, and the old one no longer works; serve refuses to start with it.",
+		examples: "  baton token rotate --data /var/lib/baton\n  baton token rotate --redis redis://127.0.0.1:6379/0",
+	},
 	"key add": {
 		usage:    "baton key add NAME --key FILE.pub",
 		about:    "Adds a key to a person. To rotate a key, add the new one, then revoke the old one. " + clientNote,

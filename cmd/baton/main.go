@@ -26,7 +26,7 @@ Usage:
                                             register a person (a maintainer or steward) with
                                             their OpenSSH Ed25519 public keys
   baton person show NAME                    show a person's keys and roles
-  baton person record @NAME@HOST            a person's track record, gathered from the federation and
+  baton person record @NAME@HOST [--json]   a person's track record, gathered from the federation and
                                             checked at each origin (warnings first)
   baton maintainer add NAME --project P [--key FILE.pub]
                                             make NAME a first maintainer of P (registering them
@@ -35,10 +35,10 @@ Usage:
   baton steward add NAME [--key FILE.pub]   make NAME a steward of the instance
   baton steward notices --as NAME (--key FILE | --agent)
                                             read relief requests and other notices for stewards
-  baton relief open --project P --as NAME (--key FILE | --agent) --text T
+  baton relief open --project P --as NAME (--key FILE | --agent) (--text T | --text-file FILE)
                                             open a confidential case with the stewards, sealed
                                             on this machine (see docs/relief.md)
-  baton relief reply CASE --as NAME (--key FILE | --agent) --text T
+  baton relief reply CASE --as NAME (--key FILE | --agent) (--text T | --text-file FILE)
                                             write in a case you take part in
   baton relief show CASE --as NAME --key FILE
                                             decrypt and read a case here (needs the key file:
@@ -66,7 +66,7 @@ Usage:
   baton call answer NOTICE-URL --as NAME (--key FILE | --agent) --text T [--until D]
                                             offer to answer a call for stewards, signed with your key,
                                             through your own instance (--server)
-  baton call offers NOTICE [--as STEWARD (--key FILE | --agent)]
+  baton call offers NOTICE [--as STEWARD (--key FILE | --agent)] [--json]
                                             a call's offers with each person's track record
   baton call accept OFFER [--as STEWARD (--key FILE | --agent)]
                                             accept an offer; prints the interim handover to post
@@ -83,7 +83,8 @@ Usage:
                                             5 release-signing key not announced or not valid
   baton migrate --from STORE --to STORE     move a stopped instance into an empty store; a store is
                                             sqlite:DIR or redis://HOST:PORT/DB[?prefix=P]
-  baton token rotate [--data DIR | --redis URL]  replace a stopped instance's admin token; prints the new one
+  baton token rotate [--data DIR | --redis URL]
+                                            replace a stopped instance's admin token; prints the new one
   baton version                             print the version
   baton help [COMMAND [SUBCOMMAND]]         print a command's usage, flags and examples
 
@@ -109,18 +110,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
 		err = serve(rest, stderr)
-	case "project", "notice", "person", "key", "watch", "maintainer", "steward":
+	case "project", "notice", "person", "key", "watch", "maintainer", "steward", "relief", "call", "token":
 		err = groups[cmd].run(cmd, rest, stdout, stderr)
-	case "relief":
-		err = reliefCommand(rest, stdout, stderr)
-	case "call":
-		err = callCommand(rest, stdout, stderr)
 	case "check":
 		return checkCommand(rest, stdout, stderr)
 	case "migrate":
 		err = migrate(rest, stdout, stderr)
-	case "token":
-		err = tokenCommand(rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "baton", version)
 	case "help", "-h", "-help", "--help":
@@ -149,20 +144,34 @@ type subcommand struct {
 
 // group is a command made of subcommands, in the order its usage lists them.
 type group struct {
-	want string // what the command wants, for the error when none is given
-	subs []subcommand
+	want  string // what the command wants, for the error when none is given
+	about string // what the subcommands are for, when their names do not say it; printed atop the help
+	subs  []subcommand
 }
 
 // groups are the commands with subcommands.
 var groups = map[string]group{
-	"project": {"'add NAME' or 'list'", []subcommand{{"add", projectAdd}, {"list", projectList}}},
-	"notice":  {"'post', 'endorse', 'verify' or 'status'", []subcommand{{"post", noticePost}, {"endorse", noticeEndorse}, {"verify", noticeVerify}, {"status", noticeStatus}}},
-	"person":  {"'add NAME --key FILE.pub', 'show NAME' or 'record @NAME@HOST'", []subcommand{{"add", personAdd}, {"show", personShow}, {"record", personRecord}}},
-	"key":     {"'add NAME --key FILE.pub' or 'revoke NAME FINGERPRINT'", []subcommand{{"add", keyAdd}, {"revoke", keyRevoke}}},
-	"watch": {"'add PACKAGE HANDLE-OR-ACTOR-URL', 'list', 'remove PACKAGE' or 'import FILE'",
-		[]subcommand{{"add", watchAdd}, {"list", watchList}, {"remove", watchRemove}, {"import", watchImport}}},
-	"maintainer": {"'add NAME --project P [--key FILE.pub]'", []subcommand{{"add", maintainerAdd}}},
-	"steward":    {"'add NAME [--key FILE.pub]' or 'notices --as NAME (--key FILE | --agent)'", []subcommand{{"add", stewardAdd}, {"notices", stewardNotices}}},
+	"project": {want: "'add NAME' or 'list'", subs: []subcommand{{"add", projectAdd}, {"list", projectList}}},
+	"notice": {want: "'post', 'endorse', 'verify' or 'status'",
+		subs: []subcommand{{"post", noticePost}, {"endorse", noticeEndorse}, {"verify", noticeVerify}, {"status", noticeStatus}}},
+	"person": {want: "'add NAME --key FILE.pub', 'show NAME' or 'record @NAME@HOST'",
+		subs: []subcommand{{"add", personAdd}, {"show", personShow}, {"record", personRecord}}},
+	"key": {want: "'add NAME --key FILE.pub' or 'revoke NAME FINGERPRINT'", subs: []subcommand{{"add", keyAdd}, {"revoke", keyRevoke}}},
+	"watch": {want: "'add PACKAGE HANDLE-OR-ACTOR-URL', 'list', 'remove PACKAGE' or 'import FILE'",
+		subs: []subcommand{{"add", watchAdd}, {"list", watchList}, {"remove", watchRemove}, {"import", watchImport}}},
+	"maintainer": {want: "'add NAME --project P [--key FILE.pub]'", subs: []subcommand{{"add", maintainerAdd}}},
+	"steward": {want: "'add NAME [--key FILE.pub]' or 'notices --as NAME (--key FILE | --agent)'",
+		subs: []subcommand{{"add", stewardAdd}, {"notices", stewardNotices}}},
+	"relief": {want: "'open', 'reply CASE', 'show CASE', 'list', 'share CASE' or 'close CASE'",
+		about: "A confidential case between a maintainer and the instance's stewards: every message is encrypted on\n" +
+			"the writer's machine to the participants' SSH keys, and signed; the instance keeps ciphertext alone.\n" +
+			"See docs/relief.md.",
+		subs: []subcommand{{"open", reliefOpen}, {"reply", reliefReply}, {"show", reliefShow}, {"list", reliefList}, {"share", reliefShare}, {"close", reliefClose}}},
+	"call": {want: "'answer NOTICE-URL', 'offers NOTICE' or 'accept OFFER'",
+		about: "Calls for stewards: a person answers one with a signed offer; the stewards read the offers, each with\n" +
+			"the person's track record, and accept one.",
+		subs: []subcommand{{"answer", callAnswer}, {"offers", callOffers}, {"accept", callAccept}}},
+	"token": {want: "'rotate [--data DIR | --redis URL]'", subs: []subcommand{{"rotate", tokenRotate}}},
 }
 
 // run runs the subcommand args[0] names.
@@ -186,6 +195,9 @@ func (g group) run(cmd string, args []string, stdout, stderr io.Writer) error {
 
 // help lists a group's subcommands, each with its usage and what it does.
 func (g group) help(cmd string, w io.Writer) {
+	if g.about != "" {
+		fmt.Fprintf(w, "%s\n\n", g.about)
+	}
 	fmt.Fprintln(w, "Usage:")
 	for _, s := range g.subs {
 		h := helps[cmd+" "+s.name]

@@ -26,26 +26,6 @@ import (
 	"baton/web"
 )
 
-const reliefUsage = "'open', 'reply CASE', 'show CASE', 'list', 'share CASE' or 'close CASE'"
-
-func reliefCommand(args []string, stdout, stderr io.Writer) error {
-	subs := map[string]func([]string, io.Writer, io.Writer) error{
-		"open": reliefOpen, "reply": reliefReply, "show": reliefShow, "list": reliefList, "share": reliefShare, "close": reliefClose,
-	}
-	if len(args) == 0 {
-		return fmt.Errorf("relief: want %s", reliefUsage)
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintf(stdout, "baton relief: %s\nA confidential case between a maintainer and the stewards; see docs/relief.md.\n", reliefUsage)
-		return flag.ErrHelp
-	}
-	run, ok := subs[args[0]]
-	if !ok {
-		return fmt.Errorf("relief: unknown subcommand %q (want %s)", args[0], reliefUsage)
-	}
-	return run(args[1:], stdout, stderr)
-}
-
 // reliefFlags are the flags every relief subcommand shares: the instance, and who signs.
 type reliefFlags struct {
 	fs   *flag.FlagSet
@@ -57,8 +37,8 @@ func newReliefFlags(name string, stderr io.Writer) *reliefFlags {
 	fs := flag.NewFlagSet("relief "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f := &reliefFlags{fs: fs, c: clientFlags(fs)}
-	fs.StringVar(&f.sign.as, "as", "", "your name on the instance")
-	fs.StringVar(&f.sign.keyFile, "key", "", "your OpenSSH Ed25519 private key file")
+	fs.StringVar(&f.sign.as, "as", "", "your `NAME` on the instance")
+	fs.StringVar(&f.sign.keyFile, "key", "", "your OpenSSH Ed25519 private key `FILE`")
 	fs.BoolVar(&f.sign.useAgent, "agent", false, "sign with the running ssh-agent (show and share need --key: the agent cannot decrypt)")
 	return f
 }
@@ -79,8 +59,8 @@ func (f *reliefFlags) parse(args []string, want int) ([]string, error) {
 type textFlags struct{ text, file string }
 
 func (t *textFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&t.text, "text", "", "your message, in your own words")
-	fs.StringVar(&t.file, "text-file", "", "read the message from a file (- for standard input) instead of --text")
+	fs.StringVar(&t.text, "text", "", "your message, in your own words: the `TEXT`")
+	fs.StringVar(&t.file, "text-file", "", "read the message from `FILE` (- for standard input) instead of --text")
 }
 
 func (t textFlags) read() (string, error) {
@@ -207,7 +187,7 @@ func participantNames(v web.CaseView) string {
 
 func reliefOpen(args []string, stdout, stderr io.Writer) error {
 	f := newReliefFlags("open", stderr)
-	project := f.fs.String("project", "", "the project you maintain")
+	project := f.fs.String("project", "", "the `PROJECT` you maintain")
 	var t textFlags
 	t.register(f.fs)
 	if _, err := f.parse(args, 0); err != nil {
@@ -458,7 +438,7 @@ func reliefList(args []string, stdout, stderr io.Writer) error {
 
 func reliefShare(args []string, stdout, stderr io.Writer) error {
 	f := newReliefFlags("share", stderr)
-	with := f.fs.String("with", "", "the steward who joins the case")
+	with := f.fs.String("with", "", "the `NAME` of the steward who joins the case")
 	rest, err := f.parse(args, 1)
 	if err != nil {
 		return err
@@ -509,7 +489,7 @@ func reliefShare(args []string, stdout, stderr io.Writer) error {
 
 func reliefClose(args []string, stdout, stderr io.Writer) error {
 	f := newReliefFlags("close", stderr)
-	ledTo := f.fs.String("led-to", "", "the URL of the notice the case led to: a hiatus, a call for stewards, an interim handover")
+	ledTo := f.fs.String("led-to", "", "the `URL` of the notice the case led to: a hiatus, a call for stewards, an interim handover")
 	rest, err := f.parse(args, 1)
 	if err != nil {
 		return err

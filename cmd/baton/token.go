@@ -104,24 +104,12 @@ func isRetired(retired, hash []byte) bool {
 	return found == 1
 }
 
-// tokenCommand is `baton token rotate`.
-func tokenCommand(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "rotate" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(stdout, "baton token rotate [--data DIR | --redis URL]: replace the admin token of a stopped instance")
-			return flag.ErrHelp
-		}
-		return errors.New("token: want 'rotate [--data DIR | --redis URL]'")
-	}
-	return tokenRotate(args[1:], stdout, stderr)
-}
-
 // tokenRotate replaces the admin token of a stopped instance, in its store: it prints the new token
 // once, and the old one stops working, even if it is still set for serve.
 func tokenRotate(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("token rotate", flag.ContinueOnError)
-	data := fs.String("data", "data", "the instance's data folder, as serve is given it (env BATON_DATA)")
-	redisURL := fs.String("redis", "", "the instance's Redis, as serve is given it (env BATON_REDIS)")
+	data := fs.String("data", "data", "the instance's data folder `DIR`, as serve is given it (env BATON_DATA)")
+	redisURL := fs.String("redis", "", "the instance's Redis `URL`, as serve is given it (env BATON_REDIS)")
 	fs.SetOutput(stderr)
 	rest, err := parseFlags(fs, args)
 	if err != nil {
