@@ -140,10 +140,10 @@ func runnable(c readmeCommand) error {
 // appears, becomes a free one). The processes the walk-through starts in the background, and its
 // ssh-agent, are ended with it.
 func TestREADMEWalkthroughs(t *testing.T) {
-	for _, tool := range []string{"bash", "ssh-agent", "ssh-add", "ssh-keygen"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("the README's walk-throughs need %s: %v", tool, err)
-		}
+	t.Parallel()
+	requireTool(t, "bash", "bash")
+	for _, tool := range []string{"ssh-agent", "ssh-add", "ssh-keygen"} {
+		requireTool(t, tool, "openssh-client")
 	}
 	blocks, err := readmeBlocks(readmePath)
 	if err != nil {
