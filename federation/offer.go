@@ -70,13 +70,7 @@ func ParseOfferStatement(doc []byte) (OfferStatement, error) {
 	if err := json.Unmarshal(doc, &s); err != nil {
 		return OfferStatement{}, fmt.Errorf("offer: %w", err)
 	}
-	var errs []error
-	if s.Type != OfferStatementType {
-		errs = append(errs, fmt.Errorf("type is %q, want %q", s.Type, OfferStatementType))
-	}
-	if !strings.HasPrefix(s.ID, "urn:uuid:") || len(s.ID) != len("urn:uuid:")+36 {
-		errs = append(errs, fmt.Errorf("id %q is not a urn:uuid", s.ID))
-	}
+	errs := typeAndID(s.Type, OfferStatementType, s.ID)
 	for _, f := range []struct{ name, value string }{{"call", s.Call}, {"project", s.Project}, {"author", s.Author}} {
 		if !isHTTPURL(f.value) || len(f.value) > 2048 {
 			errs = append(errs, fmt.Errorf("%s %q is not an http(s) URL of at most 2048 bytes", f.name, f.value))

@@ -159,6 +159,18 @@ func keysJSON(keys []notice.SigningKey) []keyJSON {
 	return out
 }
 
+// typeAndID checks a signed document's type and its urn:uuid id, for a parser's list of problems.
+func typeAndID(typ, want, id string) []error {
+	var errs []error
+	if typ != want {
+		errs = append(errs, fmt.Errorf("type is %q, want %q", typ, want))
+	}
+	if !strings.HasPrefix(id, "urn:uuid:") || len(id) != len("urn:uuid:")+36 {
+		errs = append(errs, fmt.Errorf("id %q is not a urn:uuid", id))
+	}
+	return errs
+}
+
 // ParseStatement reads a statement. It checks the shape only; notice.Notice.ValidateFull and the
 // trust policy judge the content, and proof.Verify the proofs.
 func ParseStatement(doc []byte) (Statement, error) {
@@ -166,13 +178,7 @@ func ParseStatement(doc []byte) (Statement, error) {
 	if err := json.Unmarshal(doc, &s); err != nil {
 		return Statement{}, fmt.Errorf("statement: %w", err)
 	}
-	var errs []error
-	if s.Type != StatementType {
-		errs = append(errs, fmt.Errorf("type is %q, want %q", s.Type, StatementType))
-	}
-	if !strings.HasPrefix(s.ID, "urn:uuid:") || len(s.ID) != len("urn:uuid:")+36 {
-		errs = append(errs, fmt.Errorf("id %q is not a urn:uuid", s.ID))
-	}
+	errs := typeAndID(s.Type, StatementType, s.ID)
 	if !isHTTPURL(s.Project) {
 		errs = append(errs, fmt.Errorf("project %q is not an actor id", s.Project))
 	}

@@ -75,24 +75,7 @@ func elsewhere(ref, own string, err error) bool {
 func (c *apiClient) getDocument(rawURL, accept string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", accept)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, federation.MaxResponseBytes))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", rawURL, resp.Status)
-	}
-	return body, nil
+	return getPublic(ctx, c.http, rawURL, accept)
 }
 
 // endorseElsewhere signs the statement of the notice at noticeURL, published on another instance, and

@@ -47,12 +47,18 @@ type verifier struct {
 }
 
 func (v verifier) fetch(ctx context.Context, url string) ([]byte, error) {
+	return getPublic(ctx, v.client, url, federation.Accept)
+}
+
+// getPublic GETs a public document (an actor, a Note, a WebFinger answer), as much of it as a
+// federation fetch reads.
+func getPublic(ctx context.Context, client *http.Client, url, accept string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", federation.Accept)
-	resp, err := v.client.Do(req)
+	req.Header.Set("Accept", accept)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}
