@@ -59,13 +59,15 @@ func (o *Outbox) publishSigned(ctx context.Context, h ledger.History, id int64, 
 	if err != nil {
 		return Published{}, err
 	}
-	note, public, err := o.statementNote(ctx, h, actor, id, sn, st.Raw, time.Time{})
+	public := sn.Notice.Audience() == notice.AudiencePublic
+	var to []string
+	var remote []recipient
+	if !public {
+		to, remote = o.addressees(ctx, h, sn.Notice)
+	}
+	note, err := o.statementNote(ctx, h, actor, id, sn, st.Raw, to, time.Time{})
 	if err != nil {
 		return Published{}, err
-	}
-	to := []string(nil)
-	if !public {
-		to = h.Stewards
 	}
 	create, err := o.urls.CreateDocument(id, actor.Name, public, to, note, sn.Published)
 	if err != nil {
@@ -79,6 +81,14 @@ func (o *Outbox) publishSigned(ctx context.Context, h ledger.History, id int64, 
 	}
 	if err != nil {
 		return Published{}, err
+	}
+	if len(remote) > 0 {
+		// Kept, never lost: the notice is stored, and its page and steward list show it at home.
+		if err := o.store.Enqueue(ctx, store.Activity{ID: o.urls.NoticeActivity(id), Signer: actor.Name, Body: create}, inboxes(remote)); err != nil {
+			o.log.Error("queue a call for the stewards of trusted instances", "id", id, "err", err)
+		} else {
+			queued += len(inboxes(remote))
+		}
 	}
 	o.metrics.published.Inc()
 	o.log.Info("notice published", "id", id, "project", actor.Name, "kind", sn.Notice.Kind, "author", sn.Notice.Author, "queued", queued)
@@ -129,7 +139,8 @@ func (o *Outbox) rerender(ctx context.Context, id int64) error {
 
 // statementNote writes and signs the Note that carries a statement, with the policy's verdict at the
 // time of writing.
-func (o *Outbox) statementNote(ctx context.Context, h ledger.History, actor store.Actor, id int64, sn notice.Signed, statement []byte, updated time.Time) ([]byte, bool, error) {
+// A notice that is not public is addressed to to alone.
+func (o *Outbox) statementNote(ctx context.Context, h ledger.History, actor store.Actor, id int64, sn notice.Signed, statement []byte, to []string, updated time.Time) ([]byte, error) {
 	// The state the notice changes is the one before it; its endorsements count as of now.
 	state := notice.Fold(h.Genesis, h.Notices, h.Stewards, o.cfg.Policy, sn.Published)
 	evaluatedAt := sn.Published
@@ -147,7 +158,7 @@ func (o *Outbox) statementNote(ctx context.Context, h ledger.History, actor stor
 		Tags:        Tags(o.urls, actor.Name, sn.Notice.Kind), RevokedBy: revokedBy.ID, Language: o.cfg.Language,
 	}
 	if !public {
-		fields.To = h.Stewards
+		fields.To = to
 	}
 	if e.Required {
 		endorsed := e.Endorsed
@@ -155,14 +166,13 @@ func (o *Outbox) statementNote(ctx context.Context, h ledger.History, actor stor
 	}
 	note, err := o.urls.NoteDocument(fields)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	signedAt := sn.Published
 	if !updated.IsZero() {
 		signedAt = updated
 	}
-	signed, err := proof.Sign(note, ed25519.NewKeyFromSeed(actor.Ed25519Seed), o.urls.ProofKey(actor.Name), signedAt)
-	return signed, public, err
+	return proof.Sign(note, ed25519.NewKeyFromSeed(actor.Ed25519Seed), o.urls.ProofKey(actor.Name), signedAt)
 }
 
 // PersonName is the name people read for a person id: a local person's shown name, else the id.
@@ -243,13 +253,15 @@ func (o *Outbox) republish(ctx context.Context, r ledger.Reopened) (Endorsed, er
 	}
 	precise := o.now().UTC()
 	now := precise.Truncate(time.Second)
-	note, public, err := o.statementNote(ctx, h, actor, stored.ID, sn, statement, now)
+	public := sn.Notice.Audience() == notice.AudiencePublic
+	var to []string
+	var remote []recipient
+	if !public {
+		to, remote = o.readdressed(ctx, h, sn, stored.Document)
+	}
+	note, err := o.statementNote(ctx, h, actor, stored.ID, sn, statement, to, now)
 	if err != nil {
 		return Endorsed{}, err
-	}
-	to := []string(nil)
-	if !public {
-		to = h.Stewards
 	}
 	updateID := o.urls.UpdateNoteID(stored.ID, precise)
 	update, err := o.urls.UpdateNoteDocument(updateID, stored.ID, actor.Name, public, to, note, now)
@@ -259,6 +271,13 @@ func (o *Outbox) republish(ctx context.Context, r ledger.Reopened) (Endorsed, er
 	queued, err := o.store.UpdateNotice(ctx, stored.ID, note, store.Activity{ID: updateID, Signer: actor.Name, Body: update}, revision)
 	if err != nil {
 		return Endorsed{}, err
+	}
+	if len(remote) > 0 {
+		if err := o.store.Enqueue(ctx, store.Activity{ID: updateID, Signer: actor.Name, Body: update}, inboxes(remote)); err != nil {
+			o.log.Error("queue an update of a call for the stewards of trusted instances", "id", stored.ID, "err", err)
+		} else {
+			queued += len(inboxes(remote))
+		}
 	}
 	state := notice.Fold(h.Genesis, h.Notices, h.Stewards, o.cfg.Policy, sn.Published)
 	e := notice.Evaluate(state, sn, h.Stewards, o.cfg.Policy, now)

@@ -54,6 +54,10 @@ type Settings interface {
 	InitSetting(ctx context.Context, key string, value []byte) ([]byte, error)
 	// PutSetting stores value under key, replacing any value there: the admin token chosen anew.
 	PutSetting(ctx context.Context, key string, value []byte) error
+	// DeleteSetting removes the value under key; removing a key that holds none is no error.
+	DeleteSetting(ctx context.Context, key string) error
+	// SettingKeys returns the key of every setting, sorted.
+	SettingKeys(ctx context.Context) ([]string, error)
 }
 
 // Actor is a local actor: a project, a person, or a distro's package. Its RSA key (and a project's
@@ -590,8 +594,6 @@ type QueuedDelivery struct {
 // request lists (settings, the queue, the seen activity ids) and writing notices and deliveries back
 // as they were, with their ids, times and attempts, rather than as new.
 type Transfer interface {
-	// SettingKeys returns the key of every setting, sorted.
-	SettingKeys(ctx context.Context) ([]string, error)
 	// EachDelivery calls fn with every delivery not delivered (queued, leased or given up), in the
 	// order of their ids. A leased one comes as due at once: nothing may be delivering while a store
 	// is read for a move.
