@@ -86,9 +86,16 @@ func (ib *Inbox) localStewardsAmong(ctx context.Context, ids []string) ([]string
 // checkCallProof checks that the Note carries exactly one proof, by a key in use that the project's
 // actor, a Baton project fetched from its origin, lists.
 func (ib *Inbox) checkCallProof(ctx context.Context, project string, note []byte) (verdict, bool) {
-	actor, err := ib.resolver.UpstreamActor(ctx, project)
+	doc, err := ib.resolver.Fetch(ctx, project)
 	if err != nil {
 		return unavailable("actor_unavailable", "could not fetch the calling project's actor", err), false
+	}
+	actor, err := federation.ParseUpstreamActor(doc)
+	if err == nil && actor.ID != project {
+		err = fmt.Errorf("its document has the id %q", actor.ID)
+	}
+	if err != nil {
+		return rejected(http.StatusUnprocessableEntity, "bad_call", "%s is no Baton project to make calls for stewards: %v", project, err), false
 	}
 	proofs, err := proof.Verify(note, func(vm string) (ed25519.PublicKey, error) {
 		for _, k := range actor.Keys {

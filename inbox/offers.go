@@ -50,10 +50,10 @@ func (ib *Inbox) offer(ctx context.Context, a activity) verdict {
 	if o.Project != ib.urls.Actor(call.Actor) {
 		return rejected(http.StatusUnprocessableEntity, "bad_offer", "the offer names project %s, but the call is %s's", o.Project, ib.urls.Actor(call.Actor))
 	}
-	if v, ok := ib.checkOfferer(ctx, o); !ok {
+	if v, ok := ib.checkAddressed(ctx, call, o.Author); !ok {
 		return v
 	}
-	if v, ok := ib.checkAddressed(ctx, call, o.Author); !ok {
+	if v, ok := ib.checkOfferer(ctx, o); !ok {
 		return v
 	}
 	stored := store.Offer{ID: o.ID, Project: call.Actor, Call: call.ID, Person: o.Author, Signed: true, Text: o.Text,
