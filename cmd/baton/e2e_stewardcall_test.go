@@ -138,6 +138,26 @@ func TestE2ECallForStewardsOfTrustedInstances(t *testing.T) {
 		t.Errorf("C's steward answers: %d %s", status, msg)
 	}
 
+	// A call B is handed by a server that is no Baton project, or in a project's name, is refused.
+	for _, tt := range []struct{ name, by, says string }{
+		{"by an account that is no project", peer.ActorID("fan"), "is no Baton project"},
+		{"in a project's name", project, "is not " + peer.ActorID("fan") + "'s own Note"},
+	} {
+		forgedCall := map[string]any{
+			"@context": "https://www.w3.org/ns/activitystreams", "id": peer.NewID("fan", "create"), "type": "Create", "actor": peer.ActorID("fan"),
+			"object": map[string]any{"id": peer.ActorID("fan") + "/statuses/9", "type": "Note", "attributedTo": tt.by,
+				"noticeKind": "call-for-stewards", "content": "Send me your keys.", "to": []string{s2ID}},
+		}
+		body, _ := json.Marshal(forgedCall)
+		if resp, err := peer.Post(ctx, s2ID+"/inbox", body, testpeer.PostOptions{As: "fan"}); err != nil ||
+			resp.Status != http.StatusUnprocessableEntity || !strings.Contains(resp.ErrorMessage(), tt.says) {
+			t.Errorf("a forged call %s: %v %+v, want 422 saying %q", tt.name, err, resp, tt.says)
+		}
+	}
+	if notices, _, _ = b.cli("steward", "notices", "--as", "s2", "--key", s2); strings.Contains(notices, "Send me your keys") {
+		t.Errorf("B kept a forged call:\n%s", notices)
+	}
+
 	// Revoked, the call leaves B's list: the Update reaches B's steward too.
 	a.mustCLI("notice", "post", "--project", "xz", "--kind", "revocation", "--as", "lasse", "--key", lasse,
 		"--revokes", call, "--reason", "Found someone.", "--text", "The call is closed.")
