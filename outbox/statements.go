@@ -77,20 +77,12 @@ func (o *Outbox) publishSigned(ctx context.Context, h ledger.History, id int64, 
 	}
 	stored := store.Notice{ID: id, Actor: actor.Name, StatementID: st.ID, Kind: string(sn.Notice.Kind), Public: public,
 		Document: note, Published: sn.Published}
-	queued, err := o.store.PublishNotice(ctx, stored, store.Activity{ID: o.urls.NoticeActivity(id), Signer: actor.Name, Body: create}, revision)
+	queued, err := o.store.PublishNotice(ctx, stored, store.Activity{ID: o.urls.NoticeActivity(id), Signer: actor.Name, Body: create, To: inboxes(remote)}, revision)
 	if errors.Is(err, store.ErrExists) {
 		return Published{}, ledger.Refuse(409, "statement %s is published already", st.ID)
 	}
 	if err != nil {
 		return Published{}, err
-	}
-	if len(remote) > 0 {
-		// Kept, never lost: the notice is stored, and its page and steward list show it at home.
-		if err := o.store.Enqueue(ctx, store.Activity{ID: o.urls.NoticeActivity(id), Signer: actor.Name, Body: create}, inboxes(remote)); err != nil {
-			o.log.Error("queue a call for the stewards of trusted instances", "id", id, "err", err)
-		} else {
-			queued += len(inboxes(remote))
-		}
 	}
 	o.metrics.published.Inc()
 	o.log.Info("notice published", "id", id, "project", actor.Name, "kind", sn.Notice.Kind, "author", sn.Notice.Author, "queued", queued)
@@ -270,16 +262,9 @@ func (o *Outbox) republish(ctx context.Context, r ledger.Reopened) (Endorsed, er
 	if err != nil {
 		return Endorsed{}, err
 	}
-	queued, err := o.store.UpdateNotice(ctx, stored.ID, note, store.Activity{ID: updateID, Signer: actor.Name, Body: update}, revision)
+	queued, err := o.store.UpdateNotice(ctx, stored.ID, note, store.Activity{ID: updateID, Signer: actor.Name, Body: update, To: inboxes(remote)}, revision)
 	if err != nil {
 		return Endorsed{}, err
-	}
-	if len(remote) > 0 {
-		if err := o.store.Enqueue(ctx, store.Activity{ID: updateID, Signer: actor.Name, Body: update}, inboxes(remote)); err != nil {
-			o.log.Error("queue an update of a call for the stewards of trusted instances", "id", stored.ID, "err", err)
-		} else {
-			queued += len(inboxes(remote))
-		}
 	}
 	state := notice.Fold(h.Genesis, h.Notices, h.Stewards, o.cfg.Policy, sn.Published)
 	e := notice.Evaluate(state, sn, h.Stewards, o.cfg.Policy, now)
