@@ -162,4 +162,3 @@ func (ib *Inbox) receivedCallClosed(c store.ReceivedCall) bool {
 	v, err := federation.ParseNote(c.Note)
 	return err != nil || v.RevokedBy != ""
 }
-

@@ -319,6 +319,10 @@ func (s *Server) noticeActivity(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	doc, err := s.urls.CreateDocument(n.ID, n.Actor, true, nil, n.Document, n.Published)
+	var to []string
+	if !n.Public {
+		to = federation.Addressees(n.Document) // a call served to an addressee's instance: as it was sent
+	}
+	doc, err := s.urls.CreateDocument(n.ID, n.Actor, n.Public, to, n.Document, n.Published)
 	s.writeDoc(w, doc, err)
 }
