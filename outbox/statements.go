@@ -132,8 +132,7 @@ func (o *Outbox) rerender(ctx context.Context, id int64) error {
 }
 
 // statementNote writes and signs the Note that carries a statement, with the policy's verdict at the
-// time of writing.
-// A notice that is not public is addressed to to alone.
+// time of writing; a notice that is not public is addressed to to alone.
 func (o *Outbox) statementNote(ctx context.Context, h ledger.History, actor store.Actor, id int64, sn notice.Signed, statement []byte, to []string, updated time.Time) ([]byte, error) {
 	// The state the notice changes is the one before it; its endorsements count as of now.
 	state := notice.Fold(h.Genesis, h.Notices, h.Stewards, o.cfg.Policy, sn.Published)
