@@ -244,9 +244,9 @@ type Activity struct {
 	ID     string
 	Signer string
 	Body   []byte
-	// To are the inboxes a notice for stewards goes to, PublishNotice and UpdateNotice queue it to
-	// them (each once) in the same transaction: stewards on other instances it is addressed to. A
-	// public notice goes to followers, and To is not read.
+	// To are the inboxes a notice for stewards goes to: PublishNotice and UpdateNotice queue it to each
+	// in the same transaction (stewards on other instances it is addressed to). A public notice goes
+	// to followers, and To is not read.
 	To []string
 }
 

@@ -44,15 +44,10 @@ local function queueTo(a, inboxes)
   end
   return n
 end
--- inboxesFrom reads the inboxes given from ARGV[i] on, each once.
+-- inboxesFrom reads the inboxes given from ARGV[i] on.
 local function inboxesFrom(i)
-  local out, seen = {}, {}
-  for j = i, #ARGV do
-    if not seen[ARGV[j]] then
-      seen[ARGV[j]] = true
-      out[#out + 1] = ARGV[j]
-    end
-  end
+  local out = {}
+  for j = i, #ARGV do out[#out + 1] = ARGV[j] end
   return out
 end
 -- queueFollowers queues activity a to each distinct delivery inbox of owner's followers.

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"slices"
 	"strings"
 	"time"
 
@@ -24,8 +23,7 @@ func (s *Store) Enqueue(ctx context.Context, a store.Activity, inboxes []string)
 	})
 }
 
-// queueTo stores a and queues it to each of inboxes, each once, due at once; no activity is stored
-// for no inbox.
+// queueTo stores a and queues it to each of inboxes, due at once; no activity is stored for no inbox.
 func queueTo(ctx context.Context, tx *sql.Tx, a store.Activity, inboxes []string) (int64, error) {
 	if len(inboxes) == 0 {
 		return 0, nil
@@ -35,18 +33,13 @@ func queueTo(ctx context.Context, tx *sql.Tx, a store.Activity, inboxes []string
 		return 0, err
 	}
 	created := unix(time.Now())
-	var queued int64
-	for i, inbox := range inboxes {
-		if slices.Contains(inboxes[:i], inbox) {
-			continue
-		}
+	for _, inbox := range inboxes {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries(activity, inbox, next_at, created) VALUES (?, ?, ?, ?)`,
 			seq, inbox, dueAtOnce, created); err != nil {
 			return 0, err
 		}
-		queued++
 	}
-	return queued, nil
+	return int64(len(inboxes)), nil
 }
 
 // Claim implements store.Queue.

@@ -189,7 +189,7 @@ func testNotices(t *testing.T, open func(t *testing.T) store.Store) {
 		stewards := []string{"https://b.example/users/s2/inbox", "https://c.example/users/s3/inbox"}
 		n := notice(t, s, "xz", false)
 		a := activityFor(n)
-		a.To = []string{stewards[0], stewards[1], stewards[0]}
+		a.To = stewards
 		queued, err := s.PublishNotice(ctx(t), n, a, 0)
 		noErr(t, "PublishNotice", err)
 		wantInt(t, "queued", queued, 2)
