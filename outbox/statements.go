@@ -64,7 +64,7 @@ func (o *Outbox) publishSigned(ctx context.Context, h ledger.History, id int64, 
 	var remote []recipient
 	if !public {
 		if to, remote = o.addressees(ctx, h, sn.Notice); len(to) == 0 {
-			return Published{}, ledger.Refuse(409, "%s goes to stewards alone, and there are none to address it to (on this instance, nor among the stewards of the instances it trusts that could be reached): add one (baton steward add NAME --key FILE.pub), or make a call for stewards --public", sn.Notice.Kind)
+			return Published{}, ErrNoStewards
 		}
 	}
 	note, err := o.statementNote(ctx, h, actor, id, sn, st.Raw, to, time.Time{})
