@@ -102,7 +102,9 @@ type ActorProfile struct {
 	SigningKeys  []SigningKey      // a person's keys, revoked ones included
 	Published    time.Time
 	// A project's genesis (its first maintainers and signing keys) and its instance's stewards: what
-	// another instance needs to judge the project's notices itself. Nil for other actors.
+	// another instance needs to judge the project's notices itself. Nil for other actors, except
+	// Stewards on the instance actor: the instance's own stewards, so that instances that trust them
+	// can address a call for stewards to them.
 	Genesis  *notice.Genesis
 	Stewards []StewardRef
 	// StewardSince, on a person's actor, says they have been a steward of this instance since then:
@@ -153,6 +155,8 @@ func (u URLs) ActorDocument(p ActorProfile) ([]byte, error) {
 	}
 	if p.Genesis != nil {
 		extra["genesis"] = genesisOnWire(*p.Genesis)
+	}
+	if p.Genesis != nil || p.Stewards != nil {
 		extra["stewards"] = append([]StewardRef{}, p.Stewards...)
 	}
 	return document(a, actorContext, extra)

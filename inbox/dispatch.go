@@ -29,6 +29,9 @@ func (ib *Inbox) dispatch(ctx context.Context, a activity, target string) verdic
 		if v, ok := ib.replyToCall(ctx, a); ok {
 			return v
 		}
+		if v, ok := ib.callToStewards(ctx, a); ok {
+			return v
+		}
 		return ib.fromUpstream(ctx, a)
 	case "Offer":
 		return ib.offer(ctx, a)

@@ -9,6 +9,7 @@ import (
 	"html"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,6 +49,9 @@ func (ib *Inbox) offer(ctx context.Context, a activity) verdict {
 	}
 	if o.Project != ib.urls.Actor(call.Actor) {
 		return rejected(http.StatusUnprocessableEntity, "bad_offer", "the offer names project %s, but the call is %s's", o.Project, ib.urls.Actor(call.Actor))
+	}
+	if v, ok := ib.checkAddressed(ctx, call, o.Author); !ok {
+		return v
 	}
 	if v, ok := ib.checkOfferer(ctx, o); !ok {
 		return v
@@ -212,4 +216,23 @@ var (
 func plainText(s string) string {
 	s = htmlBreaks.ReplaceAllString(s, "\n")
 	return strings.TrimSpace(html.UnescapeString(htmlTags.ReplaceAllString(s, "")))
+}
+
+// checkAddressed checks that a call that is not public may be answered by person: one of the stewards
+// on other instances it is addressed to, still a steward as their own actor says.
+func (ib *Inbox) checkAddressed(ctx context.Context, call store.Notice, person string) (verdict, bool) {
+	if call.Public {
+		return verdict{}, true
+	}
+	if !slices.Contains(federation.Addressees(call.Document), person) || ib.urls.LocalActorName(person) != "" {
+		return rejected(http.StatusUnprocessableEntity, "not_addressed", "the call is addressed to stewards only, and %s is not one it is addressed to", person), false
+	}
+	p, err := ib.resolver.RemotePerson(ctx, person)
+	if err != nil {
+		return unavailable("actor_unavailable", "could not fetch the offering person's actor", err), false
+	}
+	if p.StewardSince.IsZero() {
+		return rejected(http.StatusUnprocessableEntity, "not_addressed", "%s is no longer a steward of their instance, as their actor says", person), false
+	}
+	return verdict{}, true
 }

@@ -72,11 +72,11 @@ func randomUUID() string {
 	return string(out)
 }
 
-// storeCall stores a call for stewards of xz, open until until, revoked when revokedBy is set, and
-// returns its URL.
-func (e *env) storeCall(id int64, until time.Time, revokedBy string) string {
+// storeCall stores a call for stewards of xz, open until until, revoked when revokedBy is set, public
+// unless it is addressed to someone (to), and returns its URL.
+func (e *env) storeCall(id int64, until time.Time, revokedBy string, to ...string) string {
 	e.t.Helper()
-	n := notice.Notice{Kind: notice.CallForStewards, Author: base + "/users/lasse", Text: "Help.", Role: "co-maintainer", Public: true,
+	n := notice.Notice{Kind: notice.CallForStewards, Author: base + "/users/lasse", Text: "Help.", Role: "co-maintainer", Public: len(to) == 0,
 		Scope: []notice.Right{notice.RightCommit}, Term: notice.Term{Months: 6}, Until: until}
 	st, err := federation.StatementDocument("urn:uuid:"+randomUUID(), base+"/users/xz", n)
 	if err != nil {
@@ -87,8 +87,11 @@ func (e *env) storeCall(id int64, until time.Time, revokedBy string) string {
 	if revokedBy != "" {
 		note["revokedBy"] = revokedBy
 	}
+	if len(to) > 0 {
+		note["to"] = to
+	}
 	doc, _ := json.Marshal(note)
-	_, err = e.store.Store.PublishNotice(context.Background(), store.Notice{ID: id, Actor: "xz", Kind: string(n.Kind), Public: true,
+	_, err = e.store.Store.PublishNotice(context.Background(), store.Notice{ID: id, Actor: "xz", Kind: string(n.Kind), Public: n.Public,
 		Document: doc, Published: e.now()}, store.Activity{ID: e.urls.NoticeActivity(id), Signer: "xz", Body: []byte("{}")}, store.AnyRevision)
 	if err != nil {
 		e.t.Fatal(err)

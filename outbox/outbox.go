@@ -6,9 +6,9 @@ package outbox
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +21,7 @@ import (
 	"baton/federation/proof"
 	"baton/ledger"
 	"baton/notice"
+	"baton/refusal"
 	"baton/store"
 )
 
@@ -133,8 +134,10 @@ func (o *Outbox) Nudge() {
 	}
 }
 
-// ErrNoStewards is returned for a notice meant for stewards alone on an instance that has none.
-var ErrNoStewards = errors.New("this notice goes to the instance's stewards alone, and this instance has none yet: add one (baton steward add NAME --key FILE.pub), or make a call for stewards --public")
+// ErrNoStewards is returned for a notice meant for stewards alone when there are none to address it
+// to: none on this instance, and none found among the stewards of the instances it trusts.
+var ErrNoStewards = refusal.New(http.StatusUnprocessableEntity, "this notice goes to stewards alone, and there are none to address it to: this instance has none yet, "+
+	"and none were found among the stewards of the instances it trusts (--trusted-steward-instances): add one (baton steward add NAME --key FILE.pub), or make a call for stewards --public")
 
 // Published is the outcome of publishing a notice.
 type Published struct {
@@ -189,13 +192,7 @@ func (o *Outbox) PublishNotice(ctx context.Context, n notice.Notice) (Published,
 		return Published{}, err
 	}
 	st.Notice.Project = actor.Name
-	return o.publishAdmitted(ctx, actor.Name, func() (ledger.Admitted, error) {
-		a, err := o.ledger.AdmitByInstance(ctx, actor.Name, st)
-		if err == nil && n.Audience() == notice.AudienceStewards && len(a.History.Stewards) == 0 {
-			return a, ErrNoStewards
-		}
-		return a, err
-	})
+	return o.publishAdmitted(ctx, actor.Name, func() (ledger.Admitted, error) { return o.ledger.AdmitByInstance(ctx, actor.Name, st) })
 }
 
 // packageNotice says why a distro may not publish n about its packaging of a watched package, or nil:

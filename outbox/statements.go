@@ -59,13 +59,17 @@ func (o *Outbox) publishSigned(ctx context.Context, h ledger.History, id int64, 
 	if err != nil {
 		return Published{}, err
 	}
-	note, public, err := o.statementNote(ctx, h, actor, id, sn, st.Raw, time.Time{})
+	public := sn.Notice.Audience() == notice.AudiencePublic
+	var to []string
+	var remote []recipient
+	if !public {
+		if to, remote = o.addressees(ctx, h, sn.Notice); len(to) == 0 {
+			return Published{}, ErrNoStewards
+		}
+	}
+	note, err := o.statementNote(ctx, h, actor, id, sn, st.Raw, to, time.Time{})
 	if err != nil {
 		return Published{}, err
-	}
-	to := []string(nil)
-	if !public {
-		to = h.Stewards
 	}
 	create, err := o.urls.CreateDocument(id, actor.Name, public, to, note, sn.Published)
 	if err != nil {
@@ -73,7 +77,7 @@ func (o *Outbox) publishSigned(ctx context.Context, h ledger.History, id int64, 
 	}
 	stored := store.Notice{ID: id, Actor: actor.Name, StatementID: st.ID, Kind: string(sn.Notice.Kind), Public: public,
 		Document: note, Published: sn.Published}
-	queued, err := o.store.PublishNotice(ctx, stored, store.Activity{ID: o.urls.NoticeActivity(id), Signer: actor.Name, Body: create}, revision)
+	queued, err := o.store.PublishNotice(ctx, stored, store.Activity{ID: o.urls.NoticeActivity(id), Signer: actor.Name, Body: create, To: inboxes(remote)}, revision)
 	if errors.Is(err, store.ErrExists) {
 		return Published{}, ledger.Refuse(409, "statement %s is published already", st.ID)
 	}
@@ -128,8 +132,8 @@ func (o *Outbox) rerender(ctx context.Context, id int64) error {
 }
 
 // statementNote writes and signs the Note that carries a statement, with the policy's verdict at the
-// time of writing.
-func (o *Outbox) statementNote(ctx context.Context, h ledger.History, actor store.Actor, id int64, sn notice.Signed, statement []byte, updated time.Time) ([]byte, bool, error) {
+// time of writing; a notice that is not public is addressed to to alone.
+func (o *Outbox) statementNote(ctx context.Context, h ledger.History, actor store.Actor, id int64, sn notice.Signed, statement []byte, to []string, updated time.Time) ([]byte, error) {
 	// The state the notice changes is the one before it; its endorsements count as of now.
 	state := notice.Fold(h.Genesis, h.Notices, h.Stewards, o.cfg.Policy, sn.Published)
 	evaluatedAt := sn.Published
@@ -147,7 +151,7 @@ func (o *Outbox) statementNote(ctx context.Context, h ledger.History, actor stor
 		Tags:        Tags(o.urls, actor.Name, sn.Notice.Kind), RevokedBy: revokedBy.ID, Language: o.cfg.Language,
 	}
 	if !public {
-		fields.To = h.Stewards
+		fields.To = to
 	}
 	if e.Required {
 		endorsed := e.Endorsed
@@ -155,14 +159,13 @@ func (o *Outbox) statementNote(ctx context.Context, h ledger.History, actor stor
 	}
 	note, err := o.urls.NoteDocument(fields)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	signedAt := sn.Published
 	if !updated.IsZero() {
 		signedAt = updated
 	}
-	signed, err := proof.Sign(note, ed25519.NewKeyFromSeed(actor.Ed25519Seed), o.urls.ProofKey(actor.Name), signedAt)
-	return signed, public, err
+	return proof.Sign(note, ed25519.NewKeyFromSeed(actor.Ed25519Seed), o.urls.ProofKey(actor.Name), signedAt)
 }
 
 // PersonName is the name people read for a person id: a local person's shown name, else the id.
@@ -243,20 +246,22 @@ func (o *Outbox) republish(ctx context.Context, r ledger.Reopened) (Endorsed, er
 	}
 	precise := o.now().UTC()
 	now := precise.Truncate(time.Second)
-	note, public, err := o.statementNote(ctx, h, actor, stored.ID, sn, statement, now)
+	public := sn.Notice.Audience() == notice.AudiencePublic
+	var to []string
+	var remote []recipient
+	if !public {
+		to, remote = o.readdressed(ctx, h, sn, stored.Document)
+	}
+	note, err := o.statementNote(ctx, h, actor, stored.ID, sn, statement, to, now)
 	if err != nil {
 		return Endorsed{}, err
-	}
-	to := []string(nil)
-	if !public {
-		to = h.Stewards
 	}
 	updateID := o.urls.UpdateNoteID(stored.ID, precise)
 	update, err := o.urls.UpdateNoteDocument(updateID, stored.ID, actor.Name, public, to, note, now)
 	if err != nil {
 		return Endorsed{}, err
 	}
-	queued, err := o.store.UpdateNotice(ctx, stored.ID, note, store.Activity{ID: updateID, Signer: actor.Name, Body: update}, revision)
+	queued, err := o.store.UpdateNotice(ctx, stored.ID, note, store.Activity{ID: updateID, Signer: actor.Name, Body: update, To: inboxes(remote)}, revision)
 	if err != nil {
 		return Endorsed{}, err
 	}

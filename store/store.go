@@ -54,6 +54,10 @@ type Settings interface {
 	InitSetting(ctx context.Context, key string, value []byte) ([]byte, error)
 	// PutSetting stores value under key, replacing any value there: the admin token chosen anew.
 	PutSetting(ctx context.Context, key string, value []byte) error
+	// DeleteSetting removes the value under key; removing a key that holds none is no error.
+	DeleteSetting(ctx context.Context, key string) error
+	// SettingKeys returns the key of every setting, sorted.
+	SettingKeys(ctx context.Context) ([]string, error)
 }
 
 // Actor is a local actor: a project, a person, or a distro's package. Its RSA key (and a project's
@@ -240,6 +244,10 @@ type Activity struct {
 	ID     string
 	Signer string
 	Body   []byte
+	// To are the inboxes a notice for stewards goes to: PublishNotice and UpdateNotice queue it to each
+	// in the same transaction (stewards on other instances it is addressed to). A public notice goes
+	// to followers, and To is not read.
+	To []string
 }
 
 // Notices keeps published notices, forever: a notice's id is never reused.
@@ -253,12 +261,12 @@ type Notices interface {
 	Revision(ctx context.Context, actor string) (int64, error)
 	// PublishNotice stores n and, in the same transaction, queues the activity for the delivery inbox of
 	// every follower of n.Actor, each inbox once, when n is public (a notice for stewards never goes to
-	// followers), and counts one more revision of n.Actor's notices. Unless expect is AnyRevision,
+	// followers; it goes to a.To), and counts one more revision of n.Actor's notices. Unless expect is AnyRevision,
 	// that revision must be expect, or it is ErrConflict. Nothing is stored unless all of it is.
 	PublishNotice(ctx context.Context, n Notice, a Activity, expect int64) (queued int, err error)
 	// UpdateNotice replaces a notice's document (endorsements were added) and, in the same
 	// transaction, queues the activity for every follower of its actor, each inbox once, when the
-	// notice is public, and counts one more revision of its actor's notices. Unless expect is
+	// notice is public (else to a.To), and counts one more revision of its actor's notices. Unless expect is
 	// AnyRevision, that revision must be expect, or it is ErrConflict. ErrNotFound if there is no
 	// such notice. Nothing is stored unless all of it is.
 	UpdateNotice(ctx context.Context, id int64, document []byte, a Activity, expect int64) (queued int, err error)
@@ -596,8 +604,6 @@ type QueuedDelivery struct {
 // request lists (settings, the queue, the seen activity ids) and writing notices and deliveries back
 // as they were, with their ids, times and attempts, rather than as new.
 type Transfer interface {
-	// SettingKeys returns the key of every setting, sorted.
-	SettingKeys(ctx context.Context) ([]string, error)
 	// EachDelivery calls fn with every delivery not delivered (queued, leased or given up), in the
 	// order of their ids. A leased one comes as due at once: nothing may be delivering while a store
 	// is read for a move.

@@ -82,9 +82,20 @@ func (s *Server) nodeinfo(w http.ResponseWriter, r *http.Request) {
 }
 
 // instanceActor serves the actor that signs this instance's fetches. It answers unsigned GETs, so that
-// two servers that both demand signed fetches can still learn each other's keys.
+// two servers that both demand signed fetches can still learn each other's keys. It lists the
+// instance's stewards: instances that trust them address their calls for stewards to them.
 func (s *Server) instanceActor(w http.ResponseWriter, r *http.Request) {
+	stewards, err := s.store.RoleHolders(r.Context(), "")
+	if err != nil {
+		s.storeError(w, err, "stewards")
+		return
+	}
+	refs := []federation.StewardRef{} // listed even when empty: this is a Baton instance with no stewards yet
+	for _, st := range stewards {
+		refs = append(refs, federation.StewardRef{ID: s.urls.Actor(st.Person), Since: st.Since.UTC()})
+	}
 	doc, err := s.urls.ActorDocument(federation.ActorProfile{
+		Stewards:     refs,
 		Username:     s.urls.Host(),
 		Type:         vocab.ApplicationType,
 		DisplayName:  s.urls.Host(),
@@ -270,7 +281,8 @@ func (s *Server) writeDoc(w http.ResponseWriter, doc []byte, err error) {
 	writeActivity(w, doc)
 }
 
-// storedNotice loads the notice named by the {id} in the path; only public notices are served.
+// storedNotice loads the notice named by the {id} in the path; only public notices are served, and a
+// call for stewards to a signed fetch by the instance of one it is addressed to (addressedFetch).
 func (s *Server) storedNotice(w http.ResponseWriter, r *http.Request) (store.Notice, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -278,7 +290,7 @@ func (s *Server) storedNotice(w http.ResponseWriter, r *http.Request) (store.Not
 		return store.Notice{}, false
 	}
 	n, err := s.store.Notice(r.Context(), id)
-	if err == nil && !n.Public {
+	if err == nil && !n.Public && !s.addressedFetch(r, n) {
 		err = store.ErrNotFound
 	}
 	if err != nil {
@@ -294,7 +306,7 @@ func (s *Server) notice(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !federation.WantsActivityJSON(r) {
+	if !federation.WantsActivityJSON(r) && n.Public {
 		s.noticePage(w, r, n)
 		return
 	}
@@ -307,6 +319,10 @@ func (s *Server) noticeActivity(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	doc, err := s.urls.CreateDocument(n.ID, n.Actor, true, nil, n.Document, n.Published)
+	var to []string
+	if !n.Public {
+		to = federation.Addressees(n.Document) // a call served to an addressee's instance: as it was sent
+	}
+	doc, err := s.urls.CreateDocument(n.ID, n.Actor, n.Public, to, n.Document, n.Published)
 	s.writeDoc(w, doc, err)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,7 +106,10 @@ func (s *Server) callInbox(ctx context.Context, o federation.OfferStatement) (st
 	}
 	doc, err := s.resolver.Fetch(ctx, o.Call)
 	if err != nil {
-		return "", ledger.Refuse(http.StatusUnprocessableEntity, "the call %s could not be fetched from its origin (only a public call can be answered from another instance)", o.Call)
+		return "", ledger.Refuse(http.StatusUnprocessableEntity, "the call %s could not be fetched from its origin (a call that is not public is served only to the instances of the stewards it is addressed to)", o.Call)
+	}
+	if to := federation.Addressees(doc); !slices.Contains(to, federation.Public) && !slices.Contains(to, o.Author) {
+		return "", ledger.Refuse(http.StatusForbidden, "the call %s is addressed to stewards only, and %s is not one of them", o.Call, o.Author)
 	}
 	var note struct {
 		ID           string `json:"id"`

@@ -205,7 +205,11 @@ func stewardNotices(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	for _, n := range notices {
-		fmt.Fprintf(stdout, "%s\t%s\t%s\tby %s\t%s\n", n.URL, n.Project, n.Kind, n.Author, n.Published)
+		kind := n.Kind
+		if n.Instance != "" {
+			kind += " from " + n.Instance // another instance's call, addressed to this one's stewards
+		}
+		fmt.Fprintf(stdout, "%s\t%s\t%s\tby %s\t%s\n", n.URL, n.Project, kind, n.Author, n.Published)
 		fmt.Fprintf(stdout, "\t%s\n", strings.ReplaceAll(n.Text, "\n", "\n\t"))
 	}
 	if len(notices) == 0 {

@@ -81,7 +81,7 @@ func noticeError(n store.Notice, code int) error {
 
 // publishNotice stores a notice, counts one more revision of its actor's notices and, when it is
 // public, queues the activity (from ARGV[10]) to each distinct delivery inbox of the actor's
-// followers: all of it or none of it. It answers with the deliveries queued, -3 when the revision is
+// followers, else to the inboxes from ARGV[14] (stewards on other instances): all of it or none of it. It answers with the deliveries queued, -3 when the revision is
 // not ARGV[9], or storeNotice's refusal.
 var publishNotice = newScript(luaKeys, luaQueue, luaNotice, luaRevision, `
 local actor = ARGV[3]
@@ -90,7 +90,7 @@ if stale(revision, ARGV[9]) then return -3 end
 local stored = storeNotice()
 if stored ~= 0 then return stored end
 setRevision(actor, revision + 1)
-if ARGV[6] ~= '1' then return 0 end -- stewards only: never to followers
+if ARGV[6] ~= '1' then return queueTo(activityAt(10), inboxesFrom(14)) end -- stewards only: never to followers
 return queueFollowers(actor, activityAt(10))
 `)
 
@@ -104,7 +104,8 @@ func flag(b bool) string {
 // PublishNotice implements store.Notices. The actor must exist, as in the reference backend.
 func (s *Store) PublishNotice(ctx context.Context, n store.Notice, a store.Activity, expect int64) (int, error) {
 	args := append(noticeArgs(n), expect)
-	queued, err := s.run(ctx, publishNotice, append(args, activityArgs(a)...)...).Int()
+	args = append(args, activityArgs(a)...)
+	queued, err := s.run(ctx, publishNotice, append(args, inboxArgs(a.To)...)...).Int()
 	if err != nil {
 		return 0, err
 	}
@@ -115,8 +116,8 @@ func (s *Store) PublishNotice(ctx context.Context, n store.Notice, a store.Activ
 }
 
 // updateNotice replaces a notice's document, counts one more revision of its actor's notices and, when
-// the notice is public, queues the activity to each distinct delivery inbox of its actor's followers,
-// together: the deliveries queued, -1 if there is no such notice, or -3 when the revision is not
+// the notice is public, queues the activity to each distinct delivery inbox of its actor's followers
+// (else to the inboxes from ARGV[9]), together: the deliveries queued, -1 if there is no such notice, or -3 when the revision is not
 // ARGV[4].
 var updateNotice = newScript(luaKeys, luaQueue, luaRevision, `
 local notice = K.notice(ARGV[2])
@@ -126,13 +127,14 @@ local revision = revisionOf(n[1])
 if stale(revision, ARGV[4]) then return -3 end
 redis.call('HSET', notice, 'document', ARGV[3])
 setRevision(n[1], revision + 1)
-if n[2] ~= '1' then return 0 end -- stewards only: never to followers
+if n[2] ~= '1' then return queueTo(activityAt(5), inboxesFrom(9)) end -- stewards only: never to followers
 return queueFollowers(n[1], activityAt(5))
 `)
 
 // UpdateNotice implements store.Notices.
 func (s *Store) UpdateNotice(ctx context.Context, id int64, document []byte, a store.Activity, expect int64) (int, error) {
-	queued, err := s.run(ctx, updateNotice, append([]any{id, document, expect}, activityArgs(a)...)...).Int()
+	args := append([]any{id, document, expect}, activityArgs(a)...)
+	queued, err := s.run(ctx, updateNotice, append(args, inboxArgs(a.To)...)...).Int()
 	switch {
 	case err != nil:
 		return 0, err

@@ -49,6 +49,12 @@ local function queueTo(a, inboxes, at)
   end
   return n
 end
+-- inboxesFrom reads the inboxes given from ARGV[i] on.
+local function inboxesFrom(i)
+  local out = {}
+  for j = i, #ARGV do out[#out + 1] = ARGV[j] end
+  return out
+end
 -- queueFollowers queues activity a to each distinct delivery inbox of owner's followers, due at once
 -- or at at.
 local function queueFollowers(owner, a, at)
@@ -61,11 +67,18 @@ func activityArgs(a store.Activity) []any {
 	return []any{a.ID, a.Signer, a.Body, encTime(time.Now())}
 }
 
+// inboxArgs are inboxes as script arguments, read by inboxesFrom.
+func inboxArgs(inboxes []string) []any {
+	args := make([]any, len(inboxes))
+	for i, inbox := range inboxes {
+		args[i] = inbox
+	}
+	return args
+}
+
 // enqueue stores an activity and queues it to each inbox given.
 var enqueue = newScript(luaKeys, luaQueue, `
-local inboxes = {}
-for i = 6, #ARGV do inboxes[#inboxes + 1] = ARGV[i] end
-return queueTo(activityAt(2), inboxes)
+return queueTo(activityAt(2), inboxesFrom(6))
 `)
 
 // Enqueue implements store.Queue.

@@ -235,6 +235,11 @@ func (s *Store) PutSetting(ctx context.Context, key string, value []byte) error 
 	return s.c.Set(ctx, s.k.setting(key), value, 0).Err()
 }
 
+// DeleteSetting implements store.Settings.
+func (s *Store) DeleteSetting(ctx context.Context, key string) error {
+	return s.c.Del(ctx, s.k.setting(key)).Err()
+}
+
 // encTime keeps a time as decimal nanoseconds, the zero time as "".
 func encTime(t time.Time) string {
 	if t.IsZero() {

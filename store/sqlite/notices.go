@@ -59,10 +59,11 @@ func (s *Store) PublishNotice(ctx context.Context, n store.Notice, a store.Activ
 		if err := insertNotice(ctx, tx, n); err != nil {
 			return err
 		}
-		if !n.Public {
-			return nil // stewards only: never to followers
-		}
 		var err error
+		if !n.Public {
+			queued, err = queueTo(ctx, tx, a, a.To) // stewards only: never to followers
+			return err
+		}
 		queued, err = queueForFollowers(ctx, tx, n.Actor, a, dueAtOnce)
 		return err
 	})
@@ -170,7 +171,8 @@ func (s *Store) UpdateNotice(ctx context.Context, id int64, document []byte, a s
 			return err
 		}
 		if !public {
-			return nil // stewards only: never to followers
+			queued, err = queueTo(ctx, tx, a, a.To) // stewards only: never to followers
+			return err
 		}
 		queued, err = queueForFollowers(ctx, tx, actor, a, dueAtOnce)
 		return err

@@ -20,20 +20,29 @@ func (s *Store) Enqueue(ctx context.Context, a store.Activity, inboxes []string)
 	if len(inboxes) == 0 {
 		return nil // nothing to deliver, and no delivery would ever take the activity along
 	}
-	created := unix(time.Now())
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		seq, err := insertActivity(ctx, tx, a)
-		if err != nil {
-			return err
-		}
-		for _, inbox := range inboxes {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries(activity, inbox, next_at, created) VALUES (?, ?, ?, ?)`,
-				seq, inbox, dueAtOnce, created); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := queueTo(ctx, tx, a, inboxes)
+		return err
 	})
+}
+
+// queueTo stores a and queues it to each of inboxes, due at once; no activity is stored for no inbox.
+func queueTo(ctx context.Context, tx *sql.Tx, a store.Activity, inboxes []string) (int64, error) {
+	if len(inboxes) == 0 {
+		return 0, nil
+	}
+	seq, err := insertActivity(ctx, tx, a)
+	if err != nil {
+		return 0, err
+	}
+	created := unix(time.Now())
+	for _, inbox := range inboxes {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries(activity, inbox, next_at, created) VALUES (?, ?, ?, ?)`,
+			seq, inbox, dueAtOnce, created); err != nil {
+			return 0, err
+		}
+	}
+	return int64(len(inboxes)), nil
 }
 
 // EnqueueFollowersReplacing implements store.Queue.

@@ -252,6 +252,12 @@ func (s *Store) PutSetting(ctx context.Context, key string, value []byte) error 
 	return err
 }
 
+// DeleteSetting implements store.Settings.
+func (s *Store) DeleteSetting(ctx context.Context, key string) error {
+	_, err := s.exec(ctx, `DELETE FROM settings WHERE key = ?`, key)
+	return err
+}
+
 const actorColumns = `name, kind, display_name, summary, homepage, repository, rsa_key_pem, ed25519_seed, created,
 	record_since, signing_keys`
 

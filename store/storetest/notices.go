@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -179,6 +180,48 @@ func testNotices(t *testing.T, open func(t *testing.T) store.Store) {
 		got, err := s.Notice(ctx(t), n.ID)
 		noErr(t, "Notice", err)
 		wantNotice(t, got, n)
+	})
+
+	t.Run("NoticeForStewardsGoesToItsInboxesAlone", func(t *testing.T) {
+		s := open(t)
+		mustCreateActors(t, s, "xz")
+		mustAddFollowers(t, s, follower("xz", 1, false), follower("xz", 2, true))
+		stewards := []string{"https://b.example/users/s2/inbox", "https://c.example/users/s3/inbox"}
+		n := notice(t, s, "xz", false)
+		a := activityFor(n)
+		a.To = stewards
+		queued, err := s.PublishNotice(ctx(t), n, a, 0)
+		noErr(t, "PublishNotice", err)
+		wantInt(t, "queued", queued, 2)
+		ds := claimAll(t, s, time.Now().Add(time.Second), time.Minute, 2)
+		wantStrings(t, "inboxes delivered to", sortedInboxes(ds), stewards)
+		for _, d := range ds {
+			if !sameActivity(d.Activity, a) {
+				t.Fatalf("delivery to %s carries %+v, want %+v", d.Inbox, d.Activity, a)
+			}
+			noErr(t, "Complete", s.Complete(ctx(t), d.ID))
+		}
+
+		// Its Update goes to the inboxes it names, never to followers; a public notice's To is not read.
+		update := store.Activity{ID: a.ID + "#updates/1", Signer: "xz", Body: []byte(`{"type":"Update"}`), To: stewards[1:]}
+		queued, err = s.UpdateNotice(ctx(t), n.ID, n.Document, update, 1)
+		noErr(t, "UpdateNotice", err)
+		wantInt(t, "queued by the update", queued, 1)
+		ds = claimAll(t, s, time.Now().Add(time.Second), time.Minute, 1)
+		wantStrings(t, "inboxes the update went to", deliveryInboxes(ds), stewards[1:])
+		noErr(t, "Complete", s.Complete(ctx(t), ds[0].ID))
+		public := notice(t, s, "xz", true)
+		pa := activityFor(public)
+		pa.To = stewards
+		queued, err = s.PublishNotice(ctx(t), public, pa, 2)
+		noErr(t, "PublishNotice of a public notice", err)
+		wantInt(t, "queued for followers", queued, 2)
+		ds = claimAll(t, s, time.Now().Add(time.Second), time.Minute, 2)
+		for _, d := range ds {
+			if slices.Contains(stewards, d.Inbox) {
+				t.Fatalf("a public notice went to %s, named in its To", d.Inbox)
+			}
+		}
 	})
 
 	t.Run("PublishSameIDTwice", func(t *testing.T) {

@@ -71,10 +71,26 @@ func testSettings(t *testing.T, open func(t *testing.T) store.Store) {
 				t.Fatalf("Setting(%q) = %q, want %q", tc.key, got, tc.want)
 			}
 		}
-		keys, err := s.(store.Transfer).SettingKeys(ctx(t))
+		keys, err := s.SettingKeys(ctx(t))
 		noErr(t, "SettingKeys", err)
 		if fmt.Sprint(keys) != "[admin-token]" {
 			t.Fatalf("SettingKeys = %q, want one admin-token", keys)
+		}
+	})
+
+	t.Run("DeleteRemovesOneKey", func(t *testing.T) {
+		s := open(t)
+		for _, key := range []string{"received-call b", "received-call a", "admin-token"} {
+			noErr(t, "PutSetting", s.PutSetting(ctx(t), key, []byte(key)))
+		}
+		noErr(t, "DeleteSetting", s.DeleteSetting(ctx(t), "received-call a"))
+		noErr(t, "DeleteSetting of a key not there", s.DeleteSetting(ctx(t), "received-call never"))
+		_, err := s.Setting(ctx(t), "received-call a")
+		wantErr(t, "Setting of a deleted key", err, store.ErrNotFound)
+		keys, err := s.SettingKeys(ctx(t))
+		noErr(t, "SettingKeys", err)
+		if fmt.Sprint(keys) != "[admin-token received-call b]" {
+			t.Fatalf("SettingKeys = %q, want admin-token and received-call b, sorted", keys)
 		}
 	})
 
