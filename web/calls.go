@@ -390,8 +390,19 @@ func (s *Server) draftHandover(ctx context.Context, c call, o store.Offer, to st
 		rights = append(rights, string(right))
 	}
 	text := fmt.Sprintf("%s steps in as interim %s, answering the call for stewards %s.", to, c.n.Role, s.urls.Notice(c.stored.ID))
-	return fmt.Sprintf("baton notice post --project %s --kind handover --mode interim --as %s --from %s --to %s --scope %s --until %s --text %s (--key FILE | --agent)",
-		c.stored.Actor, as, from, to, strings.Join(rights, ","), until.Format(notice.Date), strconv.Quote(text)), nil
+	// A command the maintainer can paste as it is: it signs with the key where ssh keeps it by default
+	// (the one they sign commits with), which they change, or swap for --agent, if theirs is elsewhere.
+	return fmt.Sprintf("baton notice post --project %s --kind handover --mode interim --as %s --from %s --to %s --scope %s --until %s --text %s --key %s",
+		c.stored.Actor, as, from, to, strings.Join(rights, ","), until.Format(notice.Date), shellQuote(text), draftKeyFile), nil
+}
+
+// draftKeyFile is the key a drafted command signs with: ssh's default Ed25519 key, left for the
+// maintainer's shell to expand.
+const draftKeyFile = "~/.ssh/id_ed25519"
+
+// shellQuote quotes s for a POSIX shell: nothing in it is expanded.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // stewardOrAdmin authenticates a steward's signed query (the request's body, a StewardQuery that may
