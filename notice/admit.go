@@ -11,8 +11,12 @@ import (
 // It judges the candidate as Fold will: on the state of the date it takes effect, which for a notice
 // recording the past is not today's (Authorize judges on whatever state it is given). And it refuses
 // a candidate that would make notices already published stop taking effect: backdating must not
-// rewrite what packagers were told.
+// rewrite what packagers were told. The candidate is new: it gives every field its kind now asks
+// (ValidateNew), where the notices before it are judged as Fold judges them.
 func Admit(g Genesis, notices []Signed, candidate Signed, stewards []string, p Policy) error {
+	if err := candidate.Notice.ValidateNew(); err != nil {
+		return err
+	}
 	if slices.ContainsFunc(notices, func(s Signed) bool { return s.ID == candidate.ID }) {
 		return fmt.Errorf("id: another notice with id %s exists", candidate.ID)
 	}
