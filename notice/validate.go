@@ -70,11 +70,16 @@ func checkCall(p *problems, n Notice) {
 // older notices still fold as what they were (Fold asks ValidateFull of them): a rule made later does
 // not rewrite what packagers were told.
 func (n Notice) ValidateNew() error {
+	return errors.Join(n.ValidateFull(), n.newProblems())
+}
+
+// newProblems reports what n lacks as a new notice that ValidateFull does not ask of it.
+func (n Notice) newProblems() error {
 	p := &problems{kind: n.Kind}
 	if check, ok := newKindChecks[n.Kind]; ok {
 		check(p, n)
 	}
-	return errors.Join(n.ValidateFull(), errors.Join(p.errs...))
+	return errors.Join(p.errs...)
 }
 
 // newKindChecks holds what each kind asks of a new notice beyond kindChecks.

@@ -62,6 +62,7 @@ func TestE2EStory(t *testing.T) {
 		"--role", "co-maintainer", "--scope", "commit,release-signing", "--term", "6m", "--public",
 		"--text", "XZ Utils looks for an interim co-maintainer.")
 	wantCheck(t, a, "xz", 0, "): normal")
+	waitSameState(t, a, d, "") // the distro has the call, and answers as A does
 
 	// Jia answers from her own instance, which delivers her signed offer to xz's.
 	out, errOut, err := b.cli("call", "answer", call, "--as", "jia", "--key", jia, "--text", "I know compression code and can help.")
@@ -93,6 +94,7 @@ func TestE2EStory(t *testing.T) {
 		t.Fatalf("the draft printed %q, want the handover's URL", handover)
 	}
 	wantCheck(t, a, "xz", 3, "pending acceptance: "+jiaNamed+" has not accepted handover "+handover)
+	waitCheck(t, d, "xz-utils", 3, "pending acceptance: "+jiaNamed)
 
 	// Jia accepts from B; s1 endorses on A, s2 (trusted) from B.
 	if _, errOut, err := b.cli("notice", "endorse", handover, "--as", "jia", "--key", jia); err != nil || !strings.Contains(errOut, "admitted the proof of "+jiaID) {
@@ -116,6 +118,8 @@ func TestE2EStory(t *testing.T) {
 
 	// The case has done its work: it closes, led to the handover.
 	wantInOrder(t, "relief close", a.mustCLI("relief", "close", caseID, "--as", "s1", "--key", s1, "--led-to", handover), "closed ", "by s1", "led to: "+handover)
+	wantInOrder(t, "relief show after closing", a.mustCLI("relief", "show", caseID, "--as", "lasse", "--key", lasse), "led to: "+handover, plea, answer)
+	wantCheck(t, a, "xz", 2, "scrutiny: handover "+handover)
 
 	// The interim ends by itself at its date, as known then, on A and on D; the day before, Jia holds.
 	ended := "interim rights of " + jiaNamed + " ended on " + end + " (commit, release-signing, from " + handover + "): at the end the handover gave"
