@@ -11,7 +11,8 @@ import (
 // It judges the candidate as Fold will: on the state of the date it takes effect, which for a notice
 // recording the past is not today's (Authorize judges on whatever state it is given). And it refuses
 // a candidate that would make notices already published stop taking effect: backdating must not
-// rewrite what packagers were told.
+// rewrite what packagers were told. Being new, the candidate must also give every field its kind now
+// asks (ValidateNew), which notices published before a field was asked for need not.
 func Admit(g Genesis, notices []Signed, candidate Signed, stewards []string, p Policy) error {
 	if slices.ContainsFunc(notices, func(s Signed) bool { return s.ID == candidate.ID }) {
 		return fmt.Errorf("id: another notice with id %s exists", candidate.ID)
@@ -19,8 +20,12 @@ func Admit(g Genesis, notices []Signed, candidate Signed, stewards []string, p P
 	with := append(slices.Clone(notices), candidate)
 	end := latest(with)
 	after := Fold(g, with, stewards, p, end)
+	var rejected error
 	if i := slices.IndexFunc(after.Rejected, func(r Rejection) bool { return r.Notice == candidate.ID }); i >= 0 {
-		return errors.New(after.Rejected[i].Reason)
+		rejected = errors.New(after.Rejected[i].Reason)
+	}
+	if err := errors.Join(rejected, candidate.Notice.newProblems()); err != nil {
+		return err
 	}
 	return voided(Fold(g, notices, stewards, p, end), after)
 }

@@ -146,11 +146,10 @@ func (t Term) EndFrom(start time.Time) time.Time {
 	return start.AddDate(0, t.Months, t.Days)
 }
 
-// check says what is wrong with a call's term, given when the call takes effect (zero: now).
+// check says what is wrong with a call's term, given when the call takes effect (zero: now). A call
+// without one is older than the term (see checkNewCall).
 func (t Term) check(since time.Time) error {
 	switch {
-	case t.IsZero():
-		return errors.New("say for how long the rights are wanted: an end date, or a length such as 6m")
 	case !t.End.IsZero() && (t.Months != 0 || t.Days != 0):
 		return errors.New("give an end date or a length, not both")
 	case t.Months < 0 || t.Days < 0:

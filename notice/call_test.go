@@ -71,3 +71,29 @@ func TestCallTerm(t *testing.T) {
 		t.Error("a hiatus is open to offers")
 	}
 }
+
+// A call published before calls named their rights and term folds as the call it was; a new one must
+// name both, and is refused before anything else reads it.
+func TestCallBeforeScopeAndTerm(t *testing.T) {
+	p := DefaultPolicy()
+	old := with(goodNotice(CallForStewards), func(n *Notice) { n.Scope, n.Term = nil, Term{} })
+	log := []Signed{pub("c1", "2024-01-01", old, ann)}
+	st := Fold(genesis(ann), log, stewards, p, day("2024-02-01"))
+	if len(st.Rejected) > 0 {
+		t.Fatalf("a call stored before scope and term were asked is rejected: %+v", st.Rejected)
+	}
+	if _, ok := st.known["c1"]; !ok {
+		t.Fatal("the older call did not take effect")
+	}
+	// It can be revoked like any notice that took effect.
+	revoke := pub("r1", "2024-03-01", revocation(ann, "c1"), ann)
+	wantErrors(t, Admit(genesis(ann), log, revoke, stewards, p))
+
+	// A new one without them is refused, saying what to give.
+	wantErrors(t, Admit(genesis(ann), log, pub("c2", "2024-03-01", old, ann), stewards, p),
+		"call-for-stewards: scope: name the rights wanted ("+list(Rights)+")",
+		"call-for-stewards: term: say for how long the rights are wanted: an end date, or a length such as 6m")
+	wantErrors(t, old.ValidateFull())
+	wantContains(t, old.ValidateNew(), "scope: name the rights wanted", "term: say for how long")
+	wantErrors(t, goodNotice(CallForStewards).ValidateNew())
+}

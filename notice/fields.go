@@ -5,7 +5,7 @@ import "slices"
 // Field describes one of a kind's own fields, so validation can name it and a command line can offer it.
 type Field struct {
 	Name     string // as messages and flags name it: "to", "keys-added"
-	Required bool   // a notice of the kind is invalid without it
+	Required bool   // a new notice of the kind is invalid without it (ValidateNew)
 	About    string // one line for help texts
 }
 

@@ -59,12 +59,42 @@ func checkCall(p *problems, n Notice) {
 	}
 	p.line("role", n.Role)
 	p.text("requirements", n.Requirements)
-	if len(n.Scope) == 0 {
-		p.add("scope", "name the rights wanted (%s)", list(Rights))
-	}
 	checkWords(p, "scope", n.Scope, Rights)
 	if err := n.Term.check(n.Since); err != nil {
 		p.add("term", "%v", err)
+	}
+}
+
+// ValidateNew reports every problem with n as a notice to publish now: ValidateFull's, and the fields
+// a new notice of its kind must give that notices published before they were asked for lack. Those
+// older notices still fold as what they were (Fold asks ValidateFull of them): a rule made later does
+// not rewrite what packagers were told.
+func (n Notice) ValidateNew() error {
+	return errors.Join(n.ValidateFull(), n.newProblems())
+}
+
+// newProblems reports what n lacks as a new notice that ValidateFull does not ask of it.
+func (n Notice) newProblems() error {
+	p := &problems{kind: n.Kind}
+	if check, ok := newKindChecks[n.Kind]; ok {
+		check(p, n)
+	}
+	return errors.Join(p.errs...)
+}
+
+// newKindChecks holds what each kind asks of a new notice beyond kindChecks.
+var newKindChecks = map[Kind]func(*problems, Notice){
+	CallForStewards: checkNewCall,
+}
+
+// checkNewCall asks a call for the rights it wants and for how long: what an offer answers and an
+// accepted one's interim handover is drafted from. Calls made before these were asked name neither.
+func checkNewCall(p *problems, n Notice) {
+	if len(n.Scope) == 0 {
+		p.add("scope", "name the rights wanted (%s)", list(Rights))
+	}
+	if n.Term.IsZero() {
+		p.add("term", "say for how long the rights are wanted: an end date, or a length such as 6m")
 	}
 }
 

@@ -99,8 +99,8 @@ func TestValidateFullUnusedFields(t *testing.T) {
 	}
 }
 
-// Taking away a required field is an error naming the kind and the field.
-func TestValidateFullRequiredFields(t *testing.T) {
+// Taking away a required field from a new notice is an error naming the kind and the field.
+func TestValidateNewRequiredFields(t *testing.T) {
 	clear := map[string]func(*Notice){
 		"help": func(n *Notice) { n.Help = nil }, "role": func(n *Notice) { n.Role = "" },
 		"from": func(n *Notice) { n.From = nil }, "to": func(n *Notice) { n.To = nil },
@@ -120,7 +120,7 @@ func TestValidateFullRequiredFields(t *testing.T) {
 			} else {
 				clear[f.Name](&n)
 			}
-			err := n.ValidateFull()
+			err := n.ValidateNew()
 			wantContains(t, err, string(k)+": "+f.Name+": ")
 		}
 	}

@@ -93,6 +93,7 @@ type Standing struct {
 	Pending     []string        // who has not yet accepted what a handover offers them
 	Signers     []notice.Signer // the release-signing keys announced, valid or not
 	Verdict     notice.Verdict
+	State       notice.State // what Verdict was made of, for the public
 	// What another instance needs to judge the project's notices itself: its first maintainers and
 	// the instance's stewards (docs/federation.md).
 	Genesis  notice.Genesis
@@ -116,7 +117,7 @@ func (o *Outbox) standing(ctx context.Context, h ledger.History) (Standing, erro
 		stewards[i] = federation.StewardRef{ID: id, Since: h.StewardSince(id).UTC()}
 	}
 	state := h.Fold(o.cfg.Policy, o.now()).ForPublic()
-	st := Standing{Status: notice.StatusLine(state), Verdict: notice.Check(state), Genesis: h.Genesis, Stewards: stewards, Signers: state.Signers}
+	st := Standing{Status: notice.StatusLine(state), Verdict: notice.Check(state), State: state, Genesis: h.Genesis, Stewards: stewards, Signers: state.Signers}
 	for _, m := range state.Maintainers {
 		st.Maintainers = append(st.Maintainers, o.PersonName(ctx, m.Person))
 		st.Holders = append(st.Holders, Holding{Person: o.PersonName(ctx, m.Person), Rights: notice.RightsText(m.RightsHeld())})

@@ -388,14 +388,41 @@ func (s *Server) draftHandover(ctx context.Context, c call, o store.Offer, to st
 	if len(outgoing) > 0 {
 		as, from = outgoing[0], strings.Join(outgoing, ",")
 	}
-	until := c.n.Term.EndFrom(o.Accepted.UTC().Truncate(24 * time.Hour))
-	var rights []string
-	for _, right := range c.n.Scope {
-		rights = append(rights, string(right))
+	var until time.Time
+	if !c.n.Term.IsZero() {
+		until = c.n.Term.EndFrom(o.Accepted.UTC().Truncate(24 * time.Hour))
 	}
 	text := fmt.Sprintf("%s steps in as interim %s, answering the call for stewards %s.", to, c.n.Role, s.urls.Notice(c.stored.ID))
-	return fmt.Sprintf("baton notice post --project %s --kind handover --mode interim --as %s --from %s --to %s --scope %s --until %s --text %s (--key FILE | --agent)",
-		c.stored.Actor, as, from, to, strings.Join(rights, ","), until.Format(notice.Date), strconv.Quote(text)), nil
+	return draftCommand(c.stored.Actor, as, from, to, c.n.Scope, until, text), nil
+}
+
+// draftKeyFile is the key a drafted command signs with: ssh's default Ed25519 key, left for the
+// maintainer's shell to expand.
+const draftKeyFile = "~/.ssh/id_ed25519"
+
+// draftCommand is the interim handover to post, as a command the maintainer can paste as it is: it
+// signs with the key where ssh keeps it by default (the one they sign commits with), which they change,
+// or swap for --agent, if theirs is elsewhere. A call made before calls named their rights and term
+// gives neither: the command then says what to fill in.
+func draftCommand(project, as, from, to string, scope []notice.Right, until time.Time, text string) string {
+	rights, end := "RIGHTS", "YYYY-MM-DD"
+	if len(scope) > 0 {
+		words := make([]string, len(scope))
+		for i, r := range scope {
+			words[i] = string(r)
+		}
+		rights = strings.Join(words, ",")
+	}
+	if !until.IsZero() {
+		end = until.Format(notice.Date)
+	}
+	return fmt.Sprintf("baton notice post --project %s --kind handover --mode interim --as %s --from %s --to %s --scope %s --until %s --text %s --key %s",
+		project, as, from, to, rights, end, shellQuote(text), draftKeyFile)
+}
+
+// shellQuote quotes s for a POSIX shell: nothing in it is expanded.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // stewardOrAdmin authenticates a steward's signed query (the request's body, a StewardQuery that may

@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"regexp"
+	"slices"
 	"strings"
 
 	"baton/notice"
@@ -18,13 +19,45 @@ import (
 
 // personID matches the ids of people in a reason: this instance's, and, for a distro's package, those of
 // the Baton instance its upstream lives on, which keeps its people at /users/NAME as it keeps the
-// project (and its notices at /notices/N: a notice is never taken for a person).
-func (s *Server) personID(upstreamActor string) *regexp.Regexp {
+// project (and its notices at /notices/N: a notice is never taken for a person); and, wherever they
+// live, the people the state names (a person handed rights from another instance).
+func (s *Server) personID(upstreamActor string, people []string) *regexp.Regexp {
 	prefixes := []string{regexp.QuoteMeta(s.urls.Actor(""))}
 	if i := strings.LastIndex(upstreamActor, "/users/"); i > 0 {
 		prefixes = append(prefixes, regexp.QuoteMeta(upstreamActor[:i+len("/users/")]))
 	}
-	return regexp.MustCompile(`(?:` + strings.Join(prefixes, "|") + `)[a-z0-9][a-z0-9_-]*\b`)
+	alternatives := []string{`(?:` + strings.Join(prefixes, "|") + `)[a-z0-9][a-z0-9_-]*\b`}
+	// The longest first: of two ids where one starts the other, the whole one is named.
+	people = slices.Clone(people)
+	slices.SortFunc(people, func(a, b string) int { return len(b) - len(a) })
+	for _, id := range people {
+		alternatives = append(alternatives, regexp.QuoteMeta(id)+`\b`)
+	}
+	return regexp.MustCompile(strings.Join(alternatives, "|"))
+}
+
+// statePeople are the ids of the people a state names: who holds rights, who is away, whom a change
+// waits for, whose interim rights ended, who retired.
+func statePeople(st notice.State) []string {
+	var ids []string
+	for _, m := range st.Maintainers {
+		ids = append(ids, m.Person)
+	}
+	for _, a := range st.Hiatus {
+		ids = append(ids, a.Person)
+	}
+	for _, p := range st.Pending {
+		ids = append(ids, p.People...)
+	}
+	for _, e := range st.InterimEnded {
+		ids = append(ids, e.Person)
+	}
+	for _, r := range st.Review {
+		ids = append(ids, r.Person)
+	}
+	ids = append(ids, st.Retired...)
+	slices.Sort(ids)
+	return slices.DeleteFunc(slices.Compact(ids), func(id string) bool { return id == "" })
 }
 
 // namer names people for one answer, looking each one up once.
@@ -35,9 +68,10 @@ type namer struct {
 	names map[string]string
 }
 
-// namer names the people of a local project, or (upstreamActor set) of a package's upstream.
-func (s *Server) namer(ctx context.Context, upstreamActor string) *namer {
-	return &namer{s: s, ctx: ctx, re: s.personID(upstreamActor), names: map[string]string{}}
+// namer names the people of a local project, or (upstreamActor set) of a package's upstream, and the
+// people its state st names.
+func (s *Server) namer(ctx context.Context, upstreamActor string, st notice.State) *namer {
+	return &namer{s: s, ctx: ctx, re: s.personID(upstreamActor, statePeople(st)), names: map[string]string{}}
 }
 
 // name is the name people read for an actor id, or "" when there is none better than the id.
@@ -73,22 +107,12 @@ func (n *namer) html(line string) template.HTML {
 	return template.HTML(b.String())
 }
 
-// people are the names of the people a state lists (maintainers, those away, those a change waits
-// for), by id, for check's lines about them; people without a name better than their id are left out.
+// people are the names of the people a state names, by id, for check's lines about them; people
+// without a name better than their id are left out.
 func (n *namer) people(st notice.State) map[string]string {
-	var ids []string
-	for _, m := range st.Maintainers {
-		ids = append(ids, m.Person)
-	}
-	for _, a := range st.Hiatus {
-		ids = append(ids, a.Person)
-	}
-	for _, p := range st.Pending {
-		ids = append(ids, p.People...)
-	}
 	names := map[string]string{}
-	for _, id := range ids {
-		if name := n.name(id); name != "" && id != "" {
+	for _, id := range statePeople(st) {
+		if name := n.name(id); name != "" {
 			names[id] = name
 		}
 	}
@@ -96,9 +120,9 @@ func (n *namer) people(st notice.State) map[string]string {
 }
 
 // linkedReasons are reasons as pages show them, people named and linked: those of a local project, or
-// of a package whose upstream is upstreamActor.
-func (s *Server) linkedReasons(ctx context.Context, reasons []string, upstreamActor string) []template.HTML {
-	n, out := s.namer(ctx, upstreamActor), make([]template.HTML, len(reasons))
+// of a package whose upstream is upstreamActor, and those its state st names.
+func (s *Server) linkedReasons(ctx context.Context, reasons []string, upstreamActor string, st notice.State) []template.HTML {
+	n, out := s.namer(ctx, upstreamActor, st), make([]template.HTML, len(reasons))
 	for i, r := range reasons {
 		out[i] = n.html(r)
 	}
@@ -108,7 +132,7 @@ func (s *Server) linkedReasons(ctx context.Context, reasons []string, upstreamAc
 // nameView names the people of v's reasons and state, as the state API answers them: those of a local
 // project, or of a package whose upstream is upstreamActor.
 func (s *Server) nameView(ctx context.Context, v *StateView, upstreamActor string) {
-	n := s.namer(ctx, upstreamActor)
+	n := s.namer(ctx, upstreamActor, v.State)
 	for i, r := range v.Reasons {
 		v.Reasons[i] = n.text(r)
 	}

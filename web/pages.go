@@ -161,7 +161,7 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, a store.Act
 		Timeline    template.HTML
 		TimelineURL string
 		Notices     []noticeItem
-	}{p, a, st, followers, s.urls.Feed(a.Name), s.linkedReasons(ctx, st.Verdict.Reasons, ""), timeline, s.urls.Actor(a.Name) + "/timeline.svg", items})
+	}{p, a, st, followers, s.urls.Feed(a.Name), s.linkedReasons(ctx, st.Verdict.Reasons, "", st.State), timeline, s.urls.Actor(a.Name) + "/timeline.svg", items})
 }
 
 func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, n store.Notice) {

@@ -251,5 +251,5 @@ func (s *Server) packagePage(w http.ResponseWriter, r *http.Request, a store.Act
 		FeedURL     string
 		Own         []noticeItem
 		Notices     []upstreamItem
-	}{p, a.Name, ps, maintainers, s.linkedReasons(ctx, ps.Verdict.Reasons, ps.Upstream.Actor), followers, s.urls.Feed(a.Name), ownItems, items})
+	}{p, a.Name, ps, maintainers, s.linkedReasons(ctx, ps.Verdict.Reasons, ps.Upstream.Actor, ps.State), followers, s.urls.Feed(a.Name), ownItems, items})
 }

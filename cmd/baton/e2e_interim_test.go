@@ -36,6 +36,7 @@ func TestE2EInterimAcrossInstances(t *testing.T) {
 		t.Fatal("the distro's follow of xz was not accepted")
 	}
 	jiaID, s2ID := elsewhere.base+"/users/jia", elsewhere.base+"/users/s2"
+	jiaNamed := "Jia Tan (" + jiaID + ")" // as check names her, from her actor on her instance
 
 	today := time.Now().UTC()
 	end := today.AddDate(0, 0, 14).Format("2006-01-02")
@@ -47,7 +48,7 @@ func TestE2EInterimAcrossInstances(t *testing.T) {
 	handover := home.mustCLI("notice", "post", "--project", "xz", "--kind", "handover", "--as", "lasse", "--key", lasse,
 		"--from", "lasse", "--to", "@jia@"+elsewhere.addr, "--mode", "interim", "--scope", "commit,release-signing", "--until", end,
 		"--text", "Jia looks after releases while I am away.")
-	out := wantCheck(t, home, "xz", 3, "pending acceptance: "+jiaID+" has not accepted handover "+handover)
+	out := wantCheck(t, home, "xz", 3, "pending acceptance: "+jiaNamed+" has not accepted handover "+handover)
 
 	// Jia accepts on her instance, with the key her actor there lists.
 	if _, errOut, err := elsewhere.cli("notice", "endorse", handover, "--as", "jia", "--key", jia); err != nil || !strings.Contains(errOut, "admitted the proof of "+jiaID) {
@@ -90,8 +91,8 @@ func TestE2EInterimAcrossInstances(t *testing.T) {
 	}
 
 	// At its date the interim ends by itself, as known then: on the project's instance and the distro's.
-	line := "interim rights of " + jiaID + " ended on " + end + " (commit, release-signing, from " + handover + "): at the end the handover gave"
-	holds := "maintainer Jia Tan (" + jiaID + ") holds commit, release-signing"
+	line := "interim rights of " + jiaNamed + " ended on " + end + " (commit, release-signing, from " + handover + "): at the end the handover gave"
+	holds := "maintainer " + jiaNamed + " holds commit, release-signing"
 	for _, at := range []struct {
 		in   *instance
 		name string
@@ -106,7 +107,7 @@ func TestE2EInterimAcrossInstances(t *testing.T) {
 
 	// Lasse returns early: the interim ends today, the hiatus with it, and the return opens its window.
 	back := home.mustCLI("notice", "post", "--project", "xz", "--kind", "return", "--as", "lasse", "--key", lasse, "--text", "I am back.")
-	early := "interim rights of " + jiaID + " ended on " + today.Format("2006-01-02") + " (commit, release-signing, from " + handover + "): early, by the return " + back
+	early := "interim rights of " + jiaNamed + " ended on " + today.Format("2006-01-02") + " (commit, release-signing, from " + handover + "): early, by the return " + back
 	out = wantCheck(t, home, "xz", 2, early)
 	if strings.Contains(out, "hiatus: ") || !strings.Contains(out, "scrutiny: return "+back) {
 		t.Fatalf("after the return, check lists the hiatus, or not the return's window:\n%s", out)

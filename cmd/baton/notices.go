@@ -146,7 +146,7 @@ func postSigned(c *apiClient, f postFlags) (web.NoticeView, error) {
 	if err != nil {
 		return web.NoticeView{}, err
 	}
-	if err := n.ValidateFull(); err != nil {
+	if err := n.ValidateNew(); err != nil {
 		return web.NoticeView{}, err
 	}
 	doc, err := federation.StatementDocument(federation.NewStatementID(), project.Actor, n)
