@@ -54,7 +54,12 @@ func callAnswer(args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	project, err := callProject(ctx, rest[0])
 	if err != nil {
-		return err
+		// A call that is not public is served only to the instances of the stewards it names; theirs
+		// kept it for them, so ask it.
+		var fallbackErr error
+		if project, fallbackErr = addressedCallProject(c, s, rest[0]); fallbackErr != nil {
+			return fmt.Errorf("%w; nor was it among the calls addressed to you: %v", err, fallbackErr)
+		}
 	}
 	o := federation.OfferStatement{ID: federation.NewStatementID(), Call: rest[0], Project: project, Author: s.person.Actor, Text: *text}
 	if o.Until, err = notice.ParseDate(*until); err != nil {
@@ -89,7 +94,7 @@ func callProject(ctx context.Context, callURL string) (string, error) {
 	v := verifier{client: &http.Client{Timeout: 20 * time.Second}}
 	doc, err := v.fetch(ctx, callURL)
 	if err != nil {
-		return "", fmt.Errorf("the call %s could not be fetched (only a public call can be answered from another instance): %w", callURL, err)
+		return "", fmt.Errorf("the call %s could not be fetched: %w", callURL, err)
 	}
 	var note struct {
 		Kind         string `json:"noticeKind"`
@@ -102,6 +107,27 @@ func callProject(ctx context.Context, callURL string) (string, error) {
 		return "", fmt.Errorf("%s is a %s, not a call for stewards", callURL, note.Kind)
 	}
 	return note.AttributedTo, nil
+}
+
+// addressedCallProject finds, among the calls for stewards other instances addressed to the steward s
+// (kept for them by their own instance), the one at callURL, and says whose call it is.
+func addressedCallProject(c *apiClient, s signer, callURL string) (string, error) {
+	query, err := signedQuery(s, nil)
+	if err != nil {
+		return "", err
+	}
+	asSteward := *c
+	asSteward.token = "" // the query is the steward's credential
+	var notices []web.StewardNotice
+	if err := asSteward.call(http.MethodPost, "/api/v1/stewards/notices", json.RawMessage(query), &notices); err != nil {
+		return "", err
+	}
+	for _, n := range notices {
+		if n.URL == callURL && n.Instance != "" && n.Kind == string(notice.CallForStewards) {
+			return n.Project, nil
+		}
+	}
+	return "", fmt.Errorf("%s names no call for stewards %s", c.server, callURL)
 }
 
 // stewardRequest posts to path as a steward, with a query signed by their key carrying extra, or, without
