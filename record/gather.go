@@ -56,7 +56,7 @@ func (g *Gatherer) Gather(ctx context.Context, person string, local []Known) Rec
 	var roles []ServedRole
 	if doc, err := g.fetch.Fetch(ctx, person); err == nil {
 		r.Reachable = true
-		r.Name, r.Type, r.Published = actorFacts(doc)
+		r.Name, r.Shown, r.Type, r.Published = actorFacts(doc)
 	}
 	if r.Reachable {
 		if doc, err := g.fetch.Fetch(ctx, person+"/record"); err == nil {
@@ -222,17 +222,18 @@ func (g *Gatherer) verifyRoles(ctx context.Context, r *Record, roles []ServedRol
 	}
 }
 
-func actorFacts(doc []byte) (name, typ string, published time.Time) {
+func actorFacts(doc []byte) (name, shown, typ string, published time.Time) {
 	var a struct {
 		Type      json.RawMessage `json:"type"`
 		Name      string          `json:"preferredUsername"`
+		Shown     string          `json:"name"`
 		Published string          `json:"published"`
 	}
 	if json.Unmarshal(doc, &a) != nil {
-		return "", "", time.Time{}
+		return "", "", "", time.Time{}
 	}
 	published, _ = time.Parse(time.RFC3339, a.Published)
-	return a.Name, federation.FirstType(a.Type), published
+	return a.Name, a.Shown, federation.FirstType(a.Type), published
 }
 
 func sortedKnown(known map[string]Known) []Known {

@@ -13,14 +13,15 @@ import (
 
 // Record is a person's track record as gathered.
 type Record struct {
-	Person    string     `json:"person"`              // the actor id
-	Name      string     `json:"name,omitempty"`      // preferredUsername
-	Type      string     `json:"type,omitempty"`      // Person, Service, …
-	Published time.Time  `json:"published,omitzero"`  // when their actor was made, as it says
-	Served    bool       `json:"served"`              // their instance serves a record of them
-	Reachable bool       `json:"reachable"`           // their actor could be fetched
-	Projects  []Project  `json:"projects,omitempty"`  // maintained, now or before
-	Handovers []Handover `json:"handovers,omitempty"` // taken part in
+	Person    string     `json:"person"`                 // the actor id
+	Name      string     `json:"name,omitempty"`         // preferredUsername
+	Shown     string     `json:"display_name,omitempty"` // the name their actor gives people to read
+	Type      string     `json:"type,omitempty"`         // Person, Service, …
+	Published time.Time  `json:"published,omitzero"`     // when their actor was made, as it says
+	Served    bool       `json:"served"`                 // their instance serves a record of them
+	Reachable bool       `json:"reachable"`              // their actor could be fetched
+	Projects  []Project  `json:"projects,omitempty"`     // maintained, now or before
+	Handovers []Handover `json:"handovers,omitempty"`    // taken part in
 	Stewards  []Steward  `json:"stewardships,omitempty"`
 	// Revocations are the revocations of notices that name them, and those they made.
 	Revocations []Revocation `json:"revocations,omitempty"`

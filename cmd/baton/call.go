@@ -229,7 +229,11 @@ func printRecord(w io.Writer, r record.Record, indent string) {
 	if kind == "" {
 		kind = "actor"
 	}
-	fmt.Fprintf(w, "%srecord of %s: %s %s; ", indent, r.Person, kind, age)
+	who := r.Person
+	if r.Shown != "" {
+		who = r.Shown + " (" + r.Person + ")" // the name is theirs to choose: the id says who they are
+	}
+	fmt.Fprintf(w, "%srecord of %s: %s %s; ", indent, who, kind, age)
 	if r.Served {
 		fmt.Fprintln(w, "their instance serves a record")
 	} else {

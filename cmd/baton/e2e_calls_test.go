@@ -171,7 +171,7 @@ func TestE2ECallForStewards(t *testing.T) {
 
 	// Track records on their own, from instance A.
 	jiaRecord := a.mustCLI("person", "record", "@jia@"+b.addr)
-	if strings.Contains(jiaRecord, "⚠") || !strings.Contains(jiaRecord, "record of "+b.base+"/users/jia: Person made ") ||
+	if strings.Contains(jiaRecord, "⚠") || !strings.Contains(jiaRecord, "record of Jia Tan ("+b.base+"/users/jia): Person made ") ||
 		!strings.Contains(jiaRecord, "revocation they made: ") {
 		t.Errorf("Jia's record:\n%s", jiaRecord)
 	}

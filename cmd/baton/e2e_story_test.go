@@ -75,7 +75,7 @@ func TestE2EStory(t *testing.T) {
 	offers := a.mustCLI("call", "offers", call, "--as", "s1", "--key", s1)
 	t.Logf("call offers, as s1 reads them:\n%s", offers)
 	wantInOrder(t, "call offers", offers, "⚠ "+jiaHandle+": no track record", "call "+call, "1 signed offer(s)",
-		"offer "+offer+"\tfrom "+jiaHandle, "record of "+jiaID+": Person made ")
+		"offer "+offer+"\tfrom "+jiaHandle, "record of Jia Tan ("+jiaID+"): Person made ")
 
 	// s1 accepts it: the interim handover Lasse is to post, which he runs as printed, signing with his
 	// key where ssh keeps it.
