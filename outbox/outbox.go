@@ -36,6 +36,7 @@ type Outbox struct {
 	cfg      Config
 	ledger   *ledger.Ledger       // judges what joins a project's record; the outbox publishes it
 	resolver *federation.Resolver // finds projects on other instances; nil when there is none
+	names    *federation.Names    // the names of people on other instances
 
 	nudge   chan struct{} // wakes the dispatcher when work was queued
 	signers sync.Map      // local actor name -> federation.Signer, parsed once
@@ -90,6 +91,9 @@ type Options struct {
 	// elsewhere, and this instance's people can endorse notices published elsewhere. Nil admits
 	// proofs by this instance's people only.
 	Resolver *federation.Resolver
+	// Names names the people of other instances in Notes and profiles (federation.NewNames); nil
+	// makes one of Resolver's.
+	Names *federation.Names
 }
 
 // New makes an Outbox; call Run to deliver.
@@ -97,6 +101,9 @@ func New(o Options) *Outbox {
 	o.Config.defaults()
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Names == nil && o.Resolver != nil {
+		o.Names = federation.NewNames(o.Resolver, o.Now)
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -106,7 +113,7 @@ func New(o Options) *Outbox {
 	}
 	return &Outbox{
 		store: o.Store, urls: o.URLs, client: o.Client, now: o.Now, log: o.Log, metrics: o.Metrics,
-		cfg: o.Config, ledger: newLedger(o), resolver: o.Resolver,
+		cfg: o.Config, ledger: newLedger(o), resolver: o.Resolver, names: o.Names,
 		nudge: make(chan struct{}, 1), hosts: breakers{now: o.Now},
 	}
 }

@@ -168,14 +168,18 @@ func (o *Outbox) statementNote(ctx context.Context, h ledger.History, actor stor
 	return proof.Sign(note, ed25519.NewKeyFromSeed(actor.Ed25519Seed), o.urls.ProofKey(actor.Name), signedAt)
 }
 
-// PersonName is the name people read for a person id: a local person's shown name, else the id.
+// PersonName is the name people read for a person id: a local person's shown name, else the name their
+// actor gives (federation.Names), else the id when no resolver reaches other instances.
 func (o *Outbox) PersonName(ctx context.Context, id string) string {
 	if name := o.urls.LocalActorName(id); name != "" {
 		if a, err := o.store.Actor(ctx, name); err == nil {
 			return a.ShownName()
 		}
 	}
-	return id
+	if o.names == nil {
+		return id
+	}
+	return o.names.Of(ctx, id)
 }
 
 // personNames maps the people a notice names to the names people read.

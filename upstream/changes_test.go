@@ -200,9 +200,6 @@ func TestChangeText(t *testing.T) {
 	if got := ChangeText(notice.Handover, "U", []string{"A", "B", "C"}, false, ""); got != "Upstream now endorsed by A, B and C: U" {
 		t.Errorf("ChangeText = %q", got)
 	}
-	if got := handleOf("https://h.example/users/jia"); got != "jia@h.example" {
-		t.Errorf("handleOf = %q", got)
-	}
 }
 
 func sameSet(a, b []string) bool {

@@ -35,7 +35,7 @@ type Watcher struct {
 	metrics  *Metrics
 	queued   func()
 	tell     Tell
-	names    nameCache
+	names    *federation.Names
 
 	// One upstream's notices are judged one at a time, each against those mirrored before it, so two
 	// deliveries arriving together cannot both pass a check that only one of them could.
@@ -61,6 +61,8 @@ type Options struct {
 	// package actor): what changed in a mirrored notice since it was announced, since the servers its
 	// followers use never fetch a boosted status again. Nil tells nobody.
 	Tell Tell
+	// Names names the people of other instances (federation.NewNames); nil makes one of Resolver's.
+	Names *federation.Names
 }
 
 // Tell publishes text as a notice of kind from the package actor pkg, signed with its key.
@@ -83,8 +85,11 @@ func New(o Options) *Watcher {
 	if o.Tell == nil {
 		o.Tell = func(context.Context, string, notice.Kind, string) error { return nil }
 	}
+	if o.Names == nil {
+		o.Names = federation.NewNames(o.Resolver, o.Now)
+	}
 	return &Watcher{store: o.Store, urls: o.URLs, resolver: o.Resolver, actorKey: o.ActorKey, policy: o.Policy,
-		now: o.Now, log: o.Log, metrics: o.Metrics, queued: o.Queued, tell: o.Tell}
+		now: o.Now, log: o.Log, metrics: o.Metrics, queued: o.Queued, tell: o.Tell, names: o.Names}
 }
 
 // Error is a notice refused, with the HTTP status that says why.
@@ -112,4 +117,15 @@ func statusOf(err error) int {
 		return e.Status
 	}
 	return http.StatusInternalServerError
+}
+
+// PersonName is the name people read for a person of an upstream, by actor id: a local person's
+// display name, else the name their actor gives (federation.Names).
+func (w *Watcher) PersonName(ctx context.Context, id string) string {
+	if local := w.urls.LocalActorName(id); local != "" {
+		if a, err := w.store.Actor(ctx, local); err == nil {
+			return a.ShownName()
+		}
+	}
+	return w.names.Of(ctx, id)
 }

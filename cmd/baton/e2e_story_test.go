@@ -106,6 +106,10 @@ func TestE2EStory(t *testing.T) {
 	b.mustCLI("notice", "endorse", handover, "--as", "s2", "--key", s2)
 	wantCheck(t, a, "xz", 2, "scrutiny: handover "+handover)
 	wantHolds(t, a, jiaID, "commit", "release-signing")
+	// Followers read Jia by her name on xz's profile, though she lives on another instance.
+	if _, _, profile := a.get(a.base+"/users/xz", "application/activity+json"); !bytes.Contains(profile, []byte("Lasse Collin, Jia Tan")) {
+		t.Errorf("xz's profile does not name its maintainers Lasse Collin and Jia Tan:\n%s", profile)
+	}
 
 	// The distro verified every proof against its signer's actor, and answers as A does.
 	_, _, statement := a.get(handover, "application/activity+json")

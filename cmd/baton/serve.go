@@ -124,9 +124,10 @@ func runServer(c serveConfig, stderr io.Writer) error {
 	client := federation.NewClient(federation.ClientOptions{AllowPrivate: c.allowPrivate, UserAgent: "baton/" + version + " (+" + urls.Home() + ")"})
 	instanceSigner := federation.Signer{KeyID: urls.MainKey(""), Key: instanceKey}
 	resolver := federation.NewResolver(client, inbox.KeyCache(st), instanceSigner, nil)
-	out := outbox.New(outbox.Options{Store: st, URLs: urls, Client: client, Log: log,
+	names := federation.NewNames(resolver, nil) // one cache of remote people's names for Notes, pages and check
+	out := outbox.New(outbox.Options{Store: st, URLs: urls, Client: client, Log: log, Names: names,
 		Metrics: outbox.NewMetrics(reg, st), Config: outbox.Config{Workers: c.workers, Lease: c.lease, Policy: c.policy, Language: c.language, TrustedStewardInstances: c.trusted}, Resolver: resolver})
-	watcher := upstream.New(upstream.Options{Store: st, URLs: urls, Resolver: resolver, ActorKey: out.ActorKey, Policy: out.Policy(), Log: log,
+	watcher := upstream.New(upstream.Options{Store: st, URLs: urls, Resolver: resolver, Names: names, ActorKey: out.ActorKey, Policy: out.Policy(), Log: log,
 		Metrics: upstream.NewMetrics(reg), Queued: out.Nudge, Tell: tellPackageFollowers(out)})
 	in := inbox.New(inbox.Options{Store: st, URLs: urls, Resolver: resolver, Log: log,
 		Metrics: inbox.NewMetrics(reg, st), Queued: out.Nudge, Upstreams: watcher, Endorsements: out})
