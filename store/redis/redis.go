@@ -44,6 +44,7 @@
 //	P count:notices, count:public-notices  string  the instance's notices
 //	P statements                        hash     statement id -> notice id
 //	P activity:<seq>                    hash     an activity to deliver, and how many deliveries need it
+//	                                             (refs; a fan-out job's not queued yet included)
 //	P delivery:<id>                     hash     a delivery: activity seq, inbox (attempts, error, due,
 //	                                             state once claimed, retried or failed)
 //	P queue:due                         zset     queued deliveries not leased, scored by when due
