@@ -1,21 +1,27 @@
 package redis
 
 // BenchmarkNewFollow measures AddFollower with 0, 10,000 and 100,000 followers already there: it
-// should not grow with the list. BenchmarkPublishFanOut measures PublishNotice to 1,000 and 10,000
-// distinct delivery inboxes, and reports the cost per inbox that the package comment quotes (Redis
-// serves no one else while the script runs). Each benchmark starts a redis-server of its own, with the
+// should not grow with the list. BenchmarkPublishFanOut measures PublishNotice to 1,000, 10,000 and
+// 1,000,000 distinct delivery inboxes, then claims (100 at a time, as a worker) until the fan-out job
+// is all queued; it reports the cost per inbox, the publish and the expansion's times, and the longest
+// single command or script Redis ran meanwhile (from SLOWLOG, set to log every command): Redis serves
+// no one else while a script runs. Each benchmark starts a redis-server of its own, with the
 // append-only file fsynced once a second (appendfsync everysec, the production recommendation), not the
 // tests' server, which keeps nothing on disk. The existing followers are added through AddFollower, 16
 // calls at once; they run only with -bench. BENCHMARKS.md at the repository root has the commands and
 // the results.
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"baton/internal/redistest"
 	"baton/store"
@@ -79,22 +85,90 @@ func BenchmarkNewFollow(b *testing.B) {
 }
 
 func BenchmarkPublishFanOut(b *testing.B) {
-	for _, inboxes := range []int{1_000, 10_000} {
+	for _, inboxes := range []int{1_000, 10_000, 1_000_000} {
 		b.Run(fmt.Sprintf("inboxes=%d", inboxes), func(b *testing.B) {
 			s := benchStore(b, inboxes, inboxes)
 			ctx := b.Context()
+			slowlogAll(b, s)
 			a := store.Activity{ID: "https://baton.example/xz/notices/1/activity", Signer: "xz", Body: make([]byte, 2000)}
+			var publishing, expanding time.Duration
 			for b.Loop() {
 				id, err := s.NextNoticeID(ctx)
 				if err != nil {
 					b.Fatal(err)
 				}
 				n := store.Notice{ID: id, Actor: "xz", Public: true, Document: make([]byte, 2000), Published: time.Now()}
+				start := time.Now()
 				if queued, err := s.PublishNotice(ctx, n, a, store.AnyRevision); err != nil || queued != inboxes {
 					b.Fatalf("PublishNotice = %d, %v; want %d", queued, err, inboxes)
 				}
+				publishing += time.Since(start)
+				start = time.Now()
+				claimUntilQueued(b, s)
+				expanding += time.Since(start)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*inboxes), "ns/inbox")
+			b.ReportMetric(publishing.Seconds()*1000/float64(b.N), "publish-ms")
+			b.ReportMetric(expanding.Seconds()*1000/float64(b.N), "expand-ms")
+			b.ReportMetric(float64(longestCommand(b, s).Microseconds())/1000, "max-command-ms")
 		})
 	}
+}
+
+// claimUntilQueued claims 100 deliveries at a time, as a worker would, until no fan-out job waits:
+// each claim first queues the next followers' deliveries of the job.
+func claimUntilQueued(b *testing.B, s *Store) {
+	ctx := b.Context()
+	for {
+		if _, err := s.Claim(ctx, time.Now(), 100, time.Hour); err != nil {
+			b.Fatal(err)
+		}
+		waiting, err := s.c.Exists(ctx, s.k.queue("fanouts")).Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if waiting == 0 {
+			return
+		}
+	}
+}
+
+// slowlogAll makes Redis log every command from now on, with how long it ran.
+func slowlogAll(b *testing.B, s *Store) {
+	ctx := b.Context()
+	for _, err := range []error{
+		s.c.ConfigSet(ctx, "slowlog-log-slower-than", "0").Err(),
+		s.c.ConfigSet(ctx, "slowlog-max-len", "1000000").Err(),
+		s.c.Do(ctx, "SLOWLOG", "RESET").Err(),
+	} {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// longestCommand is the longest run of one command (or script) in Redis's log.
+func longestCommand(b *testing.B, s *Store) time.Duration {
+	log, err := s.c.SlowLogGet(b.Context(), -1).Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	slices.SortFunc(log, func(a, b goredis.SlowLog) int { return cmp.Compare(b.Duration, a.Duration) })
+	var scripts []time.Duration // longest first
+	for _, e := range log {
+		if len(e.Args) > 0 && e.Args[0] == "evalsha" {
+			scripts = append(scripts, e.Duration)
+		}
+	}
+	if len(scripts) > 0 {
+		b.ReportMetric(float64(scripts[len(scripts)/2].Microseconds())/1000, "median-script-ms")
+		b.ReportMetric(float64(scripts[len(scripts)/100].Microseconds())/1000, "p99-script-ms")
+	}
+	for _, e := range log[:min(5, len(log))] { // with -v, what the longest were
+		b.Logf("%v: %.60q", e.Duration, e.Args)
+	}
+	if len(log) == 0 {
+		return 0
+	}
+	return log[0].Duration
 }

@@ -70,6 +70,10 @@ func (k keys) deliveriesOf(activityID string) string { return k.p + "deliveries-
 func (k keys) activityIDs() string                   { return k.p + "activity-ids" }
 func (k keys) delivered() string                     { return k.p + "delivered" }
 
+// fanOut, fanOutInboxes and fanOuts keep the fan-out jobs waiting to be expanded, by activity seq.
+func (k keys) fanOut(seq string) string        { return k.p + "fanout:" + seq }
+func (k keys) fanOutInboxes(seq string) string { return k.p + "fanout-inboxes:" + seq }
+
 // rejected is the key of a refused version of an upstream's notice; rejectedMember is how the upstream's
 // list names it (the key's last two parts), and rejectedAt the key of a member of that list.
 func (k keys) rejected(upstream, digest, id string) string {
@@ -92,6 +96,7 @@ local K = {
   due = P .. 'queue:due', leased = P .. 'queue:leased', failed = P .. 'queue:failed',
   seen = P .. 'seen', upstreams = P .. 'upstreams', watches = P .. 'watches',
   activityIDs = P .. 'activity-ids', delivered = P .. 'delivered', cases = P .. 'cases',
+  fanOuts = P .. 'queue:fanouts',
 }
 K.case = function(id) return P .. 'case:' .. id end
 K.actor = function(name) return P .. 'actor:' .. name end
@@ -111,6 +116,8 @@ K.seq = function(what) return P .. 'seq:' .. what end
 K.activity = function(seq) return P .. 'activity:' .. seq end
 K.delivery = function(id) return P .. 'delivery:' .. id end
 K.deliveriesOf = function(activityID) return P .. 'deliveries-of:' .. activityID end
+K.fanOut = function(seq) return P .. 'fanout:' .. seq end
+K.fanOutInboxes = function(seq) return P .. 'fanout-inboxes:' .. seq end
 K.upstream = function(actor) return P .. 'upstream:' .. actor end
 K.watch = function(pkg) return P .. 'watch:' .. pkg end
 K.watchesOf = function(upstream) return P .. 'watches-of:' .. upstream end

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
 	"baton/store"
 )
 
@@ -16,21 +14,27 @@ import (
 // come with the first Claim, Retry or Fail), in queue:due scored AT_ONCE + its id: due at once,
 // whatever clock claims it, in the order queued, and in deliveries-of:<activity id>. The activity's id
 // goes to activity-ids. The scores go to ZADD 500 at a time. No activity is stored for no inbox.
-const luaQueue = `
+//
+// A fan-out to more than fanOutBatch distinct inboxes is not queued at once but stored as one fan-out
+// job (see Fan-out in the package comment), which expandFanOut (luaFanOut) turns into deliveries
+// fanOutBatch followers at a time.
+var luaQueue = `
 local AT_ONCE = -9007199254740992
+local FANOUT_BATCH = ` + fanOutBatchLua + `
 -- activityAt reads an activity from ARGV[i] on: id, signer, body, when queued.
 local function activityAt(i)
   return {id = ARGV[i], signer = ARGV[i + 1], body = ARGV[i + 2], created = ARGV[i + 3]}
 end
--- queueTo stores activity a and queues it to each inbox, due at once, or at at (µs) when given, and
--- counts the deliveries.
-local function queueTo(a, inboxes, at)
-  local n = #inboxes
-  if n == 0 then return 0 end
+-- storeActivity stores activity a for refs deliveries, lists its id, and answers its seq.
+local function storeActivity(a, refs)
   local seq = num(redis.call('INCR', K.seq('activities')))
-  redis.call('HSET', K.activity(seq), 'id', a.id, 'signer', a.signer, 'body', a.body, 'created', a.created, 'refs', n)
-  local first = redis.call('INCRBY', K.seq('deliveries'), n) - n
+  redis.call('HSET', K.activity(seq), 'id', a.id, 'signer', a.signer, 'body', a.body, 'created', a.created, 'refs', refs)
   redis.call('ZADD', K.activityIDs, 0, a.id)
+  return seq
+end
+-- queueDeliveries queues activity seq (id aid) to each inbox, the deliveries numbered from first + 1
+-- on, due at once or at at (µs).
+local function queueDeliveries(seq, aid, first, inboxes, at)
   local due, of = {}, {}
   for i, inbox in ipairs(inboxes) do
     local id = first + i
@@ -41,12 +45,34 @@ local function queueTo(a, inboxes, at)
     end
     due[#due + 1], due[#due + 2] = at or (AT_ONCE + id), id
     of[#of + 1] = id
-    if #due == 1000 or i == n then
+    if #due == 1000 or i == #inboxes then
       redis.call('ZADD', K.due, unpack(due))
-      redis.call('SADD', K.deliveriesOf(a.id), unpack(of))
+      redis.call('SADD', K.deliveriesOf(aid), unpack(of))
       due, of = {}, {}
     end
   end
+end
+-- queueTo stores activity a and queues it to each inbox, due at once, or at at (µs) when given, and
+-- counts the deliveries.
+local function queueTo(a, inboxes, at)
+  local n = #inboxes
+  if n == 0 then return 0 end
+  local seq = storeActivity(a, n)
+  local first = redis.call('INCRBY', K.seq('deliveries'), n) - n
+  queueDeliveries(seq, a.id, first, inboxes, at)
+  return n
+end
+-- startFanOut stores activity a and a fan-out job to queue it, due at once or at at, to the delivery
+-- inboxes of owner's follows made until now: n of them at most (the distinct ones now), their
+-- delivery ids reserved now so that they sort before anything queued later. The activity counts the
+-- n deliveries until the job ends.
+local function startFanOut(owner, a, n, at)
+  local seq = storeActivity(a, n)
+  local first = redis.call('INCRBY', K.seq('deliveries'), n) - n
+  local upto = redis.call('ZRANGE', K.followers(owner), -1, -1, 'WITHSCORES')[2]
+  redis.call('HSET', K.fanOut(seq), 'owner', owner, 'activity_id', a.id, 'upto', upto, 'after', 0,
+    'next', num(first), 'last', num(first + n), 'at', at and num(at) or '')
+  redis.call('ZADD', K.fanOuts, first, seq)
   return n
 end
 -- inboxesFrom reads the inboxes given from ARGV[i] on.
@@ -56,8 +82,11 @@ local function inboxesFrom(i)
   return out
 end
 -- queueFollowers queues activity a to each distinct delivery inbox of owner's followers, due at once
--- or at at.
+-- or at at: at once when they are fanOutBatch or fewer, else as a fan-out job. It counts the
+-- deliveries (for a job, the distinct inboxes now).
 local function queueFollowers(owner, a, at)
+  local n = redis.call('HLEN', K.inboxes(owner))
+  if n > FANOUT_BATCH then return startFanOut(owner, a, n, at) end
   return queueTo(a, redis.call('HKEYS', K.inboxes(owner)), at)
 end
 `
@@ -106,11 +135,18 @@ func (s *Store) EnqueueFollowers(ctx context.Context, local string, a store.Acti
 
 // enqueueFollowersReplacing takes off queue:due the deliveries never tried (no attempts field; a
 // leased or given-up one is not in queue:due) of each activity whose id is in activity-ids between
-// ARGV[5] and ARGV[6] (ZRANGEBYLEX bounds), with the activities left without any, then queues the
-// activity at ARGV[7] on for local's (ARGV[2]) followers, due at ARGV[4] (µs) or at the earliest of
-// those taken off, a delivery due at once counting as due at now (ARGV[3]).
-var enqueueFollowersReplacing = newScript(luaKeys, luaQueue, `
+// ARGV[5] and ARGV[6] (ZRANGEBYLEX bounds), with the activities left without any, and ends the
+// fan-out jobs of those activities, then queues the activity at ARGV[7] on for local's (ARGV[2])
+// followers, due at ARGV[4] (µs) or at the earliest of those taken off, a delivery due at once counting
+// as due at now (ARGV[3]).
+var enqueueFollowersReplacing = newScript(luaKeys, luaQueue, luaFollow, luaFanOut, `
 local now, at = tonumber(ARGV[3]), tonumber(ARGV[4])
+local jobsOf = {}
+for _, seq in ipairs(redis.call('ZRANGE', K.fanOuts, 0, -1)) do
+  local aid = redis.call('HGET', K.fanOut(seq), 'activity_id')
+  jobsOf[aid] = jobsOf[aid] or {}
+  table.insert(jobsOf[aid], seq)
+end
 for _, aid in ipairs(redis.call('ZRANGEBYLEX', K.activityIDs, ARGV[5], ARGV[6])) do
   for _, d in ipairs(redis.call('SMEMBERS', K.deliveriesOf(aid))) do
     local score = redis.call('ZSCORE', K.due, d)
@@ -124,6 +160,11 @@ for _, aid in ipairs(redis.call('ZRANGEBYLEX', K.activityIDs, ARGV[5], ARGV[6]))
       redis.call('SREM', K.deliveriesOf(aid), d)
       if redis.call('HINCRBY', K.activity(f[2]), 'refs', -1) <= 0 then redis.call('DEL', K.activity(f[2])) end
     end
+  end
+  for _, seq in ipairs(jobsOf[aid] or {}) do
+    local j = redis.call('HMGET', K.fanOut(seq), 'next', 'last', 'at')
+    at = math.min(at, tonumber(j[3]) or now)
+    endFanOut(seq, tonumber(j[2]) - tonumber(j[1]))
   end
 end
 return queueFollowers(ARGV[2], activityAt(7), at)
@@ -151,19 +192,24 @@ func lexRange(prefix string) (from, to string) {
 // expiredPerClaim bounds how many deliveries whose lease ran out one Claim moves back to the queue.
 const expiredPerClaim = 1000
 
-// claim first moves deliveries whose lease ran out at now (ARGV[2]) back to queue:due, with the due
-// score each had, then leases up to limit (ARGV[4]) due deliveries until ARGV[3]: out of queue:due,
-// into queue:leased, due score kept in the delivery. It answers with each, in the order due, as
-// {id, inbox, attempts, activity}, and with each activity among them once, as {activity, created, id,
-// signer, body}: a notice's body crosses once for all its deliveries. No two claims can take the same
+// claim first runs one expansion step of the first fan-out job waiting (luaFanOut), then moves
+// deliveries whose lease ran out at now (ARGV[2]) back to queue:due, with the due score each had, then
+// leases up to limit (ARGV[4]) due deliveries until ARGV[3]: out of queue:due, into queue:leased, due
+// score kept in the delivery; while a fan-out due at once expands, only those queued before its
+// deliveries not queued yet (fanOutBound). It answers with each, in the order due, as {id, inbox,
+// attempts, activity}, and with each activity among them once, as {activity, created, id, signer,
+// body}: a notice's body crosses once for all its deliveries. No two claims can take the same
 // delivery: a script runs alone.
-var claim = newScript(luaKeys, `
+var claim = newScript(luaKeys, luaFollow, luaQueue, luaFanOut, `
 local now, leaseEnd, limit, expiredMax = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+expandFanOut()
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.leased, '-inf', now, 'LIMIT', 0, expiredMax)) do
   redis.call('ZADD', K.due, redis.call('HGET', K.delivery(id), 'due'), id)
   redis.call('ZREM', K.leased, id)
 end
-local due = redis.call('ZRANGEBYSCORE', K.due, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
+local upto, bound = now, fanOutBound()
+if bound then upto = '(' .. num(bound) end
+local due = redis.call('ZRANGEBYSCORE', K.due, '-inf', upto, 'WITHSCORES', 'LIMIT', 0, limit)
 local out, seen = {}, {}
 for i = 1, #due, 2 do
   local id, delivery = due[i], K.delivery(due[i])
@@ -250,6 +296,23 @@ func readDelivery(r row) (store.Delivery, error) {
 	return store.Delivery{ID: id, Inbox: r.str(1), Attempts: attempts}, nil
 }
 
+// tallyActivity counts an activity's row of deliveryStatus: delivered, and not queued yet.
+func tallyActivity(t *store.DeliveryTally, r row) error {
+	delivered, err := r.int(1)
+	if err != nil {
+		return fmt.Errorf("delivered of %q: %w", r.str(0), err)
+	}
+	pending, err := r.int(2)
+	if err != nil {
+		return fmt.Errorf("deliveries of %q to queue: %w", r.str(0), err)
+	}
+	t.Delivered(r.str(0), int(delivered))
+	for range pending { // each as a delivery not tried yet, which has no id, host or error to keep
+		t.Add(0, r.str(0), "", 0, false, "")
+	}
+	return nil
+}
+
 // complete deletes each delivery named (ARGV[2] on), wherever it is, counting it in delivered under
 // its activity's id, and its activity when no other delivery needs it.
 var complete = newScript(luaKeys, `
@@ -323,27 +386,28 @@ func (s *Store) Fail(ctx context.Context, id int64, reason string) error {
 	return s.run(ctx, fail, id, reason).Err()
 }
 
-// QueueDepth implements store.Queue: the deliveries queued or leased, read together.
+// queueDepth counts the deliveries queued or leased, and those the fan-out jobs have yet to queue.
+var queueDepth = newScript(luaKeys, luaFollow, luaQueue, luaFanOut, `
+local n = redis.call('ZCARD', K.due) + redis.call('ZCARD', K.leased)
+for _, pending in pairs(pendingFanOuts()) do n = n + pending end
+return n
+`)
+
+// QueueDepth implements store.Queue, in one script. A fan-out still expanding counts each distinct
+// inbox of its followers when it started, less those already queued: a follower who left since still
+// counts until the fan-out has passed them.
 func (s *Store) QueueDepth(ctx context.Context) (int, error) {
-	var due, leased *goredis.IntCmd
-	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		due = p.ZCard(ctx, s.k.queue("due"))
-		leased = p.ZCard(ctx, s.k.queue("leased"))
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return int(due.Val() + leased.Val()), nil
+	return s.run(ctx, queueDepth).Int()
 }
 
 // deliveryStatus reads, for each activity id in activity-ids from ARGV[2] to ARGV[3] (ZRANGEBYLEX
-// bounds), {id, delivered} and then {id, delivery id, inbox, attempts, state, error} for each of its
-// deliveries not delivered: all in one step, so a delivery completed meanwhile counts once.
-var deliveryStatus = newScript(luaKeys, `
-local out = {}
+// bounds), {id, delivered, not yet queued by its fan-out jobs} and then {id, delivery id, inbox,
+// attempts, state, error} for each of its deliveries not delivered: all in one step, so a delivery
+// completed or queued meanwhile counts once.
+var deliveryStatus = newScript(luaKeys, luaFollow, luaQueue, luaFanOut, `
+local out, pending = {}, pendingFanOuts()
 for _, id in ipairs(redis.call('ZRANGEBYLEX', K.activityIDs, ARGV[2], ARGV[3])) do
-  out[#out + 1] = {id, redis.call('HGET', K.delivered, id) or '0'}
+  out[#out + 1] = {id, redis.call('HGET', K.delivered, id) or '0', num(pending[id] or 0)}
   for _, d in ipairs(redis.call('SMEMBERS', K.deliveriesOf(id))) do
     local f = redis.call('HMGET', K.delivery(d), 'inbox', 'attempts', 'state', 'error')
     if f[1] then
@@ -355,7 +419,8 @@ return out
 `)
 
 // DeliveryStatus implements store.Queue. Deliveries queued before activities were indexed by id
-// (deliveries-of) are not counted.
+// (deliveries-of) are not counted. While a fan-out expands, Queued counts its deliveries not queued
+// yet as QueueDepth does: one for each distinct inbox when it started, less those queued since.
 func (s *Store) DeliveryStatus(ctx context.Context, prefix string) ([]store.ActivityDeliveries, error) {
 	from, to := lexRange(prefix)
 	rs, err := rows(s.run(ctx, deliveryStatus, from, to).Result())
@@ -364,12 +429,10 @@ func (s *Store) DeliveryStatus(ctx context.Context, prefix string) ([]store.Acti
 	}
 	var t store.DeliveryTally
 	for _, r := range rs {
-		if len(r) == 2 {
-			n, err := r.int(1)
-			if err != nil {
-				return nil, fmt.Errorf("delivered of %q: %w", r.str(0), err)
+		if len(r) == 3 {
+			if err := tallyActivity(&t, r); err != nil {
+				return nil, err
 			}
-			t.Delivered(r.str(0), int(n))
 			continue
 		}
 		if len(r) != 6 {

@@ -8,8 +8,8 @@
 // by a write (create unless it exists, compare-and-set, claim), runs as one Lua script: Redis runs a
 // script to its end before it serves any other command, so no replica ever sees half of a change. The
 // scripts are the package-level *Script values, each with a comment saying what it does atomically;
-// they share the helpers in luaKeys, luaFollow and luaQueue. Single-command writes (SET NX GET, HSET of
-// a whole record, ZADD NX) need no script; PutUpstream and QueueDepth use MULTI/EXEC. Reads of a list
+// they share the helpers in luaKeys, luaFollow, luaQueue and luaFanOut. Single-command writes (SET NX
+// GET, HSET of a whole record, ZADD NX) need no script; PutUpstream uses MULTI/EXEC. Reads of a list
 // take the ids first and the records in one pipeline: each record is one hash, never half-written.
 //
 // The scripts build the names of the keys they touch from the prefix (ARGV[1]) rather than take them
@@ -44,12 +44,19 @@
 //	P count:notices, count:public-notices  string  the instance's notices
 //	P statements                        hash     statement id -> notice id
 //	P activity:<seq>                    hash     an activity to deliver, and how many deliveries need it
+//	                                             (refs; a fan-out job's not queued yet included)
 //	P delivery:<id>                     hash     a delivery: activity seq, inbox (attempts, error, due,
 //	                                             state once claimed, retried or failed)
 //	P queue:due                         zset     queued deliveries not leased, scored by when due
 //	P queue:leased                      zset     leased deliveries, scored by when the lease ends
 //	P queue:failed                      zset     deliveries given up, scored by id
 //	P deliveries-of:<activity id>       set      the ids of an activity's deliveries not delivered
+//	P queue:fanouts                     zset     fan-out jobs waiting (activity seqs) scored by their
+//	                                             first delivery id: the order they expand in
+//	P fanout:<seq>                      hash     a fan-out job of activity <seq>: owner, activity id,
+//	                                             follow seqs upto and after (cursor), delivery ids
+//	                                             next (last used) and last (last reserved), due at
+//	P fanout-inboxes:<seq>              set      the delivery inboxes the job has queued to
 //	P activity-ids                      zset     every activity id queued, all scored 0: id order, for
 //	                                             DeliveryStatus's prefix
 //	P delivered                         hash     activity id -> how many of its deliveries Complete removed
@@ -99,24 +106,36 @@
 // a sorted set beside the stream anyway; a failed delivery must stay for operators; and the queue is
 // claimed in the order due, which a stream, in the order added, does not give.
 //
-// # Fan-out, and its limits
+// # Fan-out
 //
 // Each local actor keeps its followers' distinct delivery inboxes (inboxes:<local>, with how many
 // followers use each), updated by the scripts that add and remove follows. PublishNotice,
-// UpdateNotice, EnqueueFollowers and MirrorNotice queue one delivery per field of that hash, inside the
-// script that stores the notice: so each inbox once, and nothing stored unless all of it is. The work is
-// proportional to the distinct inboxes, not to the followers (followers on one Mastodon instance share
-// its inbox). But Redis serves nobody else while a script runs, and a fan-out costs 6–12 µs per inbox
-// on the 2-vCPU machine of BENCHMARKS.md: ten thousand inboxes (a notice followed from ten thousand
-// servers) hold every replica's Redis for 60–120 ms, a million for 8–12 seconds, during which other clients get BUSY after Redis's busy-reply threshold (5 s by
-// default). That is the limit of this design. Past it, the way on is to store one fan-out job with the
-// notice, atomically, and let Claim expand it into deliveries in batches, its cursor kept in the job;
-// nothing outside this package would change.
+// UpdateNotice, EnqueueFollowers, EnqueueFollowersReplacing and MirrorNotice queue one delivery per
+// field of that hash, inside the script that stores the notice, when there are fanOutBatch (500) or
+// fewer: each inbox once, nothing stored unless all of it is. Redis serves nobody else while a script
+// runs, and queueing costs some 6–12 µs per inbox, so a larger fan-out is not queued there: the script
+// stores one fan-out job (fanout:<seq>) with the notice, atomically, and reserves the job's delivery
+// ids (one per distinct inbox then), so that its deliveries sort before anything queued after it.
+// Each Claim, whichever replica runs it, first runs one expansion step of the oldest job: it reads the
+// next fanOutBatch followers after the job's cursor, in follow order, queues a delivery to each
+// delivery inbox the job's set (fanout-inboxes:<seq>) does not have yet, and moves the cursor, all in
+// one script, so a crash or a Redis restart between steps resumes where the last step ended, and no
+// inbox is queued twice or skipped. Claim hands out nothing queued after a fan-out due at once that is
+// still expanding, so deliveries go out in the order queued, as before.
+//
+// The job reaches the followers whose follow was made before the publish and still stands when it
+// reaches them: a follower who leaves meanwhile gets nothing (as if the publish had come after), one
+// who follows after the publish is not reached (nor one who follows again, which makes a new follow).
+// Until the job ends, QueueDepth and DeliveryStatus count its deliveries not queued yet as the
+// distinct inboxes at the publish less those queued since; a follower who left counts until the job
+// passes them. EnqueueFollowersReplacing ends the jobs of the activities it replaces; EachDelivery
+// (Move) expands every job first. A step took about 10 ms of Redis's time at a million followers
+// (BENCHMARKS.md).
 //
 // go-redis runs a command again when its connection broke, or no answer came within the read timeout,
 // before the answer came (max_retries, 3 by default). A script that ran before the break then runs
 // twice: PublishNotice answers ErrExists for the notice it stored, Enqueue queues twice (the queue
-// promises at least once, not exactly once). So that a long fan-out script is not taken for a broken
+// promises at least once, not exactly once). So that a long script is not taken for a broken
 // connection, the read timeout is 30 s unless the URL sets read_timeout (go-redis's default is 3 s).
 // max_retries=-1 in the URL turns retries off, and hands every broken connection to the caller.
 //
@@ -140,7 +159,7 @@ import (
 )
 
 // scriptReadTimeout is how long an answer may take unless the URL says otherwise: longer than the
-// longest fan-out script, so that one is never run twice (see Fan-out, and its limits).
+// longest script, so that one is never run twice.
 const scriptReadTimeout = 30 * time.Second
 
 // DefaultPrefix is put before every key unless the URL names another prefix.

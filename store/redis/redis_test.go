@@ -291,7 +291,8 @@ func TestLuaKeysMatchGo(t *testing.T) {
 		K.watchesOf(ARGV[4]), K.mirrored(ARGV[4]), K.mirroredOf(ARGV[4]), K.actors,
 		K.rejected(ARGV[4], ARGV[3], ARGV[4]), K.rejectedOf(ARGV[4]), K.rejectedAt(ARGV[4], K.rejectedMember(ARGV[3], ARGV[2])),
 		K.deliveriesOf(ARGV[4]), K.activityIDs, K.delivered, K.case(ARGV[5]), K.cases, K.holds('serving'),
-		K.offer(ARGV[4]), K.offersOf(ARGV[2]), K.offerSlot(ARGV[5], '1', ARGV[4])}`)
+		K.offer(ARGV[4]), K.offersOf(ARGV[2]), K.offerSlot(ARGV[5], '1', ARGV[4]),
+		K.fanOut(ARGV[5]), K.fanOutInboxes(ARGV[5]), K.fanOuts}`)
 	got, err := s.run(t.Context(), names, person, fpr, actor, "42").StringSlice()
 	if err != nil {
 		t.Fatal(err)
@@ -305,7 +306,8 @@ func TestLuaKeysMatchGo(t *testing.T) {
 		k.watchesOf(actor), k.mirrored(actor), k.mirroredOf(actor), k.actors(),
 		k.rejected(actor, fpr, actor), k.rejectedOf(actor), k.rejectedAt(actor, rejectedMember(fpr, person)),
 		k.deliveriesOf(actor), k.activityIDs(), k.delivered(), k.reliefCase("42"), k.reliefCases(), k.holds("serving"),
-		k.offer(actor), k.offersOf(person), k.offerSlot("42", "1", actor)}
+		k.offer(actor), k.offersOf(person), k.offerSlot("42", "1", actor),
+		k.fanOut("42"), k.fanOutInboxes("42"), k.queue("fanouts")}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("Lua keys\n%q\nGo keys\n%q", got, want)
 	}

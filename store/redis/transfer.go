@@ -42,9 +42,13 @@ type queued struct {
 	failed bool
 }
 
-// EachDelivery implements store.Transfer: it reads the three queue sets whole (ids and scores only),
-// then the deliveries and their activities a page at a time, in id order.
+// EachDelivery implements store.Transfer: it expands every fan-out job first (a step at a time), so
+// that what it reads is deliveries only; then it reads the three queue sets whole (ids and scores
+// only), then the deliveries and their activities a page at a time, in id order.
 func (s *Store) EachDelivery(ctx context.Context, fn func(store.QueuedDelivery) error) error {
+	if err := s.expandAll(ctx); err != nil {
+		return err
+	}
 	where, err := s.queuedIDs(ctx)
 	if err != nil {
 		return err

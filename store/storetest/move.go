@@ -41,6 +41,7 @@ func RunMove(t *testing.T, openFrom, openTo func(t *testing.T) store.Movable) {
 		wantRevision(t, to, "xz", 4)
 		publish(t, to, notice(t, to, "xz", true), 2)
 	})
+	t.Run("LargeFanOut", func(t *testing.T) { testMoveLargeFanOut(t, openFrom, openTo) })
 	t.Run("IntoAnInstance", func(t *testing.T) {
 		from, to := openFrom(t), openTo(t)
 		fill(t, from)

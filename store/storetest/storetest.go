@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Genesis", func(t *testing.T) { testGenesis(t, open) })
 	t.Run("Queue", func(t *testing.T) { testQueue(t, open) })
 	t.Run("DeliveryStatus", func(t *testing.T) { testDeliveryStatus(t, open) })
+	t.Run("LargeFanOut", func(t *testing.T) { testLargeFanOut(t, open) })
 	t.Run("Remote", func(t *testing.T) { testRemote(t, open) })
 	t.Run("InitActorKey", func(t *testing.T) { testInitActorKey(t, open) })
 	t.Run("Watches", func(t *testing.T) { testWatches(t, open) })

@@ -1,0 +1,99 @@
+package redis
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"baton/internal/redistest"
+	"baton/store"
+)
+
+// TestFanOutResumesAfterCrash publishes to 2,500 inboxes (a fan-out job of three steps), runs one
+// step, changes the followers, kills Redis (append-only file fsynced on every write) and starts it
+// again: the job goes on from its cursor, each inbox gets the notice once, a follower who left before
+// the job reached them gets nothing, nor one who followed after the notice, and the job leaves nothing
+// behind.
+func TestFanOutResumesAfterCrash(t *testing.T) {
+	srv, err := redistest.Start(true)
+	srv = redistest.Require(t, srv, err)
+	t.Cleanup(srv.Stop)
+	s := openTest(t, srv.URL(0), true)
+	ctx := t.Context()
+	const followers = 2500
+	if err := s.CreateActor(ctx, store.Actor{Name: "xz", Kind: store.KindProject, Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range followers {
+		f := benchFollower(i, followers)
+		if err := s.AddFollower(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		if i != 2000 {
+			want = append(want, f.SharedInbox)
+		}
+	}
+	n := store.Notice{ID: 1, Actor: "xz", Public: true, Document: []byte(`{}`), Published: time.Now()}
+	a := store.Activity{ID: "https://baton.example/xz/notices/1/activity", Signer: "xz", Body: []byte(`{}`)}
+	if queued, err := s.PublishNotice(ctx, n, a, store.AnyRevision); err != nil || queued != followers {
+		t.Fatalf("PublishNotice = %d, %v; want %d", queued, err, followers)
+	}
+	if more, err := s.run(ctx, expandFanOuts).Int(); err != nil || more != 1 {
+		t.Fatalf("expansion step = %d, %v; want 1", more, err)
+	}
+	if _, err := s.RemoveFollower(ctx, "xz", benchFollower(2000, followers).Actor); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddFollower(ctx, benchFollower(followers, followers+1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, srv.URL(0), false)
+	var got []string
+	var last int64
+	for {
+		ds, err := s.Claim(ctx, time.Now(), 300, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) == 0 {
+			break
+		}
+		for _, d := range ds {
+			if d.ID <= last {
+				t.Fatalf("claimed delivery %d after %d: not in the order queued", d.ID, last)
+			}
+			last = d.ID
+			got = append(got, d.Inbox)
+		}
+		if err := s.Complete(ctx, deliveryIDsOf(ds)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("delivered to %d inboxes, want %d (each once, all but the follower who left)", len(got), len(want))
+	}
+	left, err := s.c.Keys(ctx, s.k.p+"fanout*").Result()
+	if err != nil || len(left) != 0 {
+		t.Fatalf("keys left by the fan-out: %q (%v)", left, err)
+	}
+	if n, err := s.c.Exists(ctx, s.k.queue("fanouts"), s.k.activity("1")).Result(); err != nil || n != 0 {
+		t.Fatalf("%d of queue:fanouts and the delivered activity left (%v)", n, err)
+	}
+	if n, err := s.QueueDepth(ctx); err != nil || n != 0 {
+		t.Fatalf("QueueDepth = %d, %v; want 0", n, err)
+	}
+}
+
+func deliveryIDsOf(ds []store.Delivery) []int64 {
+	out := make([]int64, len(ds))
+	for i, d := range ds {
+		out[i] = d.ID
+	}
+	return out
+}
