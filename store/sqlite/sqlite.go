@@ -26,13 +26,19 @@ const FileName = "baton.db"
 type Store struct {
 	db  *sql.DB
 	dir string // the data folder, where Hold's lock file is
-	// writer lets one write at a time into SQLite from this process. SQLite has one writer anyway;
-	// without this, waiting writers poll the lock with sleeps (busy_timeout), and under load one can
-	// starve for seconds behind the others. A Go mutex hands the lock over fairly instead.
-	writer sync.Mutex
+	// writes is this process's one writer: every write goes through it, many to a commit. SQLite has
+	// one writer anyway; without it, waiting writers would poll the lock with sleeps (busy_timeout), and
+	// under load one could starve for seconds behind the others.
+	writes    *committer
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ store.Store = (*Store)(nil)
+
+// idleConns is how many connections stay open between queries: as many as the requests a server
+// typically has in flight, each reading beside the writer.
+const idleConns = 16
 
 // Open opens (creating if need be) the database in dir and brings its schema up to date.
 func Open(dir string) (*Store, error) {
@@ -49,16 +55,25 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite in %s: %w", dir, err)
 	}
-	s := &Store{db: db, dir: dir}
+	// Keep the connections of the readers working beside the writer open: database/sql keeps 2 by
+	// default, and opening one (the file, the pragmas above) costs more than most queries.
+	db.SetMaxIdleConns(idleConns)
+	s := &Store{db: db, dir: dir, writes: newCommitter(db)}
 	if err := s.migrate(context.Background()); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close commits the writes under way, then closes the database.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.writes.close()
+		s.closeErr = s.db.Close()
+	})
+	return s.closeErr
+}
 
 // migrations bring the schema from one version to the next; the database's user_version says how many
 // have run. Append, never edit: a deployed database has run the earlier ones.
@@ -190,26 +205,22 @@ func (s *Store) migrate(ctx context.Context) error {
 	})
 }
 
-// inTx runs fn in one transaction, committing only if fn succeeds.
+// inTx runs fn in a transaction, keeping its writes only if it succeeds, and returns once they are on
+// disk. Other writes may share the transaction (see committer): fn may run twice, so it must set, not
+// accumulate, what it hands back.
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	s.writer.Lock()
-	defer s.writer.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return s.writes.do(ctx, fn)
 }
 
-// exec runs one write statement outside a transaction, in its turn.
+// exec runs one write statement, in its turn.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	s.writer.Lock()
-	defer s.writer.Unlock()
-	return s.db.ExecContext(ctx, query, args...)
+	var res sql.Result
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
 }
 
 func unix(t time.Time) int64 { return t.UnixNano() }

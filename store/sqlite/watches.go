@@ -221,6 +221,7 @@ func (s *Store) MirrorNotice(ctx context.Context, n store.MirroredNotice, announ
 	var added bool
 	var queued int64
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		added, queued = false, 0 // set anew if it runs again
 		res, err := tx.ExecContext(ctx, `INSERT INTO mirrored(id, upstream, kind, document, proofs, published, received)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
 			n.ID, n.Upstream, n.Kind, document, proofs, unixOrZero(n.Published), unixOrZero(n.Received))

@@ -46,6 +46,7 @@ func testRemote(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("UseOnce", func(t *testing.T) { testUseOnce(t, open(t)) })
 	t.Run("UseOnceConcurrent", func(t *testing.T) { testUseOnceConcurrent(t, open(t)) })
+	t.Run("WritesConcurrent", func(t *testing.T) { testWritesConcurrent(t, open(t)) })
 
 	t.Run("RemoteKey", func(t *testing.T) {
 		s := open(t)
@@ -155,5 +156,44 @@ func testUseOnceConcurrent(t *testing.T, s store.Store) {
 			}
 		}
 		wantInt(t, fmt.Sprintf("callers first to use id %d", i), n, 1)
+	}
+}
+
+// testWritesConcurrent writes from many callers at once, a third of them refused: each caller gets its
+// own answer, and every write answered without an error is there once all have returned.
+func testWritesConcurrent(t *testing.T, s store.Store) {
+	mustCreateActors(t, s, "taken")
+	const callers = 48
+	errs := make([]error, callers)
+	var done sync.WaitGroup
+	for c := range callers {
+		done.Go(func() {
+			switch c % 3 {
+			case 0:
+				errs[c] = s.CreateActor(ctx(t), testActor("taken"))
+			case 1:
+				errs[c] = s.MarkSeen(ctx(t), fmt.Sprintf("https://social.example/activities/%d", c), when)
+			case 2:
+				errs[c] = s.CreateActor(ctx(t), testActor(fmt.Sprintf("project-%d", c)))
+			}
+		})
+	}
+	done.Wait()
+	for c := range callers {
+		switch c % 3 {
+		case 0:
+			wantErr(t, fmt.Sprintf("caller %d: CreateActor of a name taken", c), errs[c], store.ErrExists)
+		case 1:
+			noErr(t, fmt.Sprintf("caller %d: MarkSeen", c), errs[c])
+			seen, err := s.Seen(ctx(t), fmt.Sprintf("https://social.example/activities/%d", c))
+			noErr(t, "Seen", err)
+			if !seen {
+				t.Errorf("caller %d: its id is not seen after MarkSeen returned", c)
+			}
+		case 2:
+			noErr(t, fmt.Sprintf("caller %d: CreateActor", c), errs[c])
+			_, err := s.Actor(ctx(t), fmt.Sprintf("project-%d", c))
+			noErr(t, fmt.Sprintf("caller %d: Actor after CreateActor returned", c), err)
+		}
 	}
 }
