@@ -180,8 +180,12 @@ type published struct {
 }
 
 func (in *instance) publish(project, kind, text string) (published, error) {
+	req := map[string]any{"kind": kind, "text": text}
+	if kind == "call-for-stewards" { // what a call names: it goes to followers when public
+		req["role"], req["scope"], req["term"], req["public"] = "reviewer", []string{"commit"}, "6m", true
+	}
 	var p published
-	err := in.api(http.MethodPost, "/api/v1/projects/"+project+"/notices", map[string]string{"kind": kind, "text": text}, &p)
+	err := in.api(http.MethodPost, "/api/v1/projects/"+project+"/notices", req, &p)
 	return p, err
 }
 

@@ -68,7 +68,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&workers, "workers", "16", "baton serve --workers values, comma-separated")
 	fs.IntVar(&c.rounds, "rounds", 3, "measured rounds per setup")
 	fs.IntVar(&c.notices, "notices", 2, "notices per round, each delivered to every instance before the next")
-	fs.StringVar(&c.kind, "kind", "infra-change", "kind of the notices: infra-change leaves the project's status as it is")
+	fs.StringVar(&c.kind, "kind", "call-for-stewards", "kind of the notices the admin publishes: a public call for stewards leaves the project's status as it is, so no profile Update follows it")
 	fs.DurationVar(&c.ceilingFor, "ceiling-time", 1500*time.Millisecond, "how long the signing ceiling is measured before and after each round")
 	fs.IntVar(&c.follows, "follow-concurrency", 16, "follows sent at once")
 	fs.StringVar(&c.profileDir, "cpuprofile-dir", "", "take CPU profiles of baton serve (from --metrics-listen's /debug/pprof) into this folder: of the follows, from the first, and, after the rounds of each setup, while notices go out")
@@ -295,7 +295,7 @@ func publishAndWait(c config, inst *instance, peers *instances, published *int, 
 	var ids []string
 	for range count {
 		*published++
-		p, err := inst.publish("xz", c.kind, fmt.Sprintf("Notice %d: the security contact is now security@example.org.", *published))
+		p, err := inst.publish("xz", c.kind, fmt.Sprintf("Notice %d: xz looks for a reviewer.", *published))
 		if err != nil {
 			return nil, err
 		}
