@@ -76,12 +76,6 @@ func (o *Outbox) recordDelivered(delivered <-chan int64) {
 	}
 }
 
-// gatherFor is how long the dispatcher, while the queue has work, waits for half of the workers to
-// be idle before it claims: each claim is a durable write (an fsync on SQLite, a script on Redis), and
-// claiming for each worker as it comes free costs about one per two deliveries. An idle worker waits
-// at most this long, while the busy half keeps the CPUs busy.
-const gatherFor = 5 * time.Millisecond
-
 func (o *Outbox) dispatch(ctx context.Context, idle chan struct{}, jobs chan<- store.Delivery) {
 	poll := time.NewTicker(o.cfg.PollEvery)
 	defer poll.Stop()
@@ -91,7 +85,7 @@ func (o *Outbox) dispatch(ctx context.Context, idle chan struct{}, jobs chan<- s
 		if free == 0 {
 			return
 		}
-		if want := o.cfg.Workers / 2; busy && free < want {
+		if want := o.cfg.Workers / 2; busy && free < want && o.cfg.ClaimGather > 0 {
 			free += o.gatherIdle(ctx, idle, want-free)
 		}
 		batch, err := o.store.Claim(ctx, o.now(), free, o.cfg.Lease)
@@ -134,9 +128,9 @@ func (o *Outbox) takeIdle(ctx context.Context, idle chan struct{}) int {
 	}
 }
 
-// gatherIdle waits up to gatherFor for up to more idle workers, and takes them.
+// gatherIdle waits up to ClaimGather for up to more idle workers, and takes them.
 func (o *Outbox) gatherIdle(ctx context.Context, idle chan struct{}, more int) int {
-	timer := time.NewTimer(gatherFor)
+	timer := time.NewTimer(o.cfg.ClaimGather)
 	defer timer.Stop()
 	n := 0
 	for n < more {
