@@ -53,20 +53,7 @@ func (s *Store) Case(ctx context.Context, id string) (store.Case, error) {
 
 // ListCases implements store.Cases.
 func (s *Store) ListCases(ctx context.Context) ([]store.Case, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT revision, record FROM relief_cases ORDER BY seq`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Case
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanCase, `SELECT revision, record FROM relief_cases ORDER BY seq`)
 }
 
 // UpdateCase implements store.Cases: the revision is compared and counted in the statement that writes.

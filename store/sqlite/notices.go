@@ -185,21 +185,8 @@ func (s *Store) ListNotices(ctx context.Context, actor string, before int64, lim
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+noticeColumns+` FROM notices
+	return queryAll(ctx, s.db, scanNotice, `SELECT `+noticeColumns+` FROM notices
 		WHERE actor = ? AND id < ? AND (public OR NOT ?) ORDER BY id DESC LIMIT ?`, actor, before, publicOnly, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Notice
-	for rows.Next() {
-		n, err := scanNotice(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }
 
 // CountNotices implements store.Notices.

@@ -81,20 +81,7 @@ func (s *Store) Offer(ctx context.Context, id string) (store.Offer, error) {
 
 // Offers implements store.Offers.
 func (s *Store) Offers(ctx context.Context, project string) ([]store.Offer, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+offerColumns+` FROM offers WHERE project = ? ORDER BY seq`, project)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Offer
-	for rows.Next() {
-		o, err := scanOffer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanOffer, `SELECT `+offerColumns+` FROM offers WHERE project = ? ORDER BY seq`, project)
 }
 
 // AcceptOffer implements store.Offers.

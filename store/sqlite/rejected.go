@@ -67,20 +67,7 @@ func (s *Store) RejectedNotice(ctx context.Context, upstream, id, digest string)
 
 // RejectedNotices implements store.Rejections.
 func (s *Store) RejectedNotices(ctx context.Context, upstream string) ([]store.RejectedNotice, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+rejectedColumns+` FROM rejected WHERE upstream = ? ORDER BY seq`, upstream)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.RejectedNotice
-	for rows.Next() {
-		r, err := scanRejected(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanRejected, `SELECT `+rejectedColumns+` FROM rejected WHERE upstream = ? ORDER BY seq`, upstream)
 }
 
 // ForgetRejected implements store.Rejections.

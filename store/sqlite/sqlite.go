@@ -292,6 +292,24 @@ func (s *Store) CreateActor(ctx context.Context, a store.Actor) error {
 
 type scanner interface{ Scan(...any) error }
 
+// queryAll runs a query and scans every row it returns with scan.
+func queryAll[T any](ctx context.Context, db *sql.DB, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 func scanActor(row scanner) (store.Actor, error) {
 	var a store.Actor
 	var created, since int64
@@ -368,18 +386,5 @@ func genesisKeys(ctx context.Context, tx *sql.Tx, project string) ([]notice.Sign
 
 // ListActors implements store.Actors.
 func (s *Store) ListActors(ctx context.Context) ([]store.Actor, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+actorColumns+` FROM actors ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Actor
-	for rows.Next() {
-		a, err := scanActor(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanActor, `SELECT `+actorColumns+` FROM actors ORDER BY name`)
 }

@@ -106,20 +106,7 @@ func (s *Store) Upstream(ctx context.Context, actor string) (store.Upstream, err
 
 // ListUpstreams implements store.Watches.
 func (s *Store) ListUpstreams(ctx context.Context) ([]store.Upstream, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+upstreamColumns+` FROM upstreams ORDER BY actor`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Upstream
-	for rows.Next() {
-		u, err := scanUpstream(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanUpstream, `SELECT `+upstreamColumns+` FROM upstreams ORDER BY actor`)
 }
 
 // AddWatch implements store.Watches. A missing package actor or upstream is an error wrapping
@@ -176,20 +163,7 @@ func (s *Store) WatchesOf(ctx context.Context, upstream string) ([]store.Watch, 
 }
 
 func (s *Store) listWatches(ctx context.Context, query string, args ...any) ([]store.Watch, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Watch
-	for rows.Next() {
-		w, err := scanWatch(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanWatch, query, args...)
 }
 
 // RemoveWatch implements store.Watches.
@@ -297,18 +271,5 @@ func (s *Store) MirroredNotice(ctx context.Context, id string) (store.MirroredNo
 
 // MirroredNotices implements store.Mirror.
 func (s *Store) MirroredNotices(ctx context.Context, upstream string) ([]store.MirroredNotice, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+mirroredColumns+` FROM mirrored WHERE upstream = ? ORDER BY published, seq`, upstream)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.MirroredNotice
-	for rows.Next() {
-		n, err := scanMirrored(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanMirrored, `SELECT `+mirroredColumns+` FROM mirrored WHERE upstream = ? ORDER BY published, seq`, upstream)
 }
