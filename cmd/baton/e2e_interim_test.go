@@ -48,13 +48,13 @@ func TestE2EInterimAcrossInstances(t *testing.T) {
 	handover := home.mustCLI("notice", "post", "--project", "xz", "--kind", "handover", "--as", "lasse", "--key", lasse,
 		"--from", "lasse", "--to", "@jia@"+elsewhere.addr, "--mode", "interim", "--scope", "commit,release-signing", "--until", end,
 		"--text", "Jia looks after releases while I am away.")
-	out := wantCheck(t, home, "xz", 3, "pending acceptance: "+jiaNamed+" has not accepted handover "+handover)
+	wantCheck(t, home, "xz", 3, "pending acceptance: "+jiaNamed+" has not accepted handover "+handover)
 
 	// Jia accepts on her instance, with the key her actor there lists.
 	if _, errOut, err := elsewhere.cli("notice", "endorse", handover, "--as", "jia", "--key", jia); err != nil || !strings.Contains(errOut, "admitted the proof of "+jiaID) {
 		t.Fatalf("Jia's acceptance from her instance: %v\n%s", err, errOut)
 	}
-	out = wantCheck(t, home, "xz", 3, "stewards: 0 of 2")
+	out := wantCheck(t, home, "xz", 3, "stewards: 0 of 2")
 	if strings.Contains(out, "pending acceptance") {
 		t.Fatalf("after Jia's acceptance, check still says it is pending:\n%s", out)
 	}

@@ -54,13 +54,6 @@ func runAgent(t *testing.T, keys ...string) string {
 	return sock
 }
 
-// startAgent runs an ssh-agent holding the given keys and points this process's SSH_AUTH_SOCK, which
-// every client command inherits, at it. A test that calls it cannot run in parallel: runAgent can.
-func startAgent(t *testing.T, keys ...string) {
-	t.Helper()
-	t.Setenv("SSH_AUTH_SOCK", runAgent(t, keys...))
-}
-
 // mustCLI runs a client command and fails the test if it fails.
 func (in *instance) mustCLI(args ...string) string {
 	in.t.Helper()
