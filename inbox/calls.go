@@ -118,6 +118,11 @@ func (ib *Inbox) checkCallProof(ctx context.Context, project string, note []byte
 // longer be answered make room first.
 func (ib *Inbox) keepReceivedCall(ctx context.Context, c store.ReceivedCall) verdict {
 	if old, err := store.ReceivedCallByID(ctx, ib.store, c.ID); err == nil {
+		if old.Project != c.Project {
+			// A project may update its own call, never take another's id: the origin check lets any
+			// project of that instance name it.
+			return rejected(http.StatusUnprocessableEntity, "bad_call", "the call %s is %s's, not %s's", c.ID, old.Project, c.Project)
+		}
 		c.Received = old.Received
 		return ib.putReceivedCall(ctx, c, "updated")
 	} else if !errors.Is(err, store.ErrNotFound) {
@@ -127,7 +132,7 @@ func (ib *Inbox) keepReceivedCall(ctx context.Context, c store.ReceivedCall) ver
 	if err != nil {
 		return ib.storeFailed(err)
 	}
-	fromHost := 0
+	fromHost, open := 0, 0
 	for _, k := range kept {
 		if ib.receivedCallClosed(k) {
 			if err := store.DeleteReceivedCall(ctx, ib.store, k.ID); err != nil {
@@ -135,11 +140,12 @@ func (ib *Inbox) keepReceivedCall(ctx context.Context, c store.ReceivedCall) ver
 			}
 			continue
 		}
+		open++
 		if k.Host == c.Host {
 			fromHost++
 		}
 	}
-	if fromHost >= MaxReceivedCallsPerHost || len(kept) >= MaxReceivedCalls {
+	if fromHost >= MaxReceivedCallsPerHost || open >= MaxReceivedCalls {
 		return rejected(http.StatusUnprocessableEntity, "calls_full", "this instance keeps as many calls from other instances as it can; try again once some have closed")
 	}
 	return ib.putReceivedCall(ctx, c, "kept")

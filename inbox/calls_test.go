@@ -118,6 +118,15 @@ func TestCallsFromOtherInstances(t *testing.T) {
 	if len(got) != 1 || got[0].ID != id || got[0].Project != proj.actor.ID || got[0].Host != hostOfURL(proj.actor.ID) {
 		t.Fatalf("calls kept: %+v", got)
 	}
+
+	// Another project of the same instance cannot take the call's id: its own proof checks out, the
+	// call stays proj's.
+	other := newCallingProject(t, peer, "other", true)
+	want(t, "another project's call under proj's call's id", e.post(other.actor, "/users/s1/inbox", other.call(t, id, []string{s1}, other.key, open)),
+		http.StatusUnprocessableEntity, "is "+proj.actor.ID+"'s")
+	if got := e.receivedCalls(); len(got) != 1 || got[0].Project != proj.actor.ID {
+		t.Fatalf("after another project sent a call under its id, calls kept: %+v", got)
+	}
 }
 
 func hostOfURL(id string) string {

@@ -23,8 +23,8 @@ import (
 // statement and stored to be counted; or a reply to the call's Note from a fediverse account, kept as
 // an expression of interest and never counted as an offer.
 
-// MaxAnswersPerCall bounds the answers a call keeps: each person has one of each kind, but persons are
-// cheap to make.
+// MaxAnswersPerCall bounds the answers of each kind (signed offers, replies) a call keeps: each person
+// has one of each kind, but persons are cheap to make.
 const MaxAnswersPerCall = 500
 
 // OfferMaxAge is how old an offer's proof may be when it arrives: a delivery is retried for about three
@@ -140,14 +140,20 @@ func (ib *Inbox) keepAnswer(ctx context.Context, o store.Offer) verdict {
 	if err != nil {
 		return ib.storeFailed(err)
 	}
+	// Signed offers and replies are bounded apart, so replies from the fediverse, which anyone can
+	// send, never crowd out an offer.
 	n := 0
 	for _, other := range answers {
-		if other.Call == o.Call && (other.Person != o.Person || other.Signed != o.Signed) {
+		if other.Call == o.Call && other.Signed == o.Signed && other.Person != o.Person {
 			n++
 		}
 	}
 	if n >= MaxAnswersPerCall {
-		return rejected(http.StatusUnprocessableEntity, "call_full", "the call has %d answers, as many as it keeps", n)
+		what := "replies"
+		if o.Signed {
+			what = "signed offers"
+		}
+		return rejected(http.StatusUnprocessableEntity, "call_full", "the call has %d %s, as many as it keeps", n, what)
 	}
 	switch err := ib.store.PutOffer(ctx, o); {
 	case errors.Is(err, store.ErrConflict):

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"baton/refusal"
@@ -349,6 +347,9 @@ func (s *Server) share(ctx context.Context, id string, body []byte) (store.Case,
 	if err != nil {
 		return store.Case{}, err
 	}
+	if err := forCase(q, id); err != nil {
+		return store.Case{}, err
+	}
 	c, err := s.participantCase(ctx, id, person)
 	if err != nil {
 		return c, err
@@ -423,9 +424,21 @@ func (s *Server) closeCase(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, "application/json", s.caseView(c, false))
 }
 
+// forCase refuses a signed query made for another case than the one its request's path names: the
+// signature covers the case it names, so it acts on that one, never on another of the signer's.
+func forCase(q relief.Query, id string) error {
+	if q.Case != id {
+		return refusal.New(http.StatusBadRequest, "the signed query is for case %q, not %q", q.Case, id)
+	}
+	return nil
+}
+
 func (s *Server) closeWith(ctx context.Context, id string, body []byte) (store.Case, error) {
 	person, q, err := s.signedCaseQuery(ctx, body, relief.CloseType)
 	if err != nil {
+		return store.Case{}, err
+	}
+	if err := forCase(q, id); err != nil {
 		return store.Case{}, err
 	}
 	c, err := s.participantCase(ctx, id, person)
@@ -446,9 +459,8 @@ func (s *Server) closeWith(ctx context.Context, id string, body []byte) (store.C
 
 // ledToNotice reads the notice a case led to: a notice of the case's project on this instance.
 func (s *Server) ledToNotice(ctx context.Context, c store.Case, noticeURL string) (int64, error) {
-	tail, ok := strings.CutPrefix(noticeURL, strings.TrimSuffix(s.urls.Notice(0), "0"))
-	id, err := strconv.ParseInt(tail, 10, 64)
-	if !ok || err != nil || id <= 0 {
+	id := s.urls.LocalNoticeID(noticeURL)
+	if id == 0 {
 		return 0, refusal.New(http.StatusUnprocessableEntity, "%q is not a notice of this instance (its notices are %s)", noticeURL, s.urls.Notice(1))
 	}
 	n, err := s.store.Notice(ctx, id)

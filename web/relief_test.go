@@ -115,6 +115,8 @@ func TestReliefCaseRefusals(t *testing.T) {
 		"to no case":               {"/api/v1/relief/cases/ffffffffffffffffffffffffffffffff/messages", f.envelope("ffffffffffffffffffffffffffffffff", "", 1, s1, lasse, s1, s2), 404, "case not found"},
 		"for another case":         {path + "/messages", f.envelope("ffffffffffffffffffffffffffffffff", "", 1, s1, lasse, s1, s2), 400, "for case"},
 		"out of place":             {path + "/messages", f.envelope(testCaseID, "", 3, s1, lasse, s1, s2), 409, "read it again"},
+		"closing another case":     {path + "/close", f.caseQuery(s1, relief.Query{Type: relief.CloseType, Case: "ffffffffffffffffffffffffffffffff"}), 400, "is for case"},
+		"sharing another case":     {path + "/share", f.caseQuery(s1, relief.Query{Type: relief.ShareType, Case: "ffffffffffffffffffffffffffffffff", With: s2.id}), 400, "is for case"},
 		"closed by an outsider":    {path + "/close", f.caseQuery(jia, relief.Query{Type: relief.CloseType, Case: testCaseID}), 404, "case not found"},
 		"led to no notice":         {path + "/close", f.caseQuery(s1, relief.Query{Type: relief.CloseType, Case: testCaseID, LedTo: base + "/notices/9"}), 422, "not a notice of xz"},
 		"led to a foreign URL":     {path + "/close", f.caseQuery(s1, relief.Query{Type: relief.CloseType, Case: testCaseID, LedTo: "https://elsewhere.example/notices/1"}), 422, "not a notice of this instance"},
