@@ -224,8 +224,10 @@ func StatusLine(s State) string {
 		parts = append(parts, "hiatus"+untilText(a.Until))
 	}
 	for _, e := range s.InterimEnded {
-		if e.Ended.UTC().Format(Date) == s.At.UTC().Format(Date) { // that day; check lists them from then on
-			parts = append(parts, "interim rights of "+e.Person+" ended on "+e.Ended.Format(Date))
+		// Said that day; check lists them from then on, naming whose. The status line names nobody:
+		// it is read where a name and an actor id would read differently.
+		if e.Ended.UTC().Format(Date) == s.At.UTC().Format(Date) {
+			parts = append(parts, "interim rights ended on "+e.Ended.Format(Date))
 		}
 	}
 	if len(parts) == 0 {

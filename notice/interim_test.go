@@ -43,7 +43,7 @@ func TestInterimEndsOnItsDate(t *testing.T) {
 		if !slices.Contains(Check(st).Reasons, line) {
 			t.Errorf("at %s: check says %q, want %q among it", at, Check(st).Reasons, line)
 		}
-		if got := StatusLine(st); !strings.Contains(got, "interim rights of dan ended on 2023-07-01") {
+		if got := StatusLine(st); !strings.Contains(got, "interim rights ended on 2023-07-01") {
 			t.Errorf("at %s: status = %q, want it to say the interim ended", at, got)
 		}
 	}

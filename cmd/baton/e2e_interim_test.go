@@ -113,7 +113,7 @@ func TestE2EInterimAcrossInstances(t *testing.T) {
 		t.Fatalf("after the return, check lists the hiatus, or not the return's window:\n%s", out)
 	}
 	wantHolds(t, home, jiaID)
-	if _, _, actor := home.get("/users/xz", "application/activity+json"); !strings.Contains(string(actor), "interim rights of "+jiaID+" ended on "+today.Format("2006-01-02")) {
+	if _, _, actor := home.get("/users/xz", "application/activity+json"); !strings.Contains(string(actor), "interim rights ended on "+today.Format("2006-01-02")) {
 		t.Errorf("the project's profile does not say the interim ended today:\n%s", actor)
 	}
 	if _, _, page := home.get("/users/xz", "text/html"); !strings.Contains(string(page), "early, by the return") {
