@@ -165,6 +165,9 @@ func TestTimelineInterimBar(t *testing.T) {
 			if i < 0 {
 				t.Fatalf("no lane for dan: %+v", tl.People)
 			}
+			if len(tl.People[i].Rights) != 2 {
+				t.Fatalf("dan's lane holds %d rights, want commit and release signing: %+v", len(tl.People[i].Rights), tl.People[i].Rights)
+			}
 			for _, held := range tl.People[i].Rights {
 				if !held.From.Equal(day("2023-01-01")) || !held.To.Equal(day(tt.end)) {
 					t.Errorf("dan's %s from %s to %s, want 2023-01-01 to %s", held.Right, held.From.Format(Date), held.To.Format(Date), tt.end)

@@ -45,7 +45,7 @@ func TestBuild(t *testing.T) {
 		!r.Projects[0].Until.Equal(day("2024-03-01")) || r.Projects[0].How != "handover (co-maintainer)" {
 		t.Errorf("projects: %+v", r.Projects)
 	}
-	if len(r.Handovers) != 2 || r.Handovers[0].Role != "incoming" || !r.Handovers[0].Accepted || r.Handovers[0].Endorsed != &yes ||
+	if len(r.Handovers) != 2 || r.Handovers[0].Role != "incoming" || !r.Handovers[0].Accepted || r.Handovers[0].Endorsed == nil || !*r.Handovers[0].Endorsed ||
 		r.Handovers[1].Accepted || !r.Handovers[1].Revoked {
 		t.Errorf("handovers: %+v", r.Handovers)
 	}

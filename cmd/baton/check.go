@@ -40,7 +40,7 @@ Exits with:
   3  a change of rights (handover, signer change, infrastructure move, revocation) is not endorsed as
      the policy asks, waits for someone's acceptance or consent, or was made under revoked rights
      (with --signer, this includes the change that announced the key)
-  4  a maintainer is on hiatus, or the project is orphaned
+  4  a maintainer is on hiatus, the project is orphaned, or no maintainer is named yet
   5  with --signer: the key was never announced, or was removed or revoked since: do not take
      releases signed with it as the project's
   6  no record of the project at that date: the instance had not taken it on yet (as known), or the

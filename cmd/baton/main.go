@@ -77,10 +77,11 @@ Usage:
   baton watch remove PACKAGE                stop watching a package's upstream
   baton watch import FILE [--concurrency N] add the watches of PACKAGE UPSTREAM [PURL] lines
                                             (whitespace or CSV; - reads standard input)
-  baton check NAME... [--at DATE] [--signer FINGERPRINT] [--watched] [--json]
+  baton check NAME... [--at DATE [--hindsight]] [--signer FINGERPRINT] [--watched] [--json]
                                             how watched packages or projects stand; exit code
                                             2 scrutiny, 3 unendorsed change, 4 maintainer away,
-                                            5 release-signing key not announced or not valid
+                                            5 release-signing key not announced or not valid,
+                                            6 no record of the project at that date
   baton migrate --from STORE --to STORE     move a stopped instance into an empty store; a store is
                                             sqlite:DIR or redis://HOST:PORT/DB[?prefix=P]
   baton token rotate [--data DIR | --redis URL]

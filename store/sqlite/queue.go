@@ -239,8 +239,7 @@ func idRange(column, prefix string) (string, []any) {
 // is counted once.
 func (s *Store) DeliveryStatus(ctx context.Context, prefix string) ([]store.ActivityDeliveries, error) {
 	var t store.DeliveryTally
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		t = store.DeliveryTally{}
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
 		cond, args := idRange("activity_id", prefix)
 		rows, err := tx.QueryContext(ctx, `SELECT activity_id, n FROM delivered WHERE `+cond, args...)
 		if err != nil {

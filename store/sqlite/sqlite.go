@@ -212,6 +212,18 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return s.writes.do(ctx, fn)
 }
 
+// readTx runs fn in a read-only transaction: one consistent snapshot (WAL) that takes no turn among
+// the writes, so a long read never holds them up. (A read-only BeginTx is a plain BEGIN, not the
+// immediate one _txlock asks for writes.)
+func (s *Store) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
 // exec runs one write statement, in its turn.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
