@@ -33,6 +33,13 @@ const (
 	maxRedirects     = 3
 )
 
+// Bounds of the kept-alive connections in all (see maxIdleConns). An idle connection costs a file
+// descriptor and some 30 KB (its buffers and two goroutines), so 4,096 of them cost about 120 MB.
+const (
+	minKeptConns = 64
+	maxKeptConns = 4096
+)
+
 // Limits of fetches (GETs), which an inbox request may wait on: a key or an actor named by whoever
 // sent it.
 const (
@@ -123,7 +130,7 @@ func NewClient(opts ClientOptions) *Client {
 		// As many as the outbox's default workers: a burst of deliveries to one host (personal inboxes
 		// queued together) then reuses its connections instead of opening and closing them.
 		MaxIdleConnsPerHost: 16,
-		MaxIdleConns:        1024, // in all: the file descriptors kept open stay bounded however many hosts
+		MaxIdleConns:        maxIdleConns(),
 		IdleConnTimeout:     90 * time.Second,
 		ForceAttemptHTTP2:   true,
 	}

@@ -14,28 +14,25 @@ import (
 	"baton/store"
 )
 
-// Run delivers the queue until ctx ends, then waits for deliveries in flight to finish. A dispatcher
-// claims only as many deliveries as there are idle workers, so nothing claimed sits waiting on a
-// shutdown: what is not finished is still leased in the store and taken again after a restart.
+// Run delivers the queue until ctx ends, then waits for deliveries in flight to finish. One
+// dispatcher claims deliveries ahead of the workers and hands them out as workers come free; what it
+// still holds when ctx ends it gives back to the queue (store.Release), so a restart takes it at once.
 // Workers hand what they delivered to one recorder, which removes it from the queue in batches.
 func (o *Outbox) Run(ctx context.Context) {
-	idle := make(chan struct{}, o.cfg.Workers)
-	jobs := make(chan store.Delivery, o.cfg.Workers)
+	jobs := make(chan store.Delivery) // unbuffered: a delivery leaves the dispatcher only for a free worker
 	delivered := make(chan int64, o.cfg.Workers)
 	var recorder, workers sync.WaitGroup
 	recorder.Go(func() { o.recordDelivered(delivered) })
 	for range o.cfg.Workers {
-		idle <- struct{}{}
 		workers.Go(func() {
 			for d := range jobs {
 				if o.deliver(d) {
 					delivered <- d.ID
 				}
-				idle <- struct{}{}
 			}
 		})
 	}
-	o.dispatch(ctx, idle, jobs)
+	o.dispatch(ctx, jobs)
 	close(jobs)
 	workers.Wait()
 	close(delivered)
@@ -76,74 +73,99 @@ func (o *Outbox) recordDelivered(delivered <-chan int64) {
 	}
 }
 
-func (o *Outbox) dispatch(ctx context.Context, idle chan struct{}, jobs chan<- store.Delivery) {
+// claimAhead is how many deliveries the dispatcher claims at a time, per worker. A claim is a durable
+// write (a commit and an fsync on SQLite, a script on Redis): claimed a few rounds of the workers
+// ahead, a notice's deliveries need one claim for dozens of them, and no worker waits on a claim.
+const claimAhead = 4
+
+// held is a delivery the dispatcher claimed and has not handed to a worker yet.
+type held struct {
+	store.Delivery
+	claimed time.Time
+}
+
+// dispatch claims deliveries and hands them to free workers until ctx ends. It claims again when it
+// holds fewer than one per worker, unless its last claim found the queue empty: then it waits to be
+// nudged (work queued) or for the poll (retries coming due).
+func (o *Outbox) dispatch(ctx context.Context, jobs chan<- store.Delivery) {
 	poll := time.NewTicker(o.cfg.PollEvery)
 	defer poll.Stop()
-	busy := false // the last claim found as much work as it asked for
+	var ready []held
+	defer func() { o.release(ready) }()
+	drained := false
 	for {
-		free := o.takeIdle(ctx, idle)
-		if free == 0 {
-			return
+		if !drained && len(ready) < o.cfg.Workers {
+			ready, drained = o.claimMore(ctx, ready)
 		}
-		if want := o.cfg.Workers / 2; busy && free < want && o.cfg.ClaimGather > 0 {
-			free += o.gatherIdle(ctx, idle, want-free)
-		}
-		batch, err := o.store.Claim(ctx, o.now(), free, o.cfg.Lease)
-		if err != nil && ctx.Err() == nil {
-			o.log.Error("claim deliveries", "err", err)
-		}
-		for _, d := range batch {
-			jobs <- d
-		}
-		for range free - len(batch) {
-			idle <- struct{}{}
-		}
-		if busy = len(batch) == free; busy {
-			continue // there may be more due right now
+		ready = o.releaseStale(ready)
+		var next chan<- store.Delivery // nil, so never chosen, while nothing is ready
+		var d store.Delivery
+		if len(ready) > 0 {
+			next, d = jobs, ready[0].Delivery
 		}
 		select {
+		case next <- d:
+			ready = ready[1:]
 		case <-ctx.Done():
 			return
 		case <-o.nudge:
+			drained = false
 		case <-poll.C:
+			drained = false
 		}
 	}
 }
 
-// takeIdle waits for at least one idle worker and takes every idle one; 0 means ctx ended.
-func (o *Outbox) takeIdle(ctx context.Context, idle chan struct{}) int {
-	select {
-	case <-ctx.Done():
-		return 0
-	case <-idle:
-	}
-	n := 1
-	for {
-		select {
-		case <-idle:
-			n++
-		default:
-			return n
+// claimMore claims up to claimAhead deliveries per worker beyond those ready, and reports whether the
+// queue had fewer due than that (or the claim failed: the poll tries again).
+func (o *Outbox) claimMore(ctx context.Context, ready []held) ([]held, bool) {
+	want := o.cfg.Workers*claimAhead - len(ready)
+	now := o.now()
+	batch, err := o.store.Claim(ctx, now, want, o.cfg.Lease)
+	if err != nil {
+		if ctx.Err() == nil {
+			o.log.Error("claim deliveries", "err", err)
 		}
+		return ready, true
 	}
+	for _, d := range batch {
+		ready = append(ready, held{Delivery: d, claimed: now})
+	}
+	return ready, len(batch) < want
 }
 
-// gatherIdle waits up to ClaimGather for up to more idle workers, and takes them.
-func (o *Outbox) gatherIdle(ctx context.Context, idle chan struct{}, more int) int {
-	timer := time.NewTimer(o.cfg.ClaimGather)
-	defer timer.Stop()
+// releaseStale gives back the deliveries held for half their lease: workers slower than that (slow
+// servers, timeouts) must not start a delivery whose lease may run out before it ends, or another
+// dispatcher (a replica on Redis) could claim and make it too. Given back, they are claimed again
+// with a fresh lease.
+func (o *Outbox) releaseStale(ready []held) []held {
+	if len(ready) == 0 || o.now().Sub(ready[0].claimed) < o.cfg.Lease/2 {
+		return ready
+	}
+	cutoff := o.now().Add(-o.cfg.Lease / 2)
 	n := 0
-	for n < more {
-		select {
-		case <-idle:
-			n++
-		case <-timer.C:
-			return n
-		case <-ctx.Done():
-			return n
-		}
+	for n < len(ready) && !ready[n].claimed.After(cutoff) {
+		n++
 	}
-	return n
+	o.release(ready[:n])
+	return ready[n:]
+}
+
+// release gives held deliveries back to the queue, untried; should that fail, their leases run out
+// and they are claimed again then.
+func (o *Outbox) release(ready []held) {
+	if len(ready) == 0 {
+		return
+	}
+	ids := make([]int64, len(ready))
+	for i, d := range ready {
+		ids[i] = d.ID
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := o.store.Release(ctx, ids...); err != nil {
+		o.log.Error("release claimed deliveries", "deliveries", len(ids), "err", err)
+	}
 }
 
 // deliver makes one attempt at one delivery and reports whether it was delivered; a retry or a

@@ -55,11 +55,6 @@ type Config struct {
 	// own stewards' do (see ledger.Remote).
 	TrustedStewardInstances []string
 	Language                string // the language notices are written in, for their contentMap; default "en"
-	// ClaimGather is how long the dispatcher, while the queue has work, waits for half of the workers
-	// to be idle before it claims deliveries for them. Worth it where a claim is a durable commit (an
-	// fsync on SQLite: a few milliseconds); where it is cheap (a script on Redis), waiting only leaves
-	// workers idle, and 0 claims at once. Default 0.
-	ClaimGather time.Duration
 }
 
 func (c *Config) defaults() {

@@ -310,6 +310,9 @@ type Queue interface {
 	// Complete removes delivered deliveries, all in one write: workers hand in what they delivered
 	// together. An unknown id is no error (a worker whose lease ran out may complete it late).
 	Complete(ctx context.Context, ids ...int64) error
+	// Release gives leased deliveries back untried: due as they were, no attempt counted, as if never
+	// claimed (what a stopping outbox had claimed but not begun). An id not leased is left as it is.
+	Release(ctx context.Context, ids ...int64) error
 	// Retry releases a delivery to be tried again at next, counting the failed attempt.
 	Retry(ctx context.Context, id int64, next time.Time, reason string) error
 	// Fail gives a delivery up for good; it is kept, for operators, as failed.

@@ -27,6 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -314,8 +315,17 @@ func publishAndWait(c config, inst *instance, peers *instances, published *int, 
 }
 
 // profileWhilePublishing takes a CPU profile of baton serve for c.profileFor while notices go out one
-// after another.
+// after another, and one of the receiving instances (this process) beside it.
 func profileWhilePublishing(c config, inst *instance, peers *instances, published *int, file string) error {
+	receivers, err := os.Create(strings.TrimSuffix(file, ".pprof") + "-receivers.pprof")
+	if err != nil {
+		return err
+	}
+	defer receivers.Close()
+	if err := pprof.StartCPUProfile(receivers); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
 	done := make(chan error, 1)
 	go func() { done <- inst.profile(context.Background(), c.profileFor, file) }()
 	for {

@@ -58,7 +58,7 @@ func (in *instances) close() {
 func (in *instances) received(p *testpeer.Peer, d testpeer.Delivery) {
 	id, create := d.ID, d.Type == "Create"
 	if create {
-		id = d.ObjectField("id")
+		id = d.ObjectID
 	}
 	in.mu.Lock()
 	if create {

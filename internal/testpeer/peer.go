@@ -356,6 +356,8 @@ type Delivery struct {
 	Type   string
 	Actor  string
 	Object json.RawMessage
+	// ObjectID is the object's id: the object itself when it is a reference, or its id field.
+	ObjectID string
 
 	// From the signature, when it verified.
 	KeyID  string

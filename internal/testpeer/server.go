@@ -257,7 +257,7 @@ func (p *Peer) checkDelivery(r *http.Request, body []byte, readErr error, d *Del
 		Object json.RawMessage `json:"object"`
 	}
 	parseErr := json.Unmarshal(body, &doc)
-	d.ID, d.Type, d.Actor, d.Object = doc.ID, firstString(doc.Type), idOf(doc.Actor), doc.Object
+	d.ID, d.Type, d.Actor, d.Object, d.ObjectID = doc.ID, firstString(doc.Type), idOf(doc.Actor), doc.Object, idOf(doc.Object)
 	sig, err := p.verifySignature(r.Context(), r, body, []string{"(request-target)", "host", "date", "digest"})
 	d.KeyID, d.Signer = sig.keyID, sig.owner
 	if err != nil {

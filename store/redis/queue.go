@@ -348,6 +348,30 @@ func (s *Store) Complete(ctx context.Context, ids ...int64) error {
 	return s.run(ctx, complete, args...).Err()
 }
 
+// release moves each delivery named (ARGV[2] on) that is leased back to queue:due, with the due score
+// it had before it was claimed.
+var release = newScript(luaKeys, `
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  if redis.call('ZREM', K.leased, id) == 1 then
+    redis.call('ZADD', K.due, redis.call('HGET', K.delivery(id), 'due'), id)
+  end
+end
+return 0
+`)
+
+// Release implements store.Queue, in one script.
+func (s *Store) Release(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return s.run(ctx, release, args...).Err()
+}
+
 // retry counts a failed attempt and, unless the delivery was given up, releases its lease and makes it
 // due at ARGV[3].
 var retry = newScript(luaKeys, `

@@ -194,6 +194,21 @@ func (s *Store) Complete(ctx context.Context, ids ...int64) error {
 	})
 }
 
+// Release implements store.Queue, in one statement: a claimed delivery kept its due time (next_at),
+// so lifting the lease makes it due as it was.
+func (s *Store) Release(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, `UPDATE deliveries SET lease_until = 0
+		WHERE id IN (SELECT value FROM json_each(?)) AND state = 'queued'`, string(list))
+	return err
+}
+
 // Retry implements store.Queue.
 func (s *Store) Retry(ctx context.Context, id int64, next time.Time, reason string) error {
 	_, err := s.exec(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_at = ?, lease_until = 0,

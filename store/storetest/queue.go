@@ -215,6 +215,38 @@ func testQueue(t *testing.T, open func(t *testing.T) store.Store) {
 		claimAll(t, s, t1.Add(lease+time.Millisecond), lease, 3)
 	})
 
+	t.Run("Release", func(t *testing.T) {
+		s := open(t)
+		enqueue(t, s, activity("a"), inboxes(3)...)
+		t0 := time.Now()
+		ds := claimAll(t, s, t0, time.Hour, 3)
+		wantDepth(t, s, 3)
+		// Two released are due again at once, untried; the third stays leased.
+		noErr(t, "Release", s.Release(ctx(t), ds[0].ID, ds[1].ID, ds[1].ID, ds[2].ID+1_000_000))
+		noErr(t, "Release of none", s.Release(ctx(t)))
+		again := claimAll(t, s, t0, time.Hour, 2)
+		wantIDs(t, "released ids", sortIDs(deliveryIDs(again)), sortIDs([]int64{ds[0].ID, ds[1].ID}))
+		for _, d := range again {
+			wantInt(t, "Attempts after Release", d.Attempts, 0)
+			if !sameActivity(d.Activity, activity("a")) {
+				t.Fatalf("released delivery carries %+v", d.Activity)
+			}
+		}
+		// Released in due order: one queued later comes after them.
+		noErr(t, "Release", s.Release(ctx(t), again[0].ID, again[1].ID))
+		enqueue(t, s, activity("b"), "https://later.example/inbox")
+		order := claim(t, s, t0.Add(time.Minute), 1000, time.Hour)
+		if len(order) != 3 || order[2].Inbox != "https://later.example/inbox" {
+			t.Fatalf("after Release, claimed %q; want the two released before https://later.example/inbox", deliveryInboxes(order))
+		}
+		// A delivery given up or completed is not brought back by Release.
+		noErr(t, "Fail", s.Fail(ctx(t), order[0].ID, "410 Gone"))
+		noErr(t, "Complete", s.Complete(ctx(t), order[1].ID))
+		noErr(t, "Release", s.Release(ctx(t), order[0].ID, order[1].ID))
+		wantNoClaim(t, s, "after releasing a failed and a completed delivery", t0.Add(2*time.Minute))
+		wantDepth(t, s, 2)
+	})
+
 	t.Run("Complete", func(t *testing.T) {
 		s := open(t)
 		enqueue(t, s, activity("a"), inboxes(3)...)
