@@ -142,6 +142,7 @@ type setupResult struct {
 	workers   int
 	followCPU time.Duration // baton's (and redis-server's) CPU per follow
 	followSig float64       // the same in signatures (of the ceiling measured next to it)
+	peakRSS   int64         // baton serve's peak resident memory after the rounds, in bytes
 	rounds    []round
 }
 
@@ -236,6 +237,7 @@ func measureSetup(c config, store string, n, workers int, dir string, log io.Wri
 			i+1, r.deliveries, r.rate(), r.ceiling, r.ratio(), ms(r.perDelivery()), r.inSignatures(), r.otherCPU.Seconds()/r.elapsed.Seconds())
 		res.rounds = append(res.rounds, r)
 	}
+	res.peakRSS, _ = loadtest.PeakMemory(inst.cmd.Process.Pid)
 	// Once more, after every round: a delivery made twice late (after its lease ran out) shows now.
 	if err := peers.exactlyOnce(peers.notices()); err != nil {
 		return res, err
@@ -372,8 +374,8 @@ func loadAverage() string {
 
 // report prints a Markdown table: medians over a setup's rounds, with [min–max] where it varies most.
 func report(w io.Writer, setups []setupResult) {
-	fmt.Fprintln(w, "| store | instances | workers | rounds | deliveries/s | ceiling/s | **ratio** | CPU ms/delivery | **in signatures** | redis share | receivers CPUs | other CPUs | ceiling drift | follow CPU ms (signatures) |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| store | instances | workers | rounds | deliveries/s | ceiling/s | **ratio** | CPU ms/delivery | **in signatures** | redis share | receivers CPUs | other CPUs | ceiling drift | follow CPU ms (signatures) | baton peak RSS MB |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, s := range setups {
 		col := func(f func(round) float64) []float64 {
 			out := make([]float64, len(s.rounds))
@@ -396,13 +398,13 @@ func report(w io.Writer, setups []setupResult) {
 		if s.store == "redis" {
 			redisCol = fmt.Sprintf("%.2f", median(redis))
 		}
-		fmt.Fprintf(w, "| %s | %d | %d | %d | %.0f [%.0f–%.0f] | %.0f | **%.2f** [%.2f–%.2f] | %.3f [%.3f–%.3f] | **%.2f** [%.2f–%.2f] | %s | %.2f | %.2f | %.2f | %.2f (%.2f) |\n",
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %.0f [%.0f–%.0f] | %.0f | **%.2f** [%.2f–%.2f] | %.3f [%.3f–%.3f] | **%.2f** [%.2f–%.2f] | %s | %.2f | %.2f | %.2f | %.2f (%.2f) | %.0f |\n",
 			s.store, s.instances, s.workers, len(s.rounds),
 			median(rate), rate[0], rate[len(rate)-1], median(ceiling),
 			median(ratio), ratio[0], ratio[len(ratio)-1],
 			median(perDelivery), perDelivery[0], perDelivery[len(perDelivery)-1],
 			median(inSig), inSig[0], inSig[len(inSig)-1],
-			redisCol, median(receivers), median(other), median(drift), ms(s.followCPU), s.followSig)
+			redisCol, median(receivers), median(other), median(drift), ms(s.followCPU), s.followSig, float64(s.peakRSS)/(1<<20))
 	}
 }
 

@@ -124,3 +124,19 @@ func MachineCPU() (time.Duration, bool) {
 	}
 	return time.Duration(ticks) * clockTick, true
 }
+
+// PeakMemory is the most resident memory process pid has held (VmHWM in /proc/PID/status); false
+// where there is no such file.
+func PeakMemory(pid int) (bytes int64, ok bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, found := strings.CutPrefix(line, "VmHWM:"); found {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10, err == nil
+		}
+	}
+	return 0, false
+}

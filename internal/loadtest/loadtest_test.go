@@ -33,3 +33,30 @@ func TestCPUTimes(t *testing.T) {
 		t.Errorf("a process that ended still has CPU time")
 	}
 }
+
+// Peak memory grows with what the process touched, and a process that is gone has none.
+func TestPeakMemory(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("no /proc")
+	}
+	before, ok := PeakMemory(os.Getpid())
+	if !ok || before <= 0 {
+		t.Fatalf("peak memory of this process: %d, %v; want some", before, ok)
+	}
+	big := make([]byte, 64<<20)
+	for i := range big {
+		big[i] = 1
+	}
+	after, _ := PeakMemory(os.Getpid())
+	if after < before+32<<20 {
+		t.Errorf("peak memory %d MB after touching 64 MB more, was %d MB", after>>20, before>>20)
+	}
+	big[len(big)-1] = 0
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip(err)
+	}
+	if _, ok := PeakMemory(cmd.Process.Pid); ok {
+		t.Errorf("a process that ended still has a peak memory")
+	}
+}
