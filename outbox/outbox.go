@@ -326,21 +326,17 @@ const (
 	profileUpdateEvery = time.Minute
 )
 
-// lastProfileUpdate is when the last profile Update of an actor was made, read from the ids of the
-// Updates the queue knows (queued or delivered): PREFIX + Unix nanoseconds.
+// lastProfileUpdate is when the last profile Update of an actor was made, read from the greatest id of
+// the Updates the queue knows (queued or delivered): PREFIX + Unix nanoseconds, 19 digits until the
+// year 2286, so that byte order is time order.
 func (o *Outbox) lastProfileUpdate(ctx context.Context, prefix string) (time.Time, error) {
-	all, err := o.store.DeliveryStatus(ctx, prefix)
-	if err != nil {
+	id, err := o.store.LatestActivityID(ctx, prefix)
+	if err != nil || id == "" {
 		return time.Time{}, err
 	}
-	var last int64
-	for _, a := range all {
-		if n, err := strconv.ParseInt(strings.TrimPrefix(a.ActivityID, prefix), 10, 64); err == nil {
-			last = max(last, n)
-		}
+	n, err := strconv.ParseInt(strings.TrimPrefix(id, prefix), 10, 64)
+	if err != nil {
+		return time.Time{}, nil // not one of ours: as if none had gone
 	}
-	if last == 0 {
-		return time.Time{}, nil
-	}
-	return time.Unix(0, last), nil
+	return time.Unix(0, n), nil
 }

@@ -319,6 +319,10 @@ type Queue interface {
 	Fail(ctx context.Context, id int64, reason string) error
 	// QueueDepth counts the deliveries not yet delivered nor given up.
 	QueueDepth(ctx context.Context) (int, error)
+	// LatestActivityID is the greatest id (in byte order) beginning with prefix of an activity the
+	// queue has queued, delivered or given up; "" when there is none. It reads an index, not the
+	// deliveries: a profile Update finds when the last one went however many followers there are.
+	LatestActivityID(ctx context.Context, prefix string) (string, error)
 	// DeliveryStatus tells how far the deliveries of each activity whose id begins with prefix got,
 	// in activity id order: those still queued, retrying or given up, and how many Complete removed.
 	// An activity queued under one id more than once counts as one.

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,4 +97,68 @@ func deliveryIDsOf(ds []store.Delivery) []int64 {
 		out[i] = d.ID
 	}
 	return out
+}
+
+// TestClaimDropsWhatAReplacementLeft replaces a profile Update queued to 600 inboxes without taking its
+// deliveries off (as when a crash ends the steps that take them off): claims drop every untried one
+// they meet, deliver only the newer Update, each inbox once, and keep the one that was tried.
+func TestClaimDropsWhatAReplacementLeft(t *testing.T) {
+	s := openTest(t, needRedis(t), true)
+	ctx := t.Context()
+	const followers = 600
+	if err := s.CreateActor(ctx, store.Actor{Name: "xz", Kind: store.KindProject, Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range followers {
+		if err := s.AddFollower(ctx, benchFollower(i, followers)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const updates = "https://baton.example/users/xz#updates/"
+	now := time.Now()
+	old := store.Activity{ID: updates + "1", Signer: "xz", Body: []byte(`{"n":1}`)}
+	if _, err := s.EnqueueFollowersReplacing(ctx, "xz", old, now, now, updates); err != nil {
+		t.Fatal(err)
+	}
+	for more := 1; more == 1; {
+		var err error
+		if more, err = s.run(ctx, expandFanOuts).Int(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tried, err := s.Claim(ctx, now, 1, time.Hour)
+	if err != nil || len(tried) != 1 {
+		t.Fatalf("Claim = %d, %v; want one", len(tried), err)
+	}
+	if err := s.Retry(ctx, tried[0].ID, now, "503"); err != nil {
+		t.Fatal(err)
+	}
+
+	newer := store.Activity{ID: updates + "2", Signer: "xz", Body: []byte(`{"n":2}`)}
+	from, to := lexRange(updates)
+	args := append([]any{"xz", micros(now), micros(now.Add(time.Minute)), from, to}, activityArgs(newer)...)
+	if err := s.run(ctx, enqueueFollowersReplacing, args...).Err(); err != nil { // the script alone: no purge after it
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for {
+		ds, err := s.Claim(ctx, now.Add(time.Minute), 100, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) == 0 {
+			break
+		}
+		for _, d := range ds {
+			got[d.Activity.ID+" "+d.Inbox]++
+		}
+	}
+	if len(got) != followers+1 || got[old.ID+" "+tried[0].Inbox] != 1 {
+		t.Fatalf("claimed %d distinct deliveries, the tried one of the old Update %d times; want the newer Update to each of %d inboxes and the tried one", len(got), got[old.ID+" "+tried[0].Inbox], followers)
+	}
+	for k, n := range got {
+		if n != 1 || (!strings.HasPrefix(k, newer.ID+" ") && k != old.ID+" "+tried[0].Inbox) {
+			t.Fatalf("claimed %q %d times", k, n)
+		}
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"baton/store"
 )
 
@@ -21,14 +23,17 @@ import (
 var luaQueue = `
 local AT_ONCE = -9007199254740992
 local FANOUT_BATCH = ` + fanOutBatchLua + `
+local PURGE_BATCH = ` + purgeBatchLua + `
 -- activityAt reads an activity from ARGV[i] on: id, signer, body, when queued.
 local function activityAt(i)
   return {id = ARGV[i], signer = ARGV[i + 1], body = ARGV[i + 2], created = ARGV[i + 3]}
 end
--- storeActivity stores activity a for refs deliveries, lists its id, and answers its seq.
-local function storeActivity(a, refs)
+-- storeActivity stores activity a for refs deliveries, due at once or at at (µs), lists its id, and
+-- answers its seq.
+local function storeActivity(a, refs, at)
   local seq = num(redis.call('INCR', K.seq('activities')))
   redis.call('HSET', K.activity(seq), 'id', a.id, 'signer', a.signer, 'body', a.body, 'created', a.created, 'refs', refs)
+  if at then redis.call('HSET', K.activity(seq), 'at', num(at)) end
   redis.call('ZADD', K.activityIDs, 0, a.id)
   return seq
 end
@@ -57,7 +62,7 @@ end
 local function queueTo(a, inboxes, at)
   local n = #inboxes
   if n == 0 then return 0 end
-  local seq = storeActivity(a, n)
+  local seq = storeActivity(a, n, at)
   local first = redis.call('INCRBY', K.seq('deliveries'), n) - n
   queueDeliveries(seq, a.id, first, inboxes, at)
   return n
@@ -67,7 +72,7 @@ end
 -- delivery ids reserved now so that they sort before anything queued later. The activity counts the
 -- n deliveries until the job ends.
 local function startFanOut(owner, a, n, at)
-  local seq = storeActivity(a, n)
+  local seq = storeActivity(a, n, at)
   local first = redis.call('INCRBY', K.seq('deliveries'), n) - n
   local upto = redis.call('ZRANGE', K.followers(owner), -1, -1, 'WITHSCORES')[2]
   redis.call('HSET', K.fanOut(seq), 'owner', owner, 'activity_id', a.id, 'upto', upto, 'after', 0,
@@ -80,6 +85,16 @@ local function inboxesFrom(i)
   local out = {}
   for j = i, #ARGV do out[#out + 1] = ARGV[j] end
   return out
+end
+-- dropUntried takes delivery d of activity seq (id aid) off the queue if it was never tried (no
+-- attempts field) and waits in queue:due, with the activity once no delivery needs it; it answers
+-- whether it did.
+local function dropUntried(d, seq, attempts, aid)
+  if attempts or redis.call('ZREM', K.due, d) == 0 then return false end
+  redis.call('DEL', K.delivery(d))
+  redis.call('SREM', K.deliveriesOf(aid), d)
+  if redis.call('HINCRBY', K.activity(seq), 'refs', -1) <= 0 then redis.call('DEL', K.activity(seq)) end
+  return true
 end
 -- queueFollowers queues activity a to each distinct delivery inbox of owner's followers, due at once
 -- or at at: at once when they are fanOutBatch or fewer, else as a fan-out job. It counts the
@@ -133,12 +148,18 @@ func (s *Store) EnqueueFollowers(ctx context.Context, local string, a store.Acti
 	return s.run(ctx, enqueueFollowers, append([]any{local}, activityArgs(a)...)...).Int()
 }
 
-// enqueueFollowersReplacing takes off queue:due the deliveries never tried (no attempts field; a
-// leased or given-up one is not in queue:due) of each activity whose id is in activity-ids between
-// ARGV[5] and ARGV[6] (ZRANGEBYLEX bounds), with the activities left without any, and ends the
-// fan-out jobs of those activities, then queues the activity at ARGV[7] on for local's (ARGV[2])
-// followers, due at ARGV[4] (µs) or at the earliest of those taken off, a delivery due at once counting
-// as due at now (ARGV[3]).
+// enqueueFollowersReplacing ends the fan-out jobs of each activity whose id is in activity-ids between
+// ARGV[5] and ARGV[6] (ZRANGEBYLEX bounds) and marks it replaced, then queues the activity at ARGV[7]
+// on for local's (ARGV[2]) followers, due at ARGV[4] (µs), or at the due time of one of those
+// activities whose deliveries still wait untried, when that is earlier. The untried deliveries of an
+// activity replaced it takes off at once when it has purgeBatch deliveries or fewer; it answers the
+// number queued, then the id and number of deliveries of each activity with more, for purgeUntried to
+// take off in steps (at a million followers, taking them off here would hold Redis for seconds).
+// Until then, a claim drops them as it meets them (claim).
+//
+// An activity still waits untried when a fan-out job of it is running, or when a delivery of it is in
+// queue:due at exactly the time it was queued for (a retry is due at another time; a claimed one is
+// not in queue:due).
 var enqueueFollowersReplacing = newScript(luaKeys, luaQueue, luaFollow, luaFanOut, `
 local now, at = tonumber(ARGV[3]), tonumber(ARGV[4])
 local jobsOf = {}
@@ -147,34 +168,100 @@ for _, seq in ipairs(redis.call('ZRANGE', K.fanOuts, 0, -1)) do
   jobsOf[aid] = jobsOf[aid] or {}
   table.insert(jobsOf[aid], seq)
 end
+local large = {}
 for _, aid in ipairs(redis.call('ZRANGEBYLEX', K.activityIDs, ARGV[5], ARGV[6])) do
-  for _, d in ipairs(redis.call('SMEMBERS', K.deliveriesOf(aid))) do
-    local score = redis.call('ZSCORE', K.due, d)
-    local f = redis.call('HMGET', K.delivery(d), 'attempts', 'activity')
-    if score and not f[1] then
-      score = tonumber(score)
-      if score < 0 then score = now end
-      at = math.min(at, score)
-      redis.call('ZREM', K.due, d)
-      redis.call('DEL', K.delivery(d))
-      redis.call('SREM', K.deliveriesOf(aid), d)
-      if redis.call('HINCRBY', K.activity(f[2]), 'refs', -1) <= 0 then redis.call('DEL', K.activity(f[2])) end
-    end
-  end
-  for _, seq in ipairs(jobsOf[aid] or {}) do
+  local jobs = jobsOf[aid] or {}
+  for _, seq in ipairs(jobs) do
     local j = redis.call('HMGET', K.fanOut(seq), 'next', 'last', 'at')
     at = math.min(at, tonumber(j[3]) or now)
     endFanOut(seq, tonumber(j[2]) - tonumber(j[1]))
   end
+  local member = redis.call('SRANDMEMBER', K.deliveriesOf(aid))
+  if member then
+    local seq = redis.call('HGET', K.delivery(member), 'activity')
+    local due = tonumber(redis.call('HGET', K.activity(seq), 'at'))
+    if due and #jobs == 0 and redis.call('ZCOUNT', K.due, due, due) > 0 then at = math.min(at, due) end
+    redis.call('HSET', K.activity(seq), 'replaced', '1')
+    local n = redis.call('SCARD', K.deliveriesOf(aid))
+    if n > PURGE_BATCH then
+      large[#large + 1], large[#large + 2] = aid, n
+    else
+      for _, d in ipairs(redis.call('SMEMBERS', K.deliveriesOf(aid))) do
+        local f = redis.call('HMGET', K.delivery(d), 'attempts', 'activity')
+        if f[2] then dropUntried(d, f[2], f[1], aid) end
+      end
+    end
+  end
 end
-return queueFollowers(ARGV[2], activityAt(7), at)
+local out = {queueFollowers(ARGV[2], activityAt(7), at)}
+for _, v in ipairs(large) do out[#out + 1] = v end
+return out
 `)
 
-// EnqueueFollowersReplacing implements store.Queue.
+// purgeBatch is how many deliveries of a replaced activity one purgeUntried step looks at, and at most
+// how many enqueueFollowersReplacing takes off itself: a few milliseconds of Redis's time.
+const purgeBatch = 250
+
+var purgeBatchLua = strconv.Itoa(purgeBatch)
+
+// purgeUntried takes off queue:due the deliveries never tried among the next purgeBatch deliveries of
+// activity ARGV[2], from SSCAN cursor ARGV[3], and answers the next cursor ('0': done).
+var purgeUntried = newScript(luaKeys, luaQueue, `
+local aid = ARGV[2]
+local page = redis.call('SSCAN', K.deliveriesOf(aid), ARGV[3], 'COUNT', PURGE_BATCH)
+for _, d in ipairs(page[2]) do
+  local f = redis.call('HMGET', K.delivery(d), 'attempts', 'activity')
+  if f[2] then dropUntried(d, f[2], f[1], aid) end
+end
+return page[1]
+`)
+
+// EnqueueFollowersReplacing implements store.Queue: one script queues the new activity, ends the
+// fan-out jobs of those it replaces and takes off their untried deliveries when they are few. Where
+// they are more (over purgeBatch), they are taken off purgeBatch at a time, so that no script runs long
+// however many followers there are: before it returns, up to purgeWaited of them; beyond, in the
+// background, during which QueueDepth and DeliveryStatus still count them and a claim that meets one
+// drops it.
 func (s *Store) EnqueueFollowersReplacing(ctx context.Context, local string, a store.Activity, due, now time.Time, replaces string) (int, error) {
 	from, to := lexRange(replaces)
 	args := append([]any{local, micros(now), micros(due), from, to}, activityArgs(a)...)
-	return s.run(ctx, enqueueFollowersReplacing, args...).Int()
+	res, err := s.run(ctx, enqueueFollowersReplacing, args...).Slice()
+	if err != nil {
+		return 0, err
+	}
+	answer := row(res)
+	if len(answer)%2 != 1 {
+		return 0, fmt.Errorf("enqueue replacing: an answer of %d values", len(answer))
+	}
+	queued, err := answer.int(0)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue replacing: count: %w", err)
+	}
+	for i := 1; i < len(answer); i += 2 {
+		aid := answer.str(i)
+		if n, _ := answer.int(i + 1); n > purgeWaited {
+			s.background.Go(func() { s.purge(s.closing, aid) })
+		} else if err := s.purge(ctx, aid); err != nil {
+			return int(queued), fmt.Errorf("taking off the deliveries of %s: %w", aid, err)
+		}
+	}
+	return int(queued), nil
+}
+
+// purgeWaited is how many deliveries of a replaced activity EnqueueFollowersReplacing takes off before
+// it returns: some 40 steps of purgeUntried.
+const purgeWaited = 10_000
+
+// purge runs purgeUntried on activity aid until its cursor comes back to '0', or ctx ends: what it
+// leaves, claims drop as they meet it.
+func (s *Store) purge(ctx context.Context, aid string) error {
+	for cursor := "0"; ; {
+		next, err := s.run(ctx, purgeUntried, aid, cursor).Text()
+		if err != nil || next == "0" {
+			return err
+		}
+		cursor = next
+	}
 }
 
 // lexRange is the ZRANGEBYLEX bounds of the members beginning with prefix.
@@ -198,10 +285,12 @@ const expiredPerClaim = 1000
 // score kept in the delivery; while a fan-out due at once expands, only those queued before its
 // deliveries not queued yet (fanOutBound). It answers with each, in the order due, as {id, inbox,
 // attempts, activity}, and with each activity among them once, as {activity, created, id, signer,
-// body}: a notice's body crosses once for all its deliveries. No two claims can take the same
-// delivery: a script runs alone.
+// body}: a notice's body crosses once for all its deliveries. An untried delivery of a replaced
+// activity it meets it takes off the queue instead (up to DROP_MAX a claim: what a background purge
+// has not reached yet). No two claims can take the same delivery: a script runs alone.
 var claim = newScript(luaKeys, luaFollow, luaQueue, luaFanOut, `
 local now, leaseEnd, limit, expiredMax = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local DROP_MAX = 4 * PURGE_BATCH
 expandFanOut()
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.leased, '-inf', now, 'LIMIT', 0, expiredMax)) do
   redis.call('ZADD', K.due, redis.call('HGET', K.delivery(id), 'due'), id)
@@ -209,19 +298,32 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.leased, '-inf', now, 'LIMIT', 
 end
 local upto, bound = now, fanOutBound()
 if bound then upto = '(' .. num(bound) end
-local due = redis.call('ZRANGEBYSCORE', K.due, '-inf', upto, 'WITHSCORES', 'LIMIT', 0, limit)
-local out, seen = {}, {}
-for i = 1, #due, 2 do
-  local id, delivery = due[i], K.delivery(due[i])
-  redis.call('ZREM', K.due, id)
-  redis.call('ZADD', K.leased, leaseEnd, id)
-  redis.call('HSET', delivery, 'due', due[i + 1])
-  local d = redis.call('HMGET', delivery, 'inbox', 'attempts', 'activity')
-  out[#out + 1] = {id, d[1], d[2], d[3]}
-  if not seen[d[3]] then
-    seen[d[3]] = true
-    local a = redis.call('HMGET', K.activity(d[3]), 'created', 'id', 'signer', 'body')
-    out[#out + 1] = {d[3], a[1], a[2], a[3], a[4]}
+local out, activities, sent, taken, dropped = {}, {}, {}, 0, 0
+limit = tonumber(limit)
+while taken < limit and dropped < DROP_MAX do
+  local due = redis.call('ZRANGEBYSCORE', K.due, '-inf', upto, 'WITHSCORES', 'LIMIT', 0, limit - taken)
+  if #due == 0 then break end
+  for i = 1, #due, 2 do
+    local id, delivery = due[i], K.delivery(due[i])
+    local d = redis.call('HMGET', delivery, 'inbox', 'attempts', 'activity')
+    local a = activities[d[3]]
+    if not a then
+      a = redis.call('HMGET', K.activity(d[3]), 'created', 'id', 'signer', 'body', 'replaced')
+      activities[d[3]] = a
+    end
+    if a[5] and dropUntried(id, d[3], d[2], a[2]) then
+      dropped = dropped + 1
+    else
+      redis.call('ZREM', K.due, id)
+      redis.call('ZADD', K.leased, leaseEnd, id)
+      redis.call('HSET', delivery, 'due', due[i + 1])
+      out[#out + 1] = {id, d[1], d[2], d[3]}
+      taken = taken + 1
+      if not sent[d[3]] then
+        sent[d[3]] = true
+        out[#out + 1] = {d[3], a[1], a[2], a[3], a[4]}
+      end
+    end
   end
 end
 return out
@@ -422,6 +524,17 @@ return n
 // counts until the fan-out has passed them.
 func (s *Store) QueueDepth(ctx context.Context) (int, error) {
 	return s.run(ctx, queueDepth).Int()
+}
+
+// LatestActivityID implements store.Queue: activity-ids keeps the id of every activity queued, in byte
+// order.
+func (s *Store) LatestActivityID(ctx context.Context, prefix string) (string, error) {
+	from, to := lexRange(prefix)
+	ids, err := s.c.ZRevRangeByLex(ctx, s.k.activityIDs(), &goredis.ZRangeBy{Min: from, Max: to, Count: 1}).Result()
+	if err != nil || len(ids) == 0 {
+		return "", err
+	}
+	return ids[0], nil
 }
 
 // deliveryStatus reads, for each activity id in activity-ids from ARGV[2] to ARGV[3] (ZRANGEBYLEX

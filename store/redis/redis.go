@@ -128,9 +128,15 @@
 // who follows after the publish is not reached (nor one who follows again, which makes a new follow).
 // Until the job ends, QueueDepth and DeliveryStatus count its deliveries not queued yet as the
 // distinct inboxes at the publish less those queued since; a follower who left counts until the job
-// passes them. EnqueueFollowersReplacing ends the jobs of the activities it replaces; EachDelivery
-// (Move) expands every job first. A step took about 10 ms of Redis's time at a million followers
-// (BENCHMARKS.md).
+// passes them. EachDelivery (Move) expands every job first. A step took about 10 ms of Redis's time at
+// a million followers (BENCHMARKS.md).
+//
+// EnqueueFollowersReplacing (a profile Update replacing the one still waiting) ends the jobs of the
+// activities it replaces and marks them replaced, in its script; their untried deliveries, already
+// queued by then, it takes off there only when there are purgeBatch (250) or fewer, else in steps of
+// purgeBatch, one script each: before it returns up to purgeWaited (10,000), beyond that in the
+// background. A claim that meets an untried delivery of a replaced activity drops it, so what a crash
+// left of the steps is dropped when it comes due, and is never delivered.
 //
 // go-redis runs a command again when its connection broke, or no answer came within the read timeout,
 // before the answer came (max_retries, 3 by default). A script that ran before the break then runs
@@ -151,6 +157,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -170,6 +177,10 @@ type Store struct {
 	c       *goredis.Client
 	k       keys
 	holdTTL time.Duration // how long a claim on the store outlives a replica that stopped keeping it
+
+	background sync.WaitGroup  // work the store goes on with after a call returned (purge)
+	closing    context.Context // ends when Close is called, and background work with it
+	stop       context.CancelFunc
 }
 
 var _ store.Store = (*Store)(nil)
@@ -195,7 +206,8 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		c.Close()
 		return nil, fmt.Errorf("redis store at %s: %w", opt.Addr, err)
 	}
-	return &Store{c: c, k: keys{p: prefix}, holdTTL: store.HoldTTL}, nil
+	closing, stop := context.WithCancel(context.Background())
+	return &Store{c: c, k: keys{p: prefix}, holdTTL: store.HoldTTL, closing: closing, stop: stop}, nil
 }
 
 // splitPrefix takes Baton's prefix option out of the URL, leaving go-redis the options it knows.
@@ -219,8 +231,12 @@ func splitPrefix(rawURL string) (string, string, error) {
 	return u.String(), prefix, nil
 }
 
-// Close closes the connections.
-func (s *Store) Close() error { return s.c.Close() }
+// Close stops the store's background work, then closes the connections.
+func (s *Store) Close() error {
+	s.stop()
+	s.background.Wait()
+	return s.c.Close()
+}
 
 // run runs a script with the key prefix as ARGV[1], before args.
 func (s *Store) run(ctx context.Context, script *goredis.Script, args ...any) *goredis.Cmd {

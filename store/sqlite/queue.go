@@ -250,6 +250,17 @@ func idRange(column, prefix string) (string, []any) {
 	return column + ` >= ? AND ` + column + ` < ?`, []any{prefix, end}
 }
 
+// LatestActivityID implements store.Queue from the indexes of activities and delivered by id: an
+// activity whose deliveries were all completed is in delivered alone.
+func (s *Store) LatestActivityID(ctx context.Context, prefix string) (string, error) {
+	cond, args := idRange("activity_id", prefix)
+	var latest sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT max(id) FROM (
+		SELECT max(activity_id) AS id FROM activities WHERE `+cond+`
+		UNION ALL SELECT max(activity_id) FROM delivered WHERE `+cond+`)`, append(args, args...)...).Scan(&latest)
+	return latest.String, err
+}
+
 // DeliveryStatus implements store.Queue, in one transaction, so that a delivery completed meanwhile
 // is counted once.
 func (s *Store) DeliveryStatus(ctx context.Context, prefix string) ([]store.ActivityDeliveries, error) {

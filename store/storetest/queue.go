@@ -215,6 +215,32 @@ func testQueue(t *testing.T, open func(t *testing.T) store.Store) {
 		claimAll(t, s, t1.Add(lease+time.Millisecond), lease, 3)
 	})
 
+	t.Run("LatestActivityID", func(t *testing.T) {
+		s := open(t)
+		const updates = "https://baton.example/users/xz#updates/"
+		latest := func(prefix, want string) {
+			t.Helper()
+			got, err := s.LatestActivityID(ctx(t), prefix)
+			noErr(t, "LatestActivityID", err)
+			wantStrings(t, "latest of "+prefix, []string{got}, []string{want})
+		}
+		latest(updates, "")
+		for _, id := range []string{"1733000000000000002", "1733000000000000010", "1733000000000000001"} {
+			enqueue(t, s, store.Activity{ID: updates + id, Signer: "xz", Body: []byte(`{}`)}, "https://a.example/inbox", "https://b.example/inbox")
+		}
+		enqueue(t, s, store.Activity{ID: updates[:len(updates)-1] + "z", Signer: "xz", Body: []byte(`{}`)}, "https://a.example/inbox")
+		enqueue(t, s, store.Activity{ID: "https://baton.example/users/xzz#updates/1733000000000000099", Signer: "xzz", Body: []byte(`{}`)}, "https://a.example/inbox")
+		latest(updates, updates+"1733000000000000010")
+		// Still known once every delivery of it was completed.
+		for _, d := range claimAll(t, s, time.Now(), time.Minute, 8) {
+			if d.Activity.ID == updates+"1733000000000000010" {
+				noErr(t, "Complete", s.Complete(ctx(t), d.ID))
+			}
+		}
+		latest(updates, updates+"1733000000000000010")
+		latest("https://other.example/", "")
+	})
+
 	t.Run("Release", func(t *testing.T) {
 		s := open(t)
 		enqueue(t, s, activity("a"), inboxes(3)...)
