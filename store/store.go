@@ -420,6 +420,14 @@ func (t *DeliveryTally) Add(id int64, activityID, inbox string, attempts int, fa
 	}
 }
 
+// Untried counts n deliveries of an activity queued and never tried, which have no host or error to
+// keep.
+func (t *DeliveryTally) Untried(activityID string, n int) {
+	if n > 0 {
+		t.activity(activityID).Queued += n
+	}
+}
+
 // Delivered counts n deliveries of an activity completed.
 func (t *DeliveryTally) Delivered(activityID string, n int) {
 	if n > 0 {

@@ -112,8 +112,33 @@ func BenchmarkPublishFanOut(b *testing.B) {
 			b.ReportMetric(publishing.Seconds()*1000/float64(b.N), "publish-ms")
 			b.ReportMetric(expanding.Seconds()*1000/float64(b.N), "expand-ms")
 			b.ReportMetric(float64(longestCommand(b, s).Microseconds())/1000, "max-command-ms")
+			reportStatus(b, s, a.ID, b.N*inboxes)
 		})
 	}
+}
+
+// reportStatus reads the DeliveryStatus of activity id, queued to want inboxes, and reports how long
+// it took and the longest script it ran.
+func reportStatus(b *testing.B, s *Store, id string, want int) {
+	slowlogAll(b, s)
+	start := time.Now()
+	st, err := s.DeliveryStatus(b.Context(), id)
+	took := time.Since(start)
+	if err != nil || len(st) != 1 || st[0].Queued != want {
+		b.Fatalf("DeliveryStatus = %+v, %v; want %d queued", st, err, want)
+	}
+	all, err := s.c.SlowLogGet(b.Context(), -1).Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var longest time.Duration
+	for _, e := range all {
+		if len(e.Args) > 0 && e.Args[0] == "evalsha" {
+			longest = max(longest, e.Duration)
+		}
+	}
+	b.ReportMetric(took.Seconds()*1000, "status-ms")
+	b.ReportMetric(float64(longest.Microseconds())/1000, "status-max-script-ms")
 }
 
 // BenchmarkReplaceUpdate measures EnqueueFollowersReplacing where the profile Update it replaces waits

@@ -1,6 +1,8 @@
 package redis
 
 import (
+	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -161,4 +163,71 @@ func TestClaimDropsWhatAReplacementLeft(t *testing.T) {
 			t.Fatalf("claimed %q %d times", k, n)
 		}
 	}
+}
+
+// TestDeliveryStatusInSteps reads the status of a notice queued to 2,500 inboxes, more than one step
+// reads: every delivery counts once, each as it stands.
+func TestDeliveryStatusInSteps(t *testing.T) {
+	s := openTest(t, needRedis(t), true)
+	ctx := t.Context()
+	const followers = 2500
+	if err := s.CreateActor(ctx, store.Actor{Name: "xz", Kind: store.KindProject, Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range followers {
+		if err := s.AddFollower(ctx, benchFollower(i, followers)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := store.Notice{ID: 1, Actor: "xz", Public: true, Document: []byte(`{}`), Published: time.Now()}
+	a := store.Activity{ID: "https://baton.example/xz/notices/1/activity", Signer: "xz", Body: []byte(`{}`)}
+	if _, err := s.PublishNotice(ctx, n, a, store.AnyRevision); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.Claim(ctx, time.Now(), 30, time.Hour) // the first step of the fan-out queues 500
+	if err != nil || len(ds) != 30 {
+		t.Fatalf("Claim = %d, %v; want 30", len(ds), err)
+	}
+	for more := 1; more == 1; { // the rest of the fan-out queued
+		if more, err = s.run(ctx, expandFanOuts).Int(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var hosts []store.HostDeliveries
+	for i, d := range ds {
+		switch i / 10 {
+		case 0:
+			noErr(t, s.Complete(ctx, d.ID))
+		case 1:
+			noErr(t, s.Fail(ctx, d.ID, "410 Gone"))
+			hosts = append(hosts, store.HostDeliveries{Host: hostOf(t, d.Inbox), Failed: 1, LastError: "410 Gone"})
+		default:
+			noErr(t, s.Retry(ctx, d.ID, time.Now().Add(time.Hour), "503"))
+			hosts = append(hosts, store.HostDeliveries{Host: hostOf(t, d.Inbox), Retrying: 1, LastError: "503"})
+		}
+	}
+	slices.SortFunc(hosts, func(x, y store.HostDeliveries) int { return strings.Compare(x.Host, y.Host) })
+	got, err := s.DeliveryStatus(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.ActivityDeliveries{ActivityID: a.ID, Queued: followers - 20, Retrying: 10, Failed: 10, Delivered: 10, Hosts: hosts}
+	if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+		t.Fatalf("DeliveryStatus\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func noErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func hostOf(t *testing.T, inbox string) string {
+	u, err := url.Parse(inbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Host
 }

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -409,9 +410,7 @@ func tallyActivity(t *store.DeliveryTally, r row) error {
 		return fmt.Errorf("deliveries of %q to queue: %w", r.str(0), err)
 	}
 	t.Delivered(r.str(0), int(delivered))
-	for range pending { // each as a delivery not tried yet, which has no id, host or error to keep
-		t.Add(0, r.str(0), "", 0, false, "")
-	}
+	t.Untried(r.str(0), int(pending))
 	return nil
 }
 
@@ -538,26 +537,42 @@ func (s *Store) LatestActivityID(ctx context.Context, prefix string) (string, er
 }
 
 // deliveryStatus reads, for each activity id in activity-ids from ARGV[2] to ARGV[3] (ZRANGEBYLEX
-// bounds), {id, delivered, not yet queued by its fan-out jobs} and then {id, delivery id, inbox,
-// attempts, state, error} for each of its deliveries not delivered: all in one step, so a delivery
-// completed or queued meanwhile counts once.
+// bounds), {id, delivered, not yet queued by its fan-out jobs}.
 var deliveryStatus = newScript(luaKeys, luaFollow, luaQueue, luaFanOut, `
 local out, pending = {}, pendingFanOuts()
 for _, id in ipairs(redis.call('ZRANGEBYLEX', K.activityIDs, ARGV[2], ARGV[3])) do
   out[#out + 1] = {id, redis.call('HGET', K.delivered, id) or '0', num(pending[id] or 0)}
-  for _, d in ipairs(redis.call('SMEMBERS', K.deliveriesOf(id))) do
-    local f = redis.call('HMGET', K.delivery(d), 'inbox', 'attempts', 'state', 'error')
-    if f[1] then
-      out[#out + 1] = {id, d, f[1], f[2] or '0', f[3] or '', f[4] or ''}
-    end
+end
+return out
+`)
+
+// statusBatch is how many deliveries of an activity one deliveryStatusStep reads: a few milliseconds
+// of Redis's time.
+const statusBatch = 1000
+
+// deliveryStatusStep reads the next deliveries of activity ARGV[2] from SSCAN cursor ARGV[3]:
+// {next cursor, {the ids of those never tried}, {id, inbox, attempts, state, error} of each tried}.
+var deliveryStatusStep = newScript(luaKeys, `
+local page = redis.call('SSCAN', K.deliveriesOf(ARGV[2]), ARGV[3], 'COUNT', ARGV[4])
+local untried, out = {}, {page[1]}
+out[2] = untried
+for _, d in ipairs(page[2]) do
+  local f = redis.call('HMGET', K.delivery(d), 'inbox', 'attempts', 'state', 'error')
+  if f[1] and (f[2] or f[3] == 'failed') then
+    out[#out + 1] = {d, f[1], f[2] or '0', f[3] or '', f[4] or ''}
+  elseif f[1] then
+    untried[#untried + 1] = d
   end
 end
 return out
 `)
 
-// DeliveryStatus implements store.Queue. Deliveries queued before activities were indexed by id
-// (deliveries-of) are not counted. While a fan-out expands, Queued counts its deliveries not queued
-// yet as QueueDepth does: one for each distinct inbox when it started, less those queued since.
+// DeliveryStatus implements store.Queue: one script reads each activity's count delivered and not
+// queued yet, then its deliveries are read statusBatch at a time, so that no script runs long however
+// many it has. A delivery completed while they are read may count in neither (its activity's delivered
+// was read first). Deliveries queued before activities were indexed by id (deliveries-of) are not
+// counted. While a fan-out expands, Queued counts its deliveries not queued yet as QueueDepth does: one
+// for each distinct inbox when it started, less those queued since.
 func (s *Store) DeliveryStatus(ctx context.Context, prefix string) ([]store.ActivityDeliveries, error) {
 	from, to := lexRange(prefix)
 	rs, err := rows(s.run(ctx, deliveryStatus, from, to).Result())
@@ -566,24 +581,68 @@ func (s *Store) DeliveryStatus(ctx context.Context, prefix string) ([]store.Acti
 	}
 	var t store.DeliveryTally
 	for _, r := range rs {
-		if len(r) == 3 {
-			if err := tallyActivity(&t, r); err != nil {
-				return nil, err
-			}
-			continue
+		if err := tallyActivity(&t, r); err != nil {
+			return nil, err
 		}
-		if len(r) != 6 {
-			return nil, fmt.Errorf("delivery status: a row of %d fields", len(r))
+		if err := s.tallyDeliveries(ctx, &t, r.str(0)); err != nil {
+			return nil, err
 		}
-		id, err := r.int(1)
-		if err != nil {
-			return nil, fmt.Errorf("delivery status: id: %w", err)
-		}
-		attempts, err := r.int(3)
-		if err != nil {
-			return nil, fmt.Errorf("delivery %d: attempts: %w", id, err)
-		}
-		t.Add(id, r.str(0), r.str(2), int(attempts), r.str(4) == "failed", r.str(5))
 	}
 	return t.Result(), nil
+}
+
+// tallyDeliveries adds up the deliveries of activity aid, statusBatch at a time. SSCAN may return a
+// member twice (the set changed size meanwhile), so each delivery counts once by its id.
+func (s *Store) tallyDeliveries(ctx context.Context, t *store.DeliveryTally, aid string) error {
+	var untried []int64
+	tried := map[int64]bool{}
+	for cursor := "0"; ; {
+		page, err := s.run(ctx, deliveryStatusStep, aid, cursor, statusBatch).Slice()
+		if err != nil {
+			return err
+		}
+		if len(page) < 2 {
+			return fmt.Errorf("delivery status: a step answered %d values", len(page))
+		}
+		ids, _ := page[1].([]any)
+		for i := range ids {
+			id, err := row(ids).int(i)
+			if err != nil {
+				return fmt.Errorf("delivery status: id: %w", err)
+			}
+			untried = append(untried, id)
+		}
+		for _, v := range page[2:] {
+			if err := tallyTried(t, aid, v, tried); err != nil {
+				return err
+			}
+		}
+		if cursor = row(page).str(0); cursor == "0" {
+			break
+		}
+	}
+	slices.Sort(untried)
+	t.Untried(aid, len(slices.Compact(untried)))
+	return nil
+}
+
+// tallyTried counts one {id, inbox, attempts, state, error} of deliveryStatusStep, unless seen has it.
+func tallyTried(t *store.DeliveryTally, aid string, v any, seen map[int64]bool) error {
+	r, ok := v.([]any)
+	if !ok || len(r) != 5 {
+		return fmt.Errorf("delivery status: a row %v", v)
+	}
+	id, err := row(r).int(0)
+	if err != nil {
+		return fmt.Errorf("delivery status: id: %w", err)
+	}
+	attempts, err := row(r).int(2)
+	if err != nil {
+		return fmt.Errorf("delivery %d: attempts: %w", id, err)
+	}
+	if !seen[id] {
+		seen[id] = true
+		t.Add(id, aid, row(r).str(1), int(attempts), row(r).str(3) == "failed", row(r).str(4))
+	}
+	return nil
 }
