@@ -49,6 +49,8 @@ type config struct {
 	profileDir string
 	profileFor time.Duration
 	keep       bool
+	creates    int // signed Creates sent to Baton's inbox per setup
+	inFlight   int // of them at once
 }
 
 func main() {
@@ -75,6 +77,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.profileDir, "cpuprofile-dir", "", "take CPU profiles of baton serve (from --metrics-listen's /debug/pprof) into this folder: of the follows, from the first, and, after the rounds of each setup, while notices go out")
 	fs.DurationVar(&c.profileFor, "cpuprofile-time", 20*time.Second, "how long each profile runs (at most 25s: the metrics listener answers within 30s)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary folder (baton's data and log)")
+	fs.IntVar(&c.creates, "inbox-creates", 20000, "signed Creates sent to Baton's shared inbox after the rounds of each setup (0: none)")
+	fs.IntVar(&c.inFlight, "inbox-in-flight", 16, "Creates sent at once")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -120,6 +124,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	report(stdout, setups)
+	reportInbox(stdout, setups)
 	return nil
 }
 
@@ -142,6 +147,7 @@ type setupResult struct {
 	workers   int
 	followCPU time.Duration // baton's (and redis-server's) CPU per follow
 	followSig float64       // the same in signatures (of the ceiling measured next to it)
+	inbox     *inboxResult  // nil when no Creates were sent
 	peakRSS   int64         // baton serve's peak resident memory after the rounds, in bytes
 	rounds    []round
 }
@@ -251,6 +257,15 @@ func measureSetup(c config, store string, n, workers int, dir string, log io.Wri
 			return res, err
 		}
 		fmt.Fprintf(log, "  CPU profile: go tool pprof -top %s %s\n", c.baton, file)
+	}
+	if c.creates > 0 {
+		r, err := measureInbox(inst, peers, c.creates, c.inFlight)
+		if err != nil {
+			return res, fmt.Errorf("inbox: %w\n%s", err, inst.logTail())
+		}
+		res.inbox = &r
+		fmt.Fprintf(log, "  inbox: %d Creates, %d in flight: %.0f/s, p50 %.2f ms, p99 %.2f ms, %.3f ms CPU each\n", r.creates, r.inFlight,
+			r.rate(), ms(r.percentile(0.5)), ms(r.percentile(0.99)), ms(r.batonCPU/time.Duration(r.creates)))
 	}
 	return res, nil
 }
@@ -405,6 +420,26 @@ func report(w io.Writer, setups []setupResult) {
 			median(perDelivery), perDelivery[0], perDelivery[len(perDelivery)-1],
 			median(inSig), inSig[0], inSig[len(inSig)-1],
 			redisCol, median(receivers), median(other), median(drift), ms(s.followCPU), s.followSig, float64(s.peakRSS)/(1<<20))
+	}
+}
+
+// reportInbox prints a Markdown table of what each setup's inbox did with the Creates sent to it.
+func reportInbox(w io.Writer, setups []setupResult) {
+	header := false
+	for _, s := range setups {
+		r := s.inbox
+		if r == nil {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(w, "\n| store | instances | Creates | in flight | Creates/s | p50 ms | p99 ms | CPU ms/Create | senders CPUs | other CPUs |")
+			fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
+			header = true
+		}
+		perSecond := func(d time.Duration) float64 { return d.Seconds() / r.elapsed.Seconds() }
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %.0f | %.2f | %.2f | %.3f | %.2f | %.2f |\n", s.store, s.instances, r.creates, r.inFlight,
+			r.rate(), ms(r.percentile(0.5)), ms(r.percentile(0.99)), ms(r.batonCPU/time.Duration(r.creates)),
+			perSecond(r.senderCPU), perSecond(r.otherCPU))
 	}
 }
 

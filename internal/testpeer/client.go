@@ -296,6 +296,25 @@ func (r *Response) ErrorMessage() string {
 // Post sends body to target as the options say, and returns the answer whatever its status: for
 // hostile tests.
 func (p *Peer) Post(ctx context.Context, target string, body []byte, o PostOptions) (*Response, error) {
+	req, err := p.NewPost(ctx, target, body, o)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return nil, err
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: answer}, nil
+}
+
+// NewPost makes the request Post sends, signed as the options say, for a caller to send itself: a
+// load test signs its requests before it measures.
+func (p *Peer) NewPost(ctx context.Context, target string, body []byte, o PostOptions) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
@@ -335,16 +354,7 @@ func (p *Peer) Post(ctx context.Context, target string, body []byte, o PostOptio
 			return nil, err
 		}
 	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return nil, err
-	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: answer}, nil
+	return req, nil
 }
 
 // deliver POSTs an activity signed by the actor, and wants a 2xx answer.
