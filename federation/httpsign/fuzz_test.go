@@ -202,7 +202,7 @@ func FuzzPrecheck(f *testing.F) {
 				req.Header[name] = []string{v}
 			}
 		}
-		keyID, err := Precheck(req, fuzzNow)
+		c, err := Precheck(req, fuzzNow)
 		e, _ := err.(*Error)
 		if err != nil && e == nil {
 			t.Fatalf("error is %T, not *Error: %v", err, err)
@@ -218,7 +218,7 @@ func FuzzPrecheck(f *testing.F) {
 			return
 		}
 		p, _ := parseParams(sig)
-		if keyID != p.keyID || checkKeyIDShape(keyID) != nil {
+		if keyID := c.KeyID(); keyID != p.keyID || checkKeyIDShape(keyID) != nil {
 			t.Fatalf("Precheck returned keyId %q for %q", keyID, sig)
 		}
 		if method == "POST" && !(p.signs(requestTarget) && p.signs("host") && p.signs("digest")) {

@@ -140,7 +140,8 @@ func (p *params) complete() error {
 	if p.signature == "" {
 		return errors.New("no signature")
 	}
-	if _, err := base64.StdEncoding.DecodeString(p.signature); err != nil {
+	// The decoder skips CR and LF, which the canonical copy handed to go-fed would write escaped.
+	if _, err := base64.StdEncoding.DecodeString(p.signature); err != nil || strings.ContainsAny(p.signature, "\r\n") {
 		return errors.New("signature is not base64")
 	}
 	if len(p.headers) == 0 {
@@ -165,17 +166,24 @@ func (p *params) complete() error {
 // whenever they are present, and unsigned ones mean nothing.
 func (p params) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "keyId=%q", p.keyID)
+	b.WriteString("keyId=")
+	b.WriteString(strconv.Quote(p.keyID))
 	if p.algorithm != "" {
-		fmt.Fprintf(&b, ",algorithm=%q", p.algorithm)
+		b.WriteString(",algorithm=")
+		b.WriteString(strconv.Quote(p.algorithm))
 	}
 	if p.signs(createdHeader) {
-		fmt.Fprintf(&b, ",created=%d", p.created)
+		b.WriteString(",created=")
+		b.WriteString(strconv.FormatInt(p.created, 10))
 	}
 	if p.signs(expiresHeader) {
-		fmt.Fprintf(&b, ",expires=%d", p.expires)
+		b.WriteString(",expires=")
+		b.WriteString(strconv.FormatInt(p.expires, 10))
 	}
-	fmt.Fprintf(&b, ",headers=%q,signature=%q", strings.Join(p.headers, " "), p.signature)
+	b.WriteString(",headers=")
+	b.WriteString(strconv.Quote(strings.Join(p.headers, " ")))
+	b.WriteString(",signature=")
+	b.WriteString(strconv.Quote(p.signature))
 	return b.String()
 }
 
