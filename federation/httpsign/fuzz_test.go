@@ -229,3 +229,17 @@ func FuzzPrecheck(f *testing.F) {
 		}
 	})
 }
+
+// FuzzWriteQuoted: the header is written as strconv.Quote would write it, whatever the value.
+func FuzzWriteQuoted(f *testing.F) {
+	for _, s := range []string{"", "YWJj+/==", "(request-target) host date digest", `a"b`, `a\b`, "a\tb", "é", "\x7f", "~ !"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b strings.Builder
+		writeQuoted(&b, s)
+		if b.String() != strconv.Quote(s) {
+			t.Fatalf("writeQuoted(%q) = %s", s, b.String())
+		}
+	})
+}

@@ -167,10 +167,10 @@ func (p *params) complete() error {
 func (p params) String() string {
 	var b strings.Builder
 	b.WriteString("keyId=")
-	b.WriteString(strconv.Quote(p.keyID))
+	writeQuoted(&b, p.keyID)
 	if p.algorithm != "" {
 		b.WriteString(",algorithm=")
-		b.WriteString(strconv.Quote(p.algorithm))
+		writeQuoted(&b, p.algorithm)
 	}
 	if p.signs(createdHeader) {
 		b.WriteString(",created=")
@@ -181,10 +181,25 @@ func (p params) String() string {
 		b.WriteString(strconv.FormatInt(p.expires, 10))
 	}
 	b.WriteString(",headers=")
-	b.WriteString(strconv.Quote(strings.Join(p.headers, " ")))
+	writeQuoted(&b, strings.Join(p.headers, " "))
 	b.WriteString(",signature=")
-	b.WriteString(strconv.Quote(p.signature))
+	writeQuoted(&b, p.signature)
 	return b.String()
+}
+
+// writeQuoted writes s as strconv.Quote does. What is written here is nearly always plain printable
+// ASCII (base64, header names, URLs), which needs only the quotes: quoting rune by rune cost more than
+// the rest of writing the header.
+func writeQuoted(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			b.WriteString(strconv.Quote(s))
+			return
+		}
+	}
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
 }
 
 // forGoFed is the canonical header handed to go-fed's verifier. go-fed splits the header on every
