@@ -89,6 +89,9 @@ func nextParam(s string) (name, value, rest string, err error) {
 
 // unquote reads a quoted string up to its closing quote; s starts after the opening one.
 func unquote(s string) (value, rest string, err error) {
+	if end := strings.IndexAny(s, `"\\`); end >= 0 && s[end] == '"' {
+		return s[:end], s[end+1:], nil // no escapes, as in every header seen in practice
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
