@@ -142,6 +142,7 @@ type Resolver struct {
 	lastRefresh map[string]time.Time
 
 	handles handleCache // WebFinger answers
+	keys    *keyMemo    // parsed keys, in front of cache
 }
 
 // refreshInterval is how soon a key may be refetched again.
@@ -152,7 +153,8 @@ func NewResolver(client *Client, cache KeyCache, signer Signer, now func() time.
 	if now == nil {
 		now = time.Now
 	}
-	return &Resolver{client: client, cache: cache, signer: signer, now: now, lastRefresh: map[string]time.Time{}}
+	return &Resolver{client: client, cache: cache, signer: signer, now: now, lastRefresh: map[string]time.Time{},
+		keys: newKeyMemo(MaxKeysInMemory)}
 }
 
 // Actor fetches the actor document at id. Its id must be the URL fetched, served from that URL's
@@ -185,15 +187,22 @@ func actorFrom(id string, body []byte, from string) (RemoteActor, error) {
 }
 
 // Key returns the public key keyID names and the actor that owns it, from the cache while it is
-// younger than KeyTTL and refresh is not set (with refresh, it refetches, rate-limited). It has the
-// shape of httpsign.KeyResolver; its errors are *KeyError.
+// younger than KeyTTL and refresh is not set (with refresh, it refetches, rate-limited). Parsed keys
+// are held in memory and read from the cache again after KeyRecheck, or at once with refresh. It has
+// the shape of httpsign.KeyResolver; its errors are *KeyError.
 func (r *Resolver) Key(ctx context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
+	if !refresh {
+		if k, ok := r.keys.fresh(keyID, r.now()); ok {
+			return k.pub, k.Owner, nil
+		}
+	}
 	k, ok, err := r.cachedKey(ctx, keyID, refresh)
 	if err != nil {
 		return nil, "", err
 	}
 	if ok {
-		if pub, err := ParsePublicKeyPEM(k.PEM); err == nil {
+		if pub, err := r.keys.parsed(k); err == nil {
+			r.keys.put(k, pub, r.now())
 			return pub, k.Owner, nil
 		}
 	}
@@ -204,6 +213,7 @@ func (r *Resolver) Key(ctx context.Context, keyID string, refresh bool) (crypto.
 	if err := r.cache.CacheKey(ctx, k); err != nil {
 		return nil, "", &KeyError{KeyID: keyID, Kind: ErrKeyUnavailable, Err: err}
 	}
+	r.keys.put(k, pub, r.now())
 	return pub, k.Owner, nil
 }
 
@@ -272,7 +282,11 @@ func (r *Resolver) markStale(ctx context.Context, actorID, keyID string) error {
 		return nil
 	}
 	k.Fetched = staleFetched
-	return r.cache.CacheKey(ctx, k)
+	if err := r.cache.CacheKey(ctx, k); err != nil {
+		return err
+	}
+	r.keys.forget(keyID)
+	return nil
 }
 
 // fetchKey fetches the document keyID points at, an actor with the key in publicKey (Mastodon's

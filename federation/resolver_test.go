@@ -18,9 +18,10 @@ import (
 
 // memCache is an in-memory KeyCache.
 type memCache struct {
-	mu   sync.Mutex
-	keys map[string]RemoteKey
-	puts int
+	mu    sync.Mutex
+	keys  map[string]RemoteKey
+	puts  int
+	reads int
 }
 
 func newMemCache() *memCache { return &memCache{keys: map[string]RemoteKey{}} }
@@ -28,6 +29,7 @@ func newMemCache() *memCache { return &memCache{keys: map[string]RemoteKey{}} }
 func (c *memCache) CachedKey(_ context.Context, keyID string) (RemoteKey, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.reads++
 	k, ok := c.keys[keyID]
 	if !ok {
 		return RemoteKey{}, ErrKeyNotCached

@@ -35,6 +35,10 @@ type object struct {
 	Type   string
 	Actor  string // for an embedded activity (Undo{Follow})
 	Object string // the embedded activity's object id
+	// Read in the same pass, so that a Note that is neither a reply to a call nor a call is not read
+	// again to learn it.
+	InReplyTo  json.RawMessage
+	NoticeKind json.RawMessage
 }
 
 // parseActivity reads an incoming activity and says what is missing.
@@ -63,19 +67,37 @@ func parseActivity(body []byte) (activity, error) {
 
 func parseObject(raw json.RawMessage) object {
 	o := object{Raw: raw}
-	if json.Unmarshal(raw, &o.ID) == nil {
+	if first := firstByte(raw); first == '"' {
+		json.Unmarshal(raw, &o.ID)
+		return o
+	} else if first != '{' {
 		return o
 	}
 	var doc struct {
-		ID     string          `json:"id"`
-		Type   json.RawMessage `json:"type"`
-		Actor  json.RawMessage `json:"actor"`
-		Object json.RawMessage `json:"object"`
+		ID         string          `json:"id"`
+		Type       json.RawMessage `json:"type"`
+		Actor      json.RawMessage `json:"actor"`
+		Object     json.RawMessage `json:"object"`
+		InReplyTo  json.RawMessage `json:"inReplyTo"`
+		NoticeKind json.RawMessage `json:"noticeKind"`
 	}
 	if json.Unmarshal(raw, &doc) == nil {
 		o.ID, o.Type, o.Actor, o.Object = doc.ID, federation.FirstType(doc.Type), federation.ReferenceID(doc.Actor), federation.ReferenceID(doc.Object)
+		o.InReplyTo, o.NoticeKind = doc.InReplyTo, doc.NoticeKind
 	}
 	return o
+}
+
+// firstByte is the first byte of a JSON value that is not white space; 0 when there is none.
+func firstByte(raw []byte) byte {
+	for _, c := range raw {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		}
+		return c
+	}
+	return 0
 }
 
 // checkActivity refuses an activity whose ids are too long to keep, or whose id is not on its

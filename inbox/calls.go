@@ -36,7 +36,9 @@ type callNoteJSON struct {
 // callToStewards keeps a Create or Update of a call for stewards, not public, addressed to one or more
 // of this instance's stewards; false when the activity is something else.
 func (ib *Inbox) callToStewards(ctx context.Context, a activity) (verdict, bool) {
-	if a.Object.Type != "Note" || len(a.Object.Raw) == 0 || a.Object.Raw[0] != '{' {
+	var kind string
+	if a.Object.Type != "Note" || json.Unmarshal(a.Object.NoticeKind, &kind) != nil || kind != string(notice.CallForStewards) ||
+		len(a.Object.Raw) == 0 || a.Object.Raw[0] != '{' {
 		return verdict{}, false
 	}
 	var note callNoteJSON

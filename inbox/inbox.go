@@ -193,7 +193,8 @@ func clip(s string) string {
 // accepted costs neither memory nor a fetch.
 func (ib *Inbox) handle(r *http.Request, target string) (activity, verdict) {
 	ctx := federation.WithFetchedActors(r.Context()) // a Follow's actor, fetched for its key, is not fetched twice
-	if v, ok := ib.checkRequest(r); !ok {
+	signed, v, ok := ib.checkRequest(r)
+	if !ok {
 		return activity{}, v
 	}
 	if v, ok := ib.checkTarget(ctx, target); !ok {
@@ -211,28 +212,29 @@ func (ib *Inbox) handle(r *http.Request, target string) (activity, verdict) {
 	if v, ok := checkActivity(a); !ok {
 		return a, v
 	}
-	return a, ib.verified(ctx, r, body, a, target)
+	return a, ib.verified(ctx, signed, body, a, target)
 }
 
 // checkRequest refuses what can be refused from the headers alone: the content type, a Signature
 // header that cannot verify (shape, algorithm, signed headers, Date, keyId), and a request made for
-// another host.
-func (ib *Inbox) checkRequest(r *http.Request) (verdict, bool) {
+// another host. It returns the prechecked signature, verified once the body is read.
+func (ib *Inbox) checkRequest(r *http.Request) (*httpsign.Prechecked, verdict, bool) {
 	if ct := r.Header.Get("Content-Type"); !federation.IsActivityMediaType(ct) {
-		return rejected(http.StatusUnsupportedMediaType, "unsupported_media_type",
+		return nil, rejected(http.StatusUnsupportedMediaType, "unsupported_media_type",
 			"Content-Type %q is not an ActivityPub type (application/activity+json or application/ld+json)", clip(ct)), false
 	}
-	if _, err := httpsign.Precheck(r, ib.now()); err != nil {
-		return signatureVerdict(err), false
+	signed, err := httpsign.Precheck(r, ib.now())
+	if err != nil {
+		return nil, signatureVerdict(err), false
 	}
 	if !ib.isOwnHost(r.Host) {
-		return rejected(http.StatusUnauthorized, "wrong_host",
+		return nil, rejected(http.StatusUnauthorized, "wrong_host",
 			"the request is signed for host %q, and this instance is %q", clip(r.Host), ib.urls.Base.Host), false
 	}
 	if r.ContentLength > MaxBodyBytes {
-		return rejected(http.StatusRequestEntityTooLarge, "too_large", "body is larger than %d bytes", MaxBodyBytes), false
+		return nil, rejected(http.StatusRequestEntityTooLarge, "too_large", "body is larger than %d bytes", MaxBodyBytes), false
 	}
-	return verdict{}, true
+	return signed, verdict{}, true
 }
 
 // isOwnHost reports whether host, a request's Host, names this instance: a signature made for
@@ -298,8 +300,8 @@ func (ib *Inbox) readBody(r *http.Request) (body []byte, release func(), v verdi
 
 // verified verifies the signature of a parsed activity, then dispatches it unless its host has
 // sent too many.
-func (ib *Inbox) verified(ctx context.Context, r *http.Request, body []byte, a activity, target string) verdict {
-	signer, err := httpsign.Verify(ctx, r, body, ib.now(), ib.resolver.Key)
+func (ib *Inbox) verified(ctx context.Context, signed *httpsign.Prechecked, body []byte, a activity, target string) verdict {
+	signer, err := signed.Verify(ctx, body, ib.now(), ib.resolver.Key)
 	if err != nil {
 		if ib.isGoneActorDelete(ctx, a, err) {
 			return ib.removeActor(ctx, a.Actor)

@@ -183,7 +183,7 @@ type replyJSON struct {
 // replyToCall keeps a Create of a Note that replies to one of this instance's open calls as an
 // expression of interest; false when the activity is something else.
 func (ib *Inbox) replyToCall(ctx context.Context, a activity) (verdict, bool) {
-	if a.Type != "Create" || a.Object.Type != "Note" {
+	if a.Type != "Create" || a.Object.Type != "Note" || ib.urls.LocalNoticeID(federation.ReferenceID(a.Object.InReplyTo)) == 0 {
 		return verdict{}, false
 	}
 	var note replyJSON

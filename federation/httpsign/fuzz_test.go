@@ -202,7 +202,7 @@ func FuzzPrecheck(f *testing.F) {
 				req.Header[name] = []string{v}
 			}
 		}
-		keyID, err := Precheck(req, fuzzNow)
+		c, err := Precheck(req, fuzzNow)
 		e, _ := err.(*Error)
 		if err != nil && e == nil {
 			t.Fatalf("error is %T, not *Error: %v", err, err)
@@ -218,7 +218,7 @@ func FuzzPrecheck(f *testing.F) {
 			return
 		}
 		p, _ := parseParams(sig)
-		if keyID != p.keyID || checkKeyIDShape(keyID) != nil {
+		if keyID := c.KeyID(); keyID != p.keyID || checkKeyIDShape(keyID) != nil {
 			t.Fatalf("Precheck returned keyId %q for %q", keyID, sig)
 		}
 		if method == "POST" && !(p.signs(requestTarget) && p.signs("host") && p.signs("digest")) {
@@ -226,6 +226,20 @@ func FuzzPrecheck(f *testing.F) {
 		}
 		if hostHeader != "" && host != "" && !strings.EqualFold(hostHeader, host) {
 			t.Fatalf("accepted Host header %q on a request sent to %q", hostHeader, host)
+		}
+	})
+}
+
+// FuzzWriteQuoted: the header is written as strconv.Quote would write it, whatever the value.
+func FuzzWriteQuoted(f *testing.F) {
+	for _, s := range []string{"", "YWJj+/==", "(request-target) host date digest", `a"b`, `a\b`, "a\tb", "é", "\x7f", "~ !"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b strings.Builder
+		writeQuoted(&b, s)
+		if b.String() != strconv.Quote(s) {
+			t.Fatalf("writeQuoted(%q) = %s", s, b.String())
 		}
 	})
 }

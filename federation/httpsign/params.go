@@ -89,6 +89,9 @@ func nextParam(s string) (name, value, rest string, err error) {
 
 // unquote reads a quoted string up to its closing quote; s starts after the opening one.
 func unquote(s string) (value, rest string, err error) {
+	if end := strings.IndexAny(s, `"\\`); end >= 0 && s[end] == '"' {
+		return s[:end], s[end+1:], nil // no escapes, as in every header seen in practice
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
@@ -140,7 +143,8 @@ func (p *params) complete() error {
 	if p.signature == "" {
 		return errors.New("no signature")
 	}
-	if _, err := base64.StdEncoding.DecodeString(p.signature); err != nil {
+	// The decoder skips CR and LF, which the canonical copy handed to go-fed would write escaped.
+	if _, err := base64.StdEncoding.DecodeString(p.signature); err != nil || strings.ContainsAny(p.signature, "\r\n") {
 		return errors.New("signature is not base64")
 	}
 	if len(p.headers) == 0 {
@@ -165,18 +169,40 @@ func (p *params) complete() error {
 // whenever they are present, and unsigned ones mean nothing.
 func (p params) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "keyId=%q", p.keyID)
+	b.WriteString("keyId=")
+	writeQuoted(&b, p.keyID)
 	if p.algorithm != "" {
-		fmt.Fprintf(&b, ",algorithm=%q", p.algorithm)
+		b.WriteString(",algorithm=")
+		writeQuoted(&b, p.algorithm)
 	}
 	if p.signs(createdHeader) {
-		fmt.Fprintf(&b, ",created=%d", p.created)
+		b.WriteString(",created=")
+		b.WriteString(strconv.FormatInt(p.created, 10))
 	}
 	if p.signs(expiresHeader) {
-		fmt.Fprintf(&b, ",expires=%d", p.expires)
+		b.WriteString(",expires=")
+		b.WriteString(strconv.FormatInt(p.expires, 10))
 	}
-	fmt.Fprintf(&b, ",headers=%q,signature=%q", strings.Join(p.headers, " "), p.signature)
+	b.WriteString(",headers=")
+	writeQuoted(&b, strings.Join(p.headers, " "))
+	b.WriteString(",signature=")
+	writeQuoted(&b, p.signature)
 	return b.String()
+}
+
+// writeQuoted writes s as strconv.Quote does. What is written here is nearly always plain printable
+// ASCII (base64, header names, URLs), which needs only the quotes: quoting rune by rune cost more than
+// the rest of writing the header.
+func writeQuoted(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			b.WriteString(strconv.Quote(s))
+			return
+		}
+	}
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
 }
 
 // forGoFed is the canonical header handed to go-fed's verifier. go-fed splits the header on every

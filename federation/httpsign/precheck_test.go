@@ -45,10 +45,10 @@ func TestPrecheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sreq, sbody := serverSide(t, tt.req)
-			keyID, err := httpsign.Precheck(sreq, tt.now)
+			c, err := httpsign.Precheck(sreq, tt.now)
 			if tt.status == 0 {
-				if err != nil || keyID != mastoKey {
-					t.Fatalf("Precheck = %q, %v; want %q", keyID, err, mastoKey)
+				if err != nil || c.KeyID() != mastoKey {
+					t.Fatalf("Precheck = %v, %v; want keyId %q", c, err, mastoKey)
 				}
 				return
 			}
@@ -60,6 +60,28 @@ func TestPrecheck(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A request prechecked when its headers arrived is verified when its body has been read: the time
+// window is checked again then, so a body held back for an hour does not outlive its signature. The
+// same Prechecked verifies the request while its signature is valid, with the key, and without it not.
+func TestPrecheckedVerifyChecksTimeAgain(t *testing.T) {
+	k := keys()
+	body := []byte(note)
+	sreq, sbody := serverSide(t, signedPost(t, body, t0))
+	c, err := httpsign.Precheck(sreq, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := resolverOf(&k.rsa.PublicKey)
+	if v, err := c.Verify(context.Background(), sbody, t0.Add(time.Minute), res.resolve); err != nil || v.KeyID != mastoKey {
+		t.Fatalf("Verify a minute later = %+v, %v", v, err)
+	}
+	if _, err := c.Verify(context.Background(), []byte(note+" "), t0, res.resolve); err == nil {
+		t.Error("another body verified")
+	}
+	_, err = c.Verify(context.Background(), sbody, t0.Add(2*time.Hour), res.resolve)
+	wantError(t, err, 401, "Date is 2h old")
 }
 
 // TestHostHeaderIsWhereItWent: go-fed reads the Host header; the host a server was reached at is in

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"slices"
 	"strings"
@@ -31,20 +32,41 @@ import (
 // modified. body is the full request body the server already read (may be nil for GET).
 // Failures are *Error.
 func Verify(ctx context.Context, req *http.Request, body []byte, now time.Time, resolve KeyResolver) (Verified, error) {
-	p, h, e := precheck(req, now)
-	if e != nil {
+	c, err := Precheck(req, now)
+	if err != nil {
+		return Verified{}, err
+	}
+	return c.Verify(ctx, body, now, resolve)
+}
+
+// Prechecked is a request that passed Precheck, with its Signature header read: a server that
+// prechecked a request before reading its body verifies it with Prechecked.Verify, and the header is
+// neither read nor checked twice.
+type Prechecked struct {
+	req *http.Request
+	p   params
+	h   http.Header // the headers as go-fed must see them
+}
+
+// KeyID is the keyId of the Signature header.
+func (c *Prechecked) KeyID() string { return c.p.keyID }
+
+// Verify is Verify of the prechecked request, at now: the time window is checked again, since the
+// body may have taken long to arrive.
+func (c *Prechecked) Verify(ctx context.Context, body []byte, now time.Time, resolve KeyResolver) (Verified, error) {
+	if e := checkTime(c.h, c.p, now); e != nil {
 		return Verified{}, e
 	}
-	if method(req) == http.MethodPost || p.signs("digest") {
-		if e := checkDigest(h, body); e != nil {
+	if method(c.req) == http.MethodPost || c.p.signs("digest") {
+		if e := checkDigest(c.h, body); e != nil {
 			return Verified{}, e
 		}
 	}
-	verifiers, e := goFedVerifiers(req, h, p)
+	verifiers, e := goFedVerifiers(c.req, c.h, c.p)
 	if e != nil {
 		return Verified{}, e
 	}
-	return verifyWithKey(ctx, p, verifiers, resolve)
+	return verifyWithKey(ctx, c.p, verifiers, resolve)
 }
 
 // Precheck is what Verify checks with neither the body nor the key, so that a server can refuse a
@@ -58,20 +80,11 @@ func Verify(ctx context.Context, req *http.Request, body []byte, now time.Time, 
 //   - every signed header present, and the signed Date (and (created)) inside the window described
 //     at MaxClockSkew.
 //
-// It returns the keyId. Failures are *Error: 400 for what cannot be read, 401 for the rest.
-func Precheck(req *http.Request, now time.Time) (keyID string, err error) {
-	p, _, e := precheck(req, now)
-	if e != nil {
-		return "", e
-	}
-	return p.keyID, nil
-}
-
-// precheck is Precheck, with the parameters and the headers as go-fed must see them.
-func precheck(req *http.Request, now time.Time) (params, http.Header, *Error) {
+// Failures are *Error: 400 for what cannot be read, 401 for the rest.
+func Precheck(req *http.Request, now time.Time) (*Prechecked, error) {
 	p, e := readSignature(req.Header)
 	if e != nil {
-		return params{}, nil, e
+		return nil, e
 	}
 	for _, check := range []func() *Error{
 		func() *Error { return checkKeyIDShape(p.keyID) },
@@ -80,17 +93,17 @@ func precheck(req *http.Request, now time.Time) (params, http.Header, *Error) {
 		func() *Error { return checkHost(req) },
 	} {
 		if e := check(); e != nil {
-			return params{}, nil, e
+			return nil, e
 		}
 	}
 	h := headersForVerify(req, p)
 	if e := checkTime(h, p, now); e != nil {
-		return params{}, nil, e
+		return nil, e
 	}
 	if e := checkPresent(h, p); e != nil {
-		return params{}, nil, e
+		return nil, e
 	}
-	return p, h, nil
+	return &Prechecked{req: req, p: p, h: h}, nil
 }
 
 func readSignature(h http.Header) (params, *Error) {
@@ -187,21 +200,22 @@ func checkHost(req *http.Request) *Error {
 	return nil
 }
 
-// headersForVerify is a copy of the request's headers as go-fed must see them: with Host (a
-// server-side request keeps it in req.Host only), the canonical Signature header, and without an
-// unsigned Authorization header (go-fed refuses a request where both look like signatures).
+// headersForVerify is the request's headers as go-fed must see them: the signed ones (all that go-fed
+// and the checks here read), Host (a server-side request keeps it in req.Host only) and the canonical
+// Signature header. An Authorization header is left out unless signed: go-fed refuses a request where
+// both look like signatures. The values are shared with req, which nothing here changes.
 func headersForVerify(req *http.Request, p params) http.Header {
-	h := req.Header.Clone()
-	if h == nil {
-		h = http.Header{}
+	h := make(http.Header, len(p.headers)+2)
+	for _, name := range p.headers {
+		key := textproto.CanonicalMIMEHeaderKey(name)
+		if values, ok := req.Header[key]; ok {
+			h[key] = values
+		}
 	}
 	if req.Host != "" {
 		h.Set("Host", req.Host) // the host the request reached: checkHost saw that any header agrees
 	}
 	h.Set("Signature", p.forGoFed())
-	if !p.signs("authorization") {
-		h.Del("Authorization")
-	}
 	return h
 }
 

@@ -197,23 +197,46 @@ func (s *Store) CountNotices(ctx context.Context, actor string, publicOnly bool)
 	return n, err
 }
 
+// seenStatements are the prepared statements of the seen ids.
+type seenStatements struct {
+	lookup *sql.Stmt // whether an id is there
+	mark   *sql.Stmt // add an id, unless it is there
+}
+
+func (st *seenStatements) prepare(ctx context.Context, db *sql.DB) error {
+	var err error
+	if st.lookup, err = db.PrepareContext(ctx, `SELECT count(*) FROM seen WHERE activity_id = ?`); err != nil {
+		return err
+	}
+	st.mark, err = db.PrepareContext(ctx, `INSERT OR IGNORE INTO seen(activity_id, at) VALUES (?, ?)`)
+	return err
+}
+
+func (st *seenStatements) close() {
+	for _, stmt := range []*sql.Stmt{st.lookup, st.mark} {
+		if stmt != nil {
+			stmt.Close()
+		}
+	}
+}
+
 // Seen implements store.Remote.
 func (s *Store) Seen(ctx context.Context, activityID string) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM seen WHERE activity_id = ?`, activityID).Scan(&n)
+	err := s.seen.lookup.QueryRowContext(ctx, activityID).Scan(&n)
 	return n > 0, err
 }
 
 // MarkSeen implements store.Remote.
 func (s *Store) MarkSeen(ctx context.Context, activityID string, now time.Time) error {
-	_, err := s.exec(ctx, `INSERT OR IGNORE INTO seen(activity_id, at) VALUES (?, ?)`, activityID, unix(now))
+	_, err := s.execPrepared(ctx, s.seen.mark, activityID, unix(now))
 	return err
 }
 
 // UseOnce implements store.Remote: INSERT OR IGNORE writes a row only for an id not there, and says
 // whether it did in the same statement.
 func (s *Store) UseOnce(ctx context.Context, id string, now time.Time) (bool, error) {
-	res, err := s.exec(ctx, `INSERT OR IGNORE INTO seen(activity_id, at) VALUES (?, ?)`, id, unix(now))
+	res, err := s.execPrepared(ctx, s.seen.mark, id, unix(now))
 	if err != nil {
 		return false, err
 	}

@@ -29,7 +29,10 @@ type Store struct {
 	// writes is this process's one writer: every write goes through it, many to a commit. SQLite has
 	// one writer anyway; without it, waiting writers would poll the lock with sleeps (busy_timeout), and
 	// under load one could starve for seconds behind the others.
-	writes    *committer
+	writes *committer
+	// seen holds the statements every inbox request runs, parsed once per connection: through
+	// database/sql, modernc parses a statement's text on every call, which cost more than running it.
+	seen      seenStatements
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -63,6 +66,10 @@ func Open(dir string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.seen.prepare(context.Background(), db); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("prepare statements in %s: %w", dir, err)
+	}
 	return s, nil
 }
 
@@ -70,6 +77,7 @@ func Open(dir string) (*Store, error) {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.writes.close()
+		s.seen.close()
 		s.closeErr = s.db.Close()
 	})
 	return s.closeErr
@@ -230,6 +238,17 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		res, err = tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
+// execPrepared is exec of a prepared statement.
+func (s *Store) execPrepared(ctx context.Context, stmt *sql.Stmt, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
 		return err
 	})
 	return res, err
