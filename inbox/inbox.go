@@ -113,6 +113,7 @@ type verdict struct {
 	reason     string
 	err        error         // the cause, logged and never sent
 	retryAfter time.Duration // sent as Retry-After when set
+	seenMarked bool          // the activity's id was recorded as seen with what it changed
 }
 
 func accepted(label, reason string) verdict {
@@ -329,7 +330,7 @@ func (ib *Inbox) handleOnce(ctx context.Context, a activity, target string) verd
 		return accepted("duplicate", "activity "+a.ID+" was handled before")
 	}
 	v := ib.dispatch(ctx, a, target)
-	if v.status < 300 {
+	if v.status < 300 && !v.seenMarked {
 		if err := ib.store.MarkSeen(ctx, seenKey(a), ib.now()); err != nil {
 			return ib.storeFailed(err)
 		}

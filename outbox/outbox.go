@@ -56,9 +56,10 @@ type Config struct {
 	TrustedStewardInstances []string
 	Language                string // the language notices are written in, for their contentMap; default "en"
 	// ClaimGather is how long the dispatcher, while the queue has work, waits for half of the workers
-	// to be idle before it claims deliveries for them. Worth it where a claim is a durable commit (an
-	// fsync on SQLite: a few milliseconds); where it is cheap (a script on Redis), waiting only leaves
-	// workers idle, and 0 claims at once. Default 0.
+	// to be idle before it claims deliveries for them, and, when work was just queued, for more to be
+	// queued behind it. Worth it where a claim is a durable commit (an fsync on SQLite: a few
+	// milliseconds); where it is cheap (a script on Redis), waiting only leaves workers idle, and 0
+	// claims at once. Default 0.
 	ClaimGather time.Duration
 }
 

@@ -30,6 +30,7 @@ type Store struct {
 	// one writer anyway; without it, waiting writers would poll the lock with sleeps (busy_timeout), and
 	// under load one could starve for seconds behind the others.
 	writes    *committer
+	stmts     *statements // the statements run most often, prepared
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -58,7 +59,7 @@ func Open(dir string) (*Store, error) {
 	// Keep the connections of the readers working beside the writer open: database/sql keeps 2 by
 	// default, and opening one (the file, the pragmas above) costs more than most queries.
 	db.SetMaxIdleConns(idleConns)
-	s := &Store{db: db, dir: dir, writes: newCommitter(db)}
+	s := &Store{db: db, dir: dir, writes: newCommitter(db), stmts: &statements{db: db}}
 	if err := s.migrate(context.Background()); err != nil {
 		s.Close()
 		return nil, err
@@ -70,6 +71,7 @@ func Open(dir string) (*Store, error) {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.writes.close()
+		s.stmts.close()
 		s.closeErr = s.db.Close()
 	})
 	return s.closeErr
@@ -338,7 +340,7 @@ func scanActor(row scanner) (store.Actor, error) {
 
 // Actor implements store.Actors.
 func (s *Store) Actor(ctx context.Context, name string) (store.Actor, error) {
-	a, err := scanActor(s.db.QueryRowContext(ctx, `SELECT `+actorColumns+` FROM actors WHERE name = ?`, name))
+	a, err := scanActor(s.queryRow(ctx, `SELECT `+actorColumns+` FROM actors WHERE name = ?`, name))
 	return a, notFound(err)
 }
 
