@@ -48,12 +48,10 @@ func (ib *Inbox) follow(ctx context.Context, a activity, target string) verdict 
 	if local == "" || (target != "" && local != target) {
 		return rejected(http.StatusNotFound, "unknown_actor", "Follow object %q is not an actor of this inbox", a.Object.ID)
 	}
-	if target == "" { // the shared inbox; an actor's own inbox was found by checkTarget already
-		if _, err := ib.store.Actor(ctx, local); errors.Is(err, store.ErrNotFound) {
-			return rejected(http.StatusNotFound, "unknown_actor", "no actor %q on this instance", local)
-		} else if err != nil {
-			return ib.storeFailed(err)
-		}
+	if found, err := ib.locals.exist(ctx, local); err != nil {
+		return ib.storeFailed(err)
+	} else if !found {
+		return rejected(http.StatusNotFound, "unknown_actor", "no actor %q on this instance", local)
 	}
 	remote, err := ib.resolver.Actor(ctx, a.Actor)
 	if err != nil {

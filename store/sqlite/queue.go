@@ -152,7 +152,9 @@ type claimed struct {
 
 // Complete implements store.Queue, in one transaction: one commit (one fsync) for every delivery a
 // batch of workers finished, counted in delivered under its activity's id. An activity's body stays
-// while other deliveries still need it; the last one to finish takes it along.
+// while other deliveries still need it; the last one to finish takes it along. Three statements do it
+// whatever the batch holds, the ids as a JSON array and the counts by activity as a JSON object: a
+// batch of Accepts holds as many activities as deliveries.
 func (s *Store) Complete(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
@@ -162,35 +164,35 @@ func (s *Store) Complete(ctx context.Context, ids ...int64) error {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		activities := map[int64]int{} // how many deliveries of each were completed
-		// One statement for the whole batch, the ids as a JSON array.
 		rows, err := s.txQuery(ctx, tx, `DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) RETURNING activity`, string(list))
 		if err != nil {
 			return err
 		}
+		completed := map[int64]int{} // how many deliveries of each activity were completed
 		for rows.Next() {
 			var activity int64
 			if err := rows.Scan(&activity); err != nil {
 				rows.Close()
 				return err
 			}
-			activities[activity]++
+			completed[activity]++
 		}
 		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := rows.Err(); err != nil || len(completed) == 0 {
 			return err
 		}
-		for activity, n := range activities {
-			if _, err := s.txExec(ctx, tx, `INSERT INTO delivered(activity_id, n) SELECT activity_id, ? FROM activities WHERE seq = ?
-				ON CONFLICT(activity_id) DO UPDATE SET n = n + excluded.n`, n, activity); err != nil {
-				return err
-			}
-			if _, err := s.txExec(ctx, tx, `DELETE FROM activities WHERE seq = ?
-				AND NOT EXISTS (SELECT 1 FROM deliveries WHERE activity = ?)`, activity, activity); err != nil {
-				return err
-			}
+		counts, err := json.Marshal(completed) // {"activity seq": n}
+		if err != nil {
+			return err
 		}
-		return nil
+		if _, err := s.txExec(ctx, tx, `INSERT INTO delivered(activity_id, n)
+			SELECT a.activity_id, c.value FROM json_each(?) c JOIN activities a ON a.seq = CAST(c.key AS INTEGER) WHERE true
+			ON CONFLICT(activity_id) DO UPDATE SET n = n + excluded.n`, string(counts)); err != nil {
+			return err
+		}
+		_, err = s.txExec(ctx, tx, `DELETE FROM activities WHERE seq IN (SELECT CAST(key AS INTEGER) FROM json_each(?))
+			AND NOT EXISTS (SELECT 1 FROM deliveries WHERE activity = activities.seq)`, string(counts))
+		return err
 	})
 }
 
