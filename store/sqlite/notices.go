@@ -238,7 +238,7 @@ func (s *Store) ForgetSeen(ctx context.Context, before time.Time) (int, error) {
 func (s *Store) RemoteKey(ctx context.Context, keyID string) (store.RemoteKey, error) {
 	var k store.RemoteKey
 	var fetched int64
-	err := s.db.QueryRowContext(ctx, `SELECT key_id, owner, pem, fetched FROM remote_keys WHERE key_id = ?`, keyID).
+	err := s.queryRow(ctx, `SELECT key_id, owner, pem, fetched FROM remote_keys WHERE key_id = ?`, keyID).
 		Scan(&k.KeyID, &k.Owner, &k.PEM, &fetched)
 	k.Fetched = fromUnix(fetched)
 	return k, notFound(err)

@@ -226,12 +226,13 @@ func (s *Store) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return fn(tx)
 }
 
-// exec runs one write statement, in its turn.
+// exec runs one write statement, in its turn. The statement is kept prepared (see statements), so
+// query must be one of the store's own, never made of values.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		res, err = tx.ExecContext(ctx, query, args...)
+		res, err = s.txExec(ctx, tx, query, args...)
 		return err
 	})
 	return res, err
