@@ -41,16 +41,17 @@ func (ib *Inbox) dispatch(ctx context.Context, a activity, target string) verdic
 	return accepted("ignored", "activity type "+a.Type+" is not acted on by this instance")
 }
 
-// follow records a follower and queues the Accept.
+// follow records a follower and queues the Accept, with the Follow's id among those seen: one
+// write, so that the follower, its Accept and the id are stored together or not at all.
 func (ib *Inbox) follow(ctx context.Context, a activity, target string) verdict {
 	local := ib.urls.LocalActorName(a.Object.ID)
 	if local == "" || (target != "" && local != target) {
 		return rejected(http.StatusNotFound, "unknown_actor", "Follow object %q is not an actor of this inbox", a.Object.ID)
 	}
-	if _, err := ib.store.Actor(ctx, local); errors.Is(err, store.ErrNotFound) {
-		return rejected(http.StatusNotFound, "unknown_actor", "no actor %q on this instance", local)
-	} else if err != nil {
+	if found, err := ib.locals.exist(ctx, local); err != nil {
 		return ib.storeFailed(err)
+	} else if !found {
+		return rejected(http.StatusNotFound, "unknown_actor", "no actor %q on this instance", local)
 	}
 	remote, err := ib.resolver.Actor(ctx, a.Actor)
 	if err != nil {
@@ -61,14 +62,18 @@ func (ib *Inbox) follow(ctx context.Context, a activity, target string) verdict 
 	}
 	f := store.Follower{Local: local, Actor: remote.ID, Inbox: remote.Inbox, SharedInbox: remote.SharedInbox,
 		FollowID: a.ID, Created: ib.now()}
-	if err := ib.store.AddFollower(ctx, f); err != nil {
+	accept, err := ib.acceptOf(local, a)
+	if err != nil {
 		return ib.storeFailed(err)
 	}
-	if err := ib.queueAccept(ctx, local, a, remote.Inbox); err != nil {
+	if err := ib.store.AcceptFollow(ctx, f, accept, seenKey(a)); err != nil {
 		return ib.storeFailed(err)
 	}
+	ib.queued()
 	ib.log.Info("new follower", "actor", local, "follower", remote.ID)
-	return accepted("accepted", "")
+	v := accepted("accepted", "")
+	v.seenMarked = true
+	return v
 }
 
 // checkInboxes refuses a follower whose inboxes are not on its own origin: deliveries signed by a
@@ -91,19 +96,11 @@ func checkInboxes(remote federation.RemoteActor) (verdict, bool) {
 	return verdict{}, true
 }
 
-// queueAccept answers a Follow with an Accept embedding it (trimmed to what identifies it), delivered
-// to the follower's own inbox.
-func (ib *Inbox) queueAccept(ctx context.Context, local string, follow activity, inbox string) error {
+// acceptOf is the Accept that answers a Follow: it embeds the Follow, trimmed to what identifies it.
+func (ib *Inbox) acceptOf(local string, follow activity) (store.Activity, error) {
 	id := ib.urls.Actor(local) + "#accepts/" + randomHex(8)
 	body, err := ib.urls.AcceptDocument(local, id, follow.Raw, follow.Actor)
-	if err != nil {
-		return err
-	}
-	if err := ib.store.Enqueue(ctx, store.Activity{ID: id, Signer: local, Body: body}, []string{inbox}); err != nil {
-		return err
-	}
-	ib.queued()
-	return nil
+	return store.Activity{ID: id, Signer: local, Body: body}, err
 }
 
 // undo removes the follow an Undo names, embedded or by id. Only the follower can undo its follow.

@@ -185,7 +185,8 @@ func (e *env) metric(name string, labels map[string]string) float64 {
 // flakyStore is a store that can be made to fail, as Redis does during an outage.
 type flakyStore struct {
 	store.Store
-	down atomic.Bool
+	down        atomic.Bool
+	followsDown atomic.Bool // AcceptFollow alone fails
 }
 
 var errOutage = errors.New("dial tcp 10.0.0.9:6379: connect: connection refused")
@@ -195,6 +196,13 @@ func (s *flakyStore) Actor(ctx context.Context, name string) (store.Actor, error
 		return store.Actor{}, errOutage
 	}
 	return s.Store.Actor(ctx, name)
+}
+
+func (s *flakyStore) AcceptFollow(ctx context.Context, f store.Follower, accept store.Activity, seen string) error {
+	if s.down.Load() || s.followsDown.Load() {
+		return errOutage
+	}
+	return s.Store.AcceptFollow(ctx, f, accept, seen)
 }
 
 func (s *flakyStore) Seen(ctx context.Context, id string) (bool, error) {

@@ -293,6 +293,30 @@ func TestStoreErrorsAreRetried(t *testing.T) {
 	}
 }
 
+// A Follow whose follower and Accept could not be stored is not remembered as handled either: the
+// sender's retry is handled as new, and then it has both.
+func TestFollowStoredWholeOrRetried(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	p := hostile.New(t)
+	alice := p.Actor("alice")
+	follow := hostile.Body(alice.Follow(base + "/users/xz"))
+	e.store.followsDown.Store(true)
+	want(t, "a Follow the store could not take", e.post(alice, "/users/xz/inbox", follow), http.StatusServiceUnavailable, "try again later")
+	if e.followers() != 0 || len(e.queued()) != 0 {
+		t.Fatalf("after the failed Follow: %d followers, %d queued, want none", e.followers(), len(e.queued()))
+	}
+	e.store.followsDown.Store(false)
+	if a := e.post(alice, "/users/xz/inbox", follow); a.Status != http.StatusAccepted || a.Label != "accepted" {
+		t.Fatalf("the same Follow again: %d %s %s, want 202 accepted", a.Status, a.Label, a.Error)
+	}
+	if e.followers() != 1 || len(e.queued()) != 1 {
+		t.Fatalf("after the retry: %d followers, %d queued, want 1 and its Accept", e.followers(), len(e.queued()))
+	}
+	if a := e.post(alice, "/users/xz/inbox", follow); a.Label != "duplicate" {
+		t.Errorf("the Follow a third time: %d %s, want 202 duplicate", a.Status, a.Label)
+	}
+}
+
 // Why a key or an actor could not be fetched stays in the log: the sender learns only that it could
 // not be.
 func TestFetchErrorsNotEchoed(t *testing.T) {

@@ -62,6 +62,7 @@ type Inbox struct {
 	endorsements Endorsements
 	bodies       *byteBudget
 	hosts        *hostLimiter
+	locals       localActors
 }
 
 // Options are what an Inbox is made of.
@@ -102,7 +103,7 @@ func New(o Options) *Inbox {
 	}
 	return &Inbox{store: o.Store, urls: o.URLs, resolver: o.Resolver, now: o.Now, log: o.Log, metrics: o.Metrics, queued: o.Queued,
 		upstreams: o.Upstreams, endorsements: o.Endorsements, bodies: newByteBudget(MaxBodyBytesInFlight, o.Metrics.bodyBytes),
-		hosts: newHostLimiter(o.PerHostPerMinute)}
+		hosts: newHostLimiter(o.PerHostPerMinute), locals: localActors{store: o.Store}}
 }
 
 // verdict is how a request ended: its status, its reason (sent), the label it is counted under, and
@@ -113,6 +114,7 @@ type verdict struct {
 	reason     string
 	err        error         // the cause, logged and never sent
 	retryAfter time.Duration // sent as Retry-After when set
+	seenMarked bool          // the activity's id was recorded as seen with what it changed
 }
 
 func accepted(label, reason string) verdict {
@@ -261,14 +263,38 @@ func (ib *Inbox) checkTarget(ctx context.Context, target string) (verdict, bool)
 	if target == "" {
 		return verdict{}, true
 	}
-	_, err := ib.store.Actor(ctx, target)
+	found, err := ib.locals.exist(ctx, target)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return rejected(http.StatusNotFound, "unknown_actor", "no actor %q on this instance", clip(target)), false
 	case err != nil:
 		return ib.storeFailed(err), false
+	case !found:
+		return rejected(http.StatusNotFound, "unknown_actor", "no actor %q on this instance", clip(target)), false
 	}
 	return verdict{}, true
+}
+
+// localActors remembers which local actors exist. No actor is ever deleted, so one found once exists
+// from then on, and the store is asked about a name once rather than at every activity posted to it.
+// Only names found are kept: what a sender makes up costs a lookup each time, and no memory.
+type localActors struct {
+	store store.Actors
+	found sync.Map // name -> struct{}
+}
+
+// exist reports whether the local actor called name exists.
+func (l *localActors) exist(ctx context.Context, name string) (bool, error) {
+	if _, ok := l.found.Load(name); ok {
+		return true, nil
+	}
+	_, err := l.store.Actor(ctx, name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	l.found.Store(name, struct{}{})
+	return true, nil
 }
 
 // readBody reads the body within MaxBodyBytes and within the bytes all inbox requests may hold at
@@ -331,7 +357,7 @@ func (ib *Inbox) handleOnce(ctx context.Context, a activity, target string) verd
 		return accepted("duplicate", "activity "+a.ID+" was handled before")
 	}
 	v := ib.dispatch(ctx, a, target)
-	if v.status < 300 {
+	if v.status < 300 && !v.seenMarked {
 		if err := ib.store.MarkSeen(ctx, seenKey(a), ib.now()); err != nil {
 			return ib.storeFailed(err)
 		}

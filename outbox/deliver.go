@@ -110,9 +110,32 @@ func (o *Outbox) dispatch(ctx context.Context, jobs chan<- store.Delivery) {
 			return
 		case <-o.nudge:
 			drained = false
+			if len(ready) == 0 {
+				o.settle(ctx)
+			}
 		case <-poll.C:
 			drained = false
 		}
+	}
+}
+
+// settle, after a nudge, waits ClaimGather for more work to be queued, so that one claim takes it all:
+// work comes in bursts (the Accepts of Follows arriving together, each queued on its own), and where a
+// claim is a durable commit, one claim for a burst costs less than one for each of its parts. Nudges
+// that came meanwhile are spent: the claim that follows sees what they were about.
+func (o *Outbox) settle(ctx context.Context) {
+	if o.cfg.ClaimGather <= 0 {
+		return
+	}
+	timer := time.NewTimer(o.cfg.ClaimGather)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+	case <-timer.C:
+	}
+	select {
+	case <-o.nudge:
+	default:
 	}
 }
 

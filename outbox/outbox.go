@@ -55,6 +55,11 @@ type Config struct {
 	// own stewards' do (see ledger.Remote).
 	TrustedStewardInstances []string
 	Language                string // the language notices are written in, for their contentMap; default "en"
+	// ClaimGather is how long the dispatcher, nudged by work just queued while it had nothing to hand
+	// out, waits for more to be queued behind it before it claims. Worth it where a claim is a durable
+	// commit (an fsync on SQLite): Accepts are queued one by one as Follows arrive together. Where a
+	// claim is cheap (a script on Redis), 0 claims at once. Default 0.
+	ClaimGather time.Duration
 }
 
 func (c *Config) defaults() {

@@ -213,6 +213,12 @@ func (f Follower) DeliveryInbox() string {
 type Followers interface {
 	// AddFollower stores f, replacing an earlier follow of the same pair (a refollow carries a new id).
 	AddFollower(ctx context.Context, f Follower) error
+	// AcceptFollow answers a Follow in one write: it stores f as AddFollower does, queues accept to
+	// f.Inbox as Enqueue does, and remembers the Follow's id seen, at f.Created, as Remote.MarkSeen
+	// does. All of it is stored, or none: a Follow answered has its follower and its Accept, and one
+	// that failed is handled again when its sender retries. A local actor that does not exist is an
+	// error, and nothing is stored.
+	AcceptFollow(ctx context.Context, f Follower, accept Activity, seen string) error
 	// RemoveFollower deletes the pair and reports whether it existed.
 	RemoveFollower(ctx context.Context, local, actor string) (bool, error)
 	// RemoveActorEverywhere deletes every follow by a remote actor (it was deleted) and counts them.

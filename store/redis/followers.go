@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"baton/store"
 )
 
@@ -28,28 +30,57 @@ local function unfollow(owner, actor)
   redis.call('SREM', K.followsBy(actor), owner)
   redis.call('DECR', K.count('follows'))
 end
+-- follow stores a follow of owner by actor, replacing an earlier follow of the pair, at the end of
+-- owner's list (a new follow sequence number), with every index kept in step.
+local function follow(owner, actor, inbox, shared, followID, created)
+  if redis.call('EXISTS', K.follower(owner, actor)) == 1 then unfollow(owner, actor) end
+  local seq = redis.call('INCR', K.seq('follows'))
+  redis.call('HSET', K.follower(owner, actor), 'inbox', inbox, 'shared_inbox', shared, 'follow_id', followID,
+    'created', created, 'seq', seq)
+  redis.call('ZADD', K.followers(owner), seq, actor)
+  redis.call('SADD', K.followsBy(actor), owner)
+  redis.call('INCR', K.count('follows'))
+  useInbox(owner, deliveryInbox(inbox, shared))
+end
 `
 
-// addFollower stores a follow, replacing an earlier follow of the pair, at the end of the local's list
-// (a new follow sequence number), with every index kept in step: 1, or -1 if there is no such local
-// actor. It costs the same however many followers there are.
+// addFollower stores a follow (follow): 1, or -1 if there is no such local actor. It costs the same
+// however many followers there are.
 var addFollower = newScript(luaKeys, luaFollow, `
-local owner, actor, inbox, shared = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if redis.call('EXISTS', K.actor(owner)) == 0 then return -1 end
-if redis.call('EXISTS', K.follower(owner, actor)) == 1 then unfollow(owner, actor) end
-local seq = redis.call('INCR', K.seq('follows'))
-redis.call('HSET', K.follower(owner, actor), 'inbox', inbox, 'shared_inbox', shared, 'follow_id', ARGV[6],
-  'created', ARGV[7], 'seq', seq)
-redis.call('ZADD', K.followers(owner), seq, actor)
-redis.call('SADD', K.followsBy(actor), owner)
-redis.call('INCR', K.count('follows'))
-useInbox(owner, deliveryInbox(inbox, shared))
+if redis.call('EXISTS', K.actor(ARGV[2])) == 0 then return -1 end
+follow(ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 return 1
 `)
 
 // AddFollower implements store.Followers. The local actor must exist, as in the reference backend.
 func (s *Store) AddFollower(ctx context.Context, f store.Follower) error {
-	n, err := s.run(ctx, addFollower, f.Local, f.Actor, f.Inbox, f.SharedInbox, f.FollowID, encTime(f.Created)).Int()
+	return noSuchLocal(f, s.run(ctx, addFollower, followArgs(f)...))
+}
+
+// acceptFollow stores a follow as addFollower does, queues the Accept at ARGV[10] to the follower's
+// inbox, and adds the Follow's id (ARGV[8]) to the seen set, scored ARGV[9] (µs), unless it is there.
+var acceptFollow = newScript(luaKeys, luaFollow, luaQueue, `
+if redis.call('EXISTS', K.actor(ARGV[2])) == 0 then return -1 end
+follow(ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
+queueTo(activityAt(10), {ARGV[4]})
+redis.call('ZADD', K.seen, 'NX', ARGV[9], ARGV[8])
+return 1
+`)
+
+// AcceptFollow implements store.Followers in one script, which Redis runs whole or not at all.
+func (s *Store) AcceptFollow(ctx context.Context, f store.Follower, accept store.Activity, seen string) error {
+	args := append(followArgs(f), seen, f.Created.UnixMicro())
+	return noSuchLocal(f, s.run(ctx, acceptFollow, append(args, activityArgs(accept)...)...))
+}
+
+// followArgs are a follow's script arguments, ARGV[2] to ARGV[7].
+func followArgs(f store.Follower) []any {
+	return []any{f.Local, f.Actor, f.Inbox, f.SharedInbox, f.FollowID, encTime(f.Created)}
+}
+
+// noSuchLocal reads the answer of a script that stores a follow: -1 is no such local actor.
+func noSuchLocal(f store.Follower, cmd *goredis.Cmd) error {
+	n, err := cmd.Int()
 	if err == nil && n < 0 {
 		err = fmt.Errorf("follow of %q by %s: no such actor: %w", f.Local, f.Actor, store.ErrNotFound)
 	}

@@ -9,15 +9,32 @@ import (
 
 // AddFollower implements store.Followers.
 func (s *Store) AddFollower(ctx context.Context, f store.Follower) error {
-	// A refollow replaces the row and so moves to the end of the list, as a new follow would.
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.putFollower(ctx, tx, f) })
+}
+
+// AcceptFollow implements store.Followers: one transaction, so one commit for the three writes.
+func (s *Store) AcceptFollow(ctx context.Context, f store.Follower, accept store.Activity, seen string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM followers WHERE local = ? AND actor = ?`, f.Local, f.Actor); err != nil {
+		if err := s.putFollower(ctx, tx, f); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO followers(local, actor, inbox, shared_inbox, follow_id, created)
-			VALUES (?, ?, ?, ?, ?, ?)`, f.Local, f.Actor, f.Inbox, f.SharedInbox, f.FollowID, unix(f.Created))
+		if _, err := s.queueTo(ctx, tx, accept, []string{f.Inbox}); err != nil {
+			return err
+		}
+		_, err := s.txExec(ctx, tx, markSeen, seen, unix(f.Created))
 		return err
 	})
+}
+
+// putFollower stores f in tx. A refollow replaces the row and so moves to the end of the list, as a
+// new follow would.
+func (s *Store) putFollower(ctx context.Context, tx *sql.Tx, f store.Follower) error {
+	if _, err := s.txExec(ctx, tx, `DELETE FROM followers WHERE local = ? AND actor = ?`, f.Local, f.Actor); err != nil {
+		return err
+	}
+	_, err := s.txExec(ctx, tx, `INSERT INTO followers(local, actor, inbox, shared_inbox, follow_id, created)
+		VALUES (?, ?, ?, ?, ?, ?)`, f.Local, f.Actor, f.Inbox, f.SharedInbox, f.FollowID, unix(f.Created))
+	return err
 }
 
 // RemoveFollower implements store.Followers.

@@ -61,10 +61,10 @@ func (s *Store) PublishNotice(ctx context.Context, n store.Notice, a store.Activ
 		}
 		var err error
 		if !n.Public {
-			queued, err = queueTo(ctx, tx, a, a.To) // stewards only: never to followers
+			queued, err = s.queueTo(ctx, tx, a, a.To) // stewards only: never to followers
 			return err
 		}
-		queued, err = queueForFollowers(ctx, tx, n.Actor, a, dueAtOnce)
+		queued, err = s.queueForFollowers(ctx, tx, n.Actor, a, dueAtOnce)
 		return err
 	})
 	return int(queued), err
@@ -75,7 +75,7 @@ func (s *Store) EnqueueFollowers(ctx context.Context, local string, a store.Acti
 	var queued int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		queued, err = queueForFollowers(ctx, tx, local, a, dueAtOnce)
+		queued, err = s.queueForFollowers(ctx, tx, local, a, dueAtOnce)
 		return err
 	})
 	return int(queued), err
@@ -83,8 +83,8 @@ func (s *Store) EnqueueFollowers(ctx context.Context, local string, a store.Acti
 
 // queueForFollowers stores a and queues it once for each distinct delivery inbox of local's followers,
 // chosen inside the database: the follower list is never loaded into memory, however long it is.
-func queueForFollowers(ctx context.Context, tx *sql.Tx, local string, a store.Activity, due int64) (int64, error) {
-	seq, err := insertActivity(ctx, tx, a)
+func (s *Store) queueForFollowers(ctx context.Context, tx *sql.Tx, local string, a store.Activity, due int64) (int64, error) {
+	seq, err := s.insertActivity(ctx, tx, a)
 	if err != nil {
 		return 0, err
 	}
@@ -118,8 +118,8 @@ func insertNotice(ctx context.Context, tx *sql.Tx, n store.Notice) error {
 	return err
 }
 
-func insertActivity(ctx context.Context, tx *sql.Tx, a store.Activity) (int64, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO activities(activity_id, signer, body) VALUES (?, ?, ?)`, a.ID, a.Signer, a.Body)
+func (s *Store) insertActivity(ctx context.Context, tx *sql.Tx, a store.Activity) (int64, error) {
+	res, err := s.txExec(ctx, tx, `INSERT INTO activities(activity_id, signer, body) VALUES (?, ?, ?)`, a.ID, a.Signer, a.Body)
 	if err != nil {
 		return 0, err
 	}
@@ -171,10 +171,10 @@ func (s *Store) UpdateNotice(ctx context.Context, id int64, document []byte, a s
 			return err
 		}
 		if !public {
-			queued, err = queueTo(ctx, tx, a, a.To) // stewards only: never to followers
+			queued, err = s.queueTo(ctx, tx, a, a.To) // stewards only: never to followers
 			return err
 		}
-		queued, err = queueForFollowers(ctx, tx, actor, a, dueAtOnce)
+		queued, err = s.queueForFollowers(ctx, tx, actor, a, dueAtOnce)
 		return err
 	})
 	return int(queued), err
@@ -197,46 +197,26 @@ func (s *Store) CountNotices(ctx context.Context, actor string, publicOnly bool)
 	return n, err
 }
 
-// seenStatements are the prepared statements of the seen ids.
-type seenStatements struct {
-	lookup *sql.Stmt // whether an id is there
-	mark   *sql.Stmt // add an id, unless it is there
-}
-
-func (st *seenStatements) prepare(ctx context.Context, db *sql.DB) error {
-	var err error
-	if st.lookup, err = db.PrepareContext(ctx, `SELECT count(*) FROM seen WHERE activity_id = ?`); err != nil {
-		return err
-	}
-	st.mark, err = db.PrepareContext(ctx, `INSERT OR IGNORE INTO seen(activity_id, at) VALUES (?, ?)`)
-	return err
-}
-
-func (st *seenStatements) close() {
-	for _, stmt := range []*sql.Stmt{st.lookup, st.mark} {
-		if stmt != nil {
-			stmt.Close()
-		}
-	}
-}
-
 // Seen implements store.Remote.
 func (s *Store) Seen(ctx context.Context, activityID string) (bool, error) {
 	var n int
-	err := s.seen.lookup.QueryRowContext(ctx, activityID).Scan(&n)
+	err := s.queryRow(ctx, `SELECT count(*) FROM seen WHERE activity_id = ?`, activityID).Scan(&n)
 	return n > 0, err
 }
 
+// markSeen remembers an activity id seen, keeping the time it was first seen.
+const markSeen = `INSERT OR IGNORE INTO seen(activity_id, at) VALUES (?, ?)`
+
 // MarkSeen implements store.Remote.
 func (s *Store) MarkSeen(ctx context.Context, activityID string, now time.Time) error {
-	_, err := s.execPrepared(ctx, s.seen.mark, activityID, unix(now))
+	_, err := s.exec(ctx, markSeen, activityID, unix(now))
 	return err
 }
 
 // UseOnce implements store.Remote: INSERT OR IGNORE writes a row only for an id not there, and says
 // whether it did in the same statement.
 func (s *Store) UseOnce(ctx context.Context, id string, now time.Time) (bool, error) {
-	res, err := s.execPrepared(ctx, s.seen.mark, id, unix(now))
+	res, err := s.exec(ctx, markSeen, id, unix(now))
 	if err != nil {
 		return false, err
 	}
@@ -258,7 +238,7 @@ func (s *Store) ForgetSeen(ctx context.Context, before time.Time) (int, error) {
 func (s *Store) RemoteKey(ctx context.Context, keyID string) (store.RemoteKey, error) {
 	var k store.RemoteKey
 	var fetched int64
-	err := s.db.QueryRowContext(ctx, `SELECT key_id, owner, pem, fetched FROM remote_keys WHERE key_id = ?`, keyID).
+	err := s.queryRow(ctx, `SELECT key_id, owner, pem, fetched FROM remote_keys WHERE key_id = ?`, keyID).
 		Scan(&k.KeyID, &k.Owner, &k.PEM, &fetched)
 	k.Fetched = fromUnix(fetched)
 	return k, notFound(err)

@@ -21,23 +21,23 @@ func (s *Store) Enqueue(ctx context.Context, a store.Activity, inboxes []string)
 		return nil // nothing to deliver, and no delivery would ever take the activity along
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := queueTo(ctx, tx, a, inboxes)
+		_, err := s.queueTo(ctx, tx, a, inboxes)
 		return err
 	})
 }
 
 // queueTo stores a and queues it to each of inboxes, due at once; no activity is stored for no inbox.
-func queueTo(ctx context.Context, tx *sql.Tx, a store.Activity, inboxes []string) (int64, error) {
+func (s *Store) queueTo(ctx context.Context, tx *sql.Tx, a store.Activity, inboxes []string) (int64, error) {
 	if len(inboxes) == 0 {
 		return 0, nil
 	}
-	seq, err := insertActivity(ctx, tx, a)
+	seq, err := s.insertActivity(ctx, tx, a)
 	if err != nil {
 		return 0, err
 	}
 	created := unix(time.Now())
 	for _, inbox := range inboxes {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries(activity, inbox, next_at, created) VALUES (?, ?, ?, ?)`,
+		if _, err := s.txExec(ctx, tx, `INSERT INTO deliveries(activity, inbox, next_at, created) VALUES (?, ?, ?, ?)`,
 			seq, inbox, dueAtOnce, created); err != nil {
 			return 0, err
 		}
@@ -53,7 +53,7 @@ func (s *Store) EnqueueFollowersReplacing(ctx context.Context, local string, a s
 		if err != nil {
 			return err
 		}
-		queued, err = queueForFollowers(ctx, tx, local, a, min(unix(due), earliest))
+		queued, err = s.queueForFollowers(ctx, tx, local, a, min(unix(due), earliest))
 		return err
 	})
 	return int(queued), err
@@ -100,7 +100,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.
 	var out []store.Delivery
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
-		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET lease_until = ?
+		rows, err := s.txQuery(ctx, tx, `UPDATE deliveries SET lease_until = ?
 			WHERE id IN (SELECT id FROM deliveries WHERE state = 'queued' AND next_at <= ? AND lease_until <= ?
 			             ORDER BY next_at, id LIMIT ?)
 			RETURNING id, inbox, attempts, created, activity, next_at`, unix(now.Add(lease)), unix(now), unix(now), limit)
@@ -130,7 +130,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.
 		for _, c := range order {
 			a, ok := activities[c.seq]
 			if !ok {
-				if err := tx.QueryRowContext(ctx, `SELECT activity_id, signer, body FROM activities WHERE seq = ?`, c.seq).
+				if err := s.txQueryRow(ctx, tx, `SELECT activity_id, signer, body FROM activities WHERE seq = ?`, c.seq).
 					Scan(&a.ID, &a.Signer, &a.Body); err != nil {
 					return err
 				}
@@ -152,7 +152,9 @@ type claimed struct {
 
 // Complete implements store.Queue, in one transaction: one commit (one fsync) for every delivery a
 // batch of workers finished, counted in delivered under its activity's id. An activity's body stays
-// while other deliveries still need it; the last one to finish takes it along.
+// while other deliveries still need it; the last one to finish takes it along. Three statements do it
+// whatever the batch holds, the ids as a JSON array and the counts by activity as a JSON object: a
+// batch of Accepts holds as many activities as deliveries.
 func (s *Store) Complete(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
@@ -162,35 +164,35 @@ func (s *Store) Complete(ctx context.Context, ids ...int64) error {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		activities := map[int64]int{} // how many deliveries of each were completed
-		// One statement for the whole batch, the ids as a JSON array.
-		rows, err := tx.QueryContext(ctx, `DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) RETURNING activity`, string(list))
+		rows, err := s.txQuery(ctx, tx, `DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) RETURNING activity`, string(list))
 		if err != nil {
 			return err
 		}
+		completed := map[int64]int{} // how many deliveries of each activity were completed
 		for rows.Next() {
 			var activity int64
 			if err := rows.Scan(&activity); err != nil {
 				rows.Close()
 				return err
 			}
-			activities[activity]++
+			completed[activity]++
 		}
 		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := rows.Err(); err != nil || len(completed) == 0 {
 			return err
 		}
-		for activity, n := range activities {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO delivered(activity_id, n) SELECT activity_id, ? FROM activities WHERE seq = ?
-				ON CONFLICT(activity_id) DO UPDATE SET n = n + excluded.n`, n, activity); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM activities WHERE seq = ?
-				AND NOT EXISTS (SELECT 1 FROM deliveries WHERE activity = ?)`, activity, activity); err != nil {
-				return err
-			}
+		counts, err := json.Marshal(completed) // {"activity seq": n}
+		if err != nil {
+			return err
 		}
-		return nil
+		if _, err := s.txExec(ctx, tx, `INSERT INTO delivered(activity_id, n)
+			SELECT a.activity_id, c.value FROM json_each(?) c JOIN activities a ON a.seq = CAST(c.key AS INTEGER) WHERE true
+			ON CONFLICT(activity_id) DO UPDATE SET n = n + excluded.n`, string(counts)); err != nil {
+			return err
+		}
+		_, err = s.txExec(ctx, tx, `DELETE FROM activities WHERE seq IN (SELECT CAST(key AS INTEGER) FROM json_each(?))
+			AND NOT EXISTS (SELECT 1 FROM deliveries WHERE activity = activities.seq)`, string(counts))
+		return err
 	})
 }
 

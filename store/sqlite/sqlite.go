@@ -29,10 +29,8 @@ type Store struct {
 	// writes is this process's one writer: every write goes through it, many to a commit. SQLite has
 	// one writer anyway; without it, waiting writers would poll the lock with sleeps (busy_timeout), and
 	// under load one could starve for seconds behind the others.
-	writes *committer
-	// seen holds the statements every inbox request runs, parsed once per connection: through
-	// database/sql, modernc parses a statement's text on every call, which cost more than running it.
-	seen      seenStatements
+	writes    *committer
+	stmts     *statements // the statements run most often, prepared
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -61,14 +59,10 @@ func Open(dir string) (*Store, error) {
 	// Keep the connections of the readers working beside the writer open: database/sql keeps 2 by
 	// default, and opening one (the file, the pragmas above) costs more than most queries.
 	db.SetMaxIdleConns(idleConns)
-	s := &Store{db: db, dir: dir, writes: newCommitter(db)}
+	s := &Store{db: db, dir: dir, writes: newCommitter(db), stmts: &statements{db: db}}
 	if err := s.migrate(context.Background()); err != nil {
 		s.Close()
 		return nil, err
-	}
-	if err := s.seen.prepare(context.Background(), db); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("prepare statements in %s: %w", dir, err)
 	}
 	return s, nil
 }
@@ -77,7 +71,7 @@ func Open(dir string) (*Store, error) {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.writes.close()
-		s.seen.close()
+		s.stmts.close()
 		s.closeErr = s.db.Close()
 	})
 	return s.closeErr
@@ -232,23 +226,13 @@ func (s *Store) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return fn(tx)
 }
 
-// exec runs one write statement, in its turn.
+// exec runs one write statement, in its turn. The statement is kept prepared (see statements), so
+// query must be one of the store's own, never made of values.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		res, err = tx.ExecContext(ctx, query, args...)
-		return err
-	})
-	return res, err
-}
-
-// execPrepared is exec of a prepared statement.
-func (s *Store) execPrepared(ctx context.Context, stmt *sql.Stmt, args ...any) (sql.Result, error) {
-	var res sql.Result
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		res, err = tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+		res, err = s.txExec(ctx, tx, query, args...)
 		return err
 	})
 	return res, err
@@ -357,7 +341,7 @@ func scanActor(row scanner) (store.Actor, error) {
 
 // Actor implements store.Actors.
 func (s *Store) Actor(ctx context.Context, name string) (store.Actor, error) {
-	a, err := scanActor(s.db.QueryRowContext(ctx, `SELECT `+actorColumns+` FROM actors WHERE name = ?`, name))
+	a, err := scanActor(s.queryRow(ctx, `SELECT `+actorColumns+` FROM actors WHERE name = ?`, name))
 	return a, notFound(err)
 }
 

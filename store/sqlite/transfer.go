@@ -129,7 +129,7 @@ func (s *Store) RestoreDeliveries(ctx context.Context, a store.Activity, ds []st
 		return nil
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		seq, err := insertActivity(ctx, tx, a)
+		seq, err := s.insertActivity(ctx, tx, a)
 		if err != nil {
 			return err
 		}

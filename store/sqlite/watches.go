@@ -207,7 +207,7 @@ func (s *Store) MirrorNotice(ctx context.Context, n store.MirroredNotice, announ
 		}
 		added = true
 		for _, a := range announcements {
-			q, err := queueForFollowers(ctx, tx, a.Package, a.Activity, dueAtOnce)
+			q, err := s.queueForFollowers(ctx, tx, a.Package, a.Activity, dueAtOnce)
 			if err != nil {
 				return fmt.Errorf("announce %s to the followers of %s: %w", n.ID, a.Package, err)
 			}

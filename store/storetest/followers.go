@@ -189,6 +189,8 @@ func testFollowers(t *testing.T, open func(t *testing.T) store.Store) {
 		wantInt(t, "RemoveActorEverywhere again", n, 0)
 	})
 
+	t.Run("AcceptFollow", func(t *testing.T) { testAcceptFollow(t, open) })
+
 	t.Run("PagingInFollowOrder", func(t *testing.T) {
 		s := open(t)
 		mustCreateActors(t, s, "xz", "curl")
@@ -252,5 +254,79 @@ func testFollowers(t *testing.T, open func(t *testing.T) store.Store) {
 		fs, _, err := s.ListFollowers(ctx(t), "nobody", 0, 2)
 		noErr(t, "ListFollowers(nobody)", err)
 		wantFollowers(t, "followers of nobody", fs, nil)
+	})
+}
+
+// testAcceptFollow checks that AcceptFollow writes the follower, its Accept and the Follow's id seen,
+// all three or none.
+func testAcceptFollow(t *testing.T, open func(t *testing.T) store.Store) {
+	wantSeen := func(t *testing.T, s store.Store, id string, want bool) {
+		t.Helper()
+		got, err := s.Seen(ctx(t), id)
+		noErr(t, "Seen", err)
+		if got != want {
+			t.Fatalf("Seen(%q) = %v, want %v", id, got, want)
+		}
+	}
+	accept := func(f store.Follower) store.Activity {
+		return store.Activity{ID: "https://baton.example/users/" + f.Local + "#accepts/" + f.FollowID, Signer: f.Local,
+			Body: []byte(`{"type":"Accept","object":"` + f.FollowID + `"}`)}
+	}
+	seenKey := func(f store.Follower) string { return f.Actor + " " + f.FollowID }
+
+	t.Run("WritesAllThree", func(t *testing.T) {
+		s := open(t)
+		mustCreateActors(t, s, "xz")
+		f := follower("xz", 1, true) // the Accept goes to its own inbox all the same
+		noErr(t, "AcceptFollow", s.AcceptFollow(ctx(t), f, accept(f), seenKey(f)))
+
+		got, err := s.Follower(ctx(t), "xz", f.Actor)
+		noErr(t, "Follower", err)
+		wantFollower(t, got, f)
+		wantFollowerCount(t, s, "xz", 1)
+		wantSeen(t, s, seenKey(f), true)
+		wantDepth(t, s, 1)
+		ds := claimAll(t, s, time.Now(), time.Minute, 1)
+		if ds[0].Inbox != f.Inbox || !sameActivity(ds[0].Activity, accept(f)) {
+			t.Fatalf("queued %+v to %s, want %+v to %s", ds[0].Activity, ds[0].Inbox, accept(f), f.Inbox)
+		}
+		// The id counts as seen at the follow's time, as MarkSeen's would.
+		n, err := s.ForgetSeen(ctx(t), f.Created)
+		noErr(t, "ForgetSeen before the follow", err)
+		wantInt(t, "ids seen before the follow", n, 0)
+		n, err = s.ForgetSeen(ctx(t), f.Created.Add(time.Second))
+		noErr(t, "ForgetSeen after the follow", err)
+		wantInt(t, "ids seen before a second after the follow", n, 1)
+	})
+
+	t.Run("RefollowReplaces", func(t *testing.T) {
+		s := open(t)
+		mustCreateActors(t, s, "xz")
+		first, other := follower("xz", 1, false), follower("xz", 2, false)
+		again := first
+		again.FollowID, again.Created = "https://social1.example/follows/second-try", when.Add(time.Hour)
+		for _, f := range []store.Follower{first, other, again} {
+			noErr(t, "AcceptFollow", s.AcceptFollow(ctx(t), f, accept(f), seenKey(f)))
+		}
+		list, _ := allFollowers(t, s, "xz", 10)
+		wantFollowers(t, "followers after a refollow", list, []store.Follower{other, again})
+		wantSeen(t, s, seenKey(first), true)
+		wantSeen(t, s, seenKey(again), true)
+		wantDepth(t, s, 3) // each Follow has its Accept
+	})
+
+	t.Run("NoSuchLocalStoresNothing", func(t *testing.T) {
+		s := open(t)
+		mustCreateActors(t, s, "xz")
+		f := follower("nobody", 1, false)
+		if err := s.AcceptFollow(ctx(t), f, accept(f), seenKey(f)); err == nil {
+			t.Fatal("AcceptFollow of an actor that does not exist succeeded")
+		}
+		_, err := s.Follower(ctx(t), "nobody", f.Actor)
+		wantErr(t, "Follower after a failed AcceptFollow", err, store.ErrNotFound)
+		wantFollowerCount(t, s, "", 0)
+		wantSeen(t, s, seenKey(f), false)
+		wantDepth(t, s, 0)
+		wantNoClaim(t, s, "after a failed AcceptFollow", time.Now())
 	})
 }
