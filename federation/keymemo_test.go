@@ -15,13 +15,7 @@ import (
 // A cached key is read from the cache once, and from memory after, until KeyRecheck has passed; then it
 // is read from the cache again, and not fetched.
 func TestResolverKeyFromMemory(t *testing.T) {
-	srv := newRemote(t)
-	alice := srv.URL + "/users/alice"
-	keyID := alice + "#main-key"
-	srv.set("/users/alice", mastodonActor(alice, pubPEM(t)))
-	clock := &fakeClock{now: time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)}
-	cache := newMemCache()
-	r := newTestResolver(t, cache, clock)
+	srv, keyID, clock, cache, r := aliceResolver(t)
 	ctx := context.Background()
 	first, _, err := r.Key(ctx, keyID, false) // fetched, cached, held
 	if err != nil {
@@ -31,7 +25,7 @@ func TestResolverKeyFromMemory(t *testing.T) {
 	for range 5 {
 		clock.Advance(KeyRecheck / 10)
 		key, owner, err := r.Key(ctx, keyID, false)
-		if err != nil || owner != alice || key != first {
+		if err != nil || owner != srv.URL+"/users/alice" || key != first {
 			t.Fatalf("Key from memory = %v, %s, %v", key, owner, err)
 		}
 	}
@@ -108,20 +102,14 @@ func TestResolverMemoryHealsAfterRotation(t *testing.T) {
 
 // A key the resolver refetches replaces the one in memory, in memory and in the cache.
 func TestResolverRefetchReplacesKeyInMemory(t *testing.T) {
-	srv := newRemote(t)
-	alice := srv.URL + "/users/alice"
-	keyID := alice + "#main-key"
-	srv.set("/users/alice", mastodonActor(alice, pubPEM(t)))
-	clock := &fakeClock{now: time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)}
-	cache := newMemCache()
-	r := newTestResolver(t, cache, clock)
+	srv, keyID, _, cache, r := aliceResolver(t)
 	ctx := context.Background()
 	if _, _, err := r.Key(ctx, keyID, false); err != nil {
 		t.Fatal(err)
 	}
 	newKey := mustRSA(t)
 	newPEM, _ := PublicKeyPEM(&newKey.PublicKey)
-	srv.set("/users/alice", mastodonActor(alice, newPEM))
+	srv.set("/users/alice", mastodonActor(srv.URL+"/users/alice", newPEM))
 	if _, _, err := r.Key(ctx, keyID, true); err != nil {
 		t.Fatal(err)
 	}
@@ -179,4 +167,14 @@ func signedPost(t *testing.T, base, keyID string, key *rsa.PrivateKey, now time.
 		t.Fatal(err)
 	}
 	return req
+}
+
+// aliceResolver is a resolver with an empty cache, and a remote server serving alice's actor and key.
+func aliceResolver(t *testing.T) (srv *remote, keyID string, clock *fakeClock, cache *memCache, r *Resolver) {
+	srv = newRemote(t)
+	alice := srv.URL + "/users/alice"
+	srv.set("/users/alice", mastodonActor(alice, pubPEM(t)))
+	clock = &fakeClock{now: time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)}
+	cache = newMemCache()
+	return srv, alice + "#main-key", clock, cache, newTestResolver(t, cache, clock)
 }

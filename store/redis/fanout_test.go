@@ -105,17 +105,9 @@ func deliveryIDsOf(ds []store.Delivery) []int64 {
 // deliveries off (as when a crash ends the steps that take them off): claims drop every untried one
 // they meet, deliver only the newer Update, each inbox once, and keep the one that was tried.
 func TestClaimDropsWhatAReplacementLeft(t *testing.T) {
-	s := openTest(t, needRedis(t), true)
-	ctx := t.Context()
 	const followers = 600
-	if err := s.CreateActor(ctx, store.Actor{Name: "xz", Kind: store.KindProject, Created: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	for i := range followers {
-		if err := s.AddFollower(ctx, benchFollower(i, followers)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s := projectWithFollowers(t, followers)
+	ctx := t.Context()
 	const updates = "https://baton.example/users/xz#updates/"
 	now := time.Now()
 	old := store.Activity{ID: updates + "1", Signer: "xz", Body: []byte(`{"n":1}`)}
@@ -168,17 +160,9 @@ func TestClaimDropsWhatAReplacementLeft(t *testing.T) {
 // TestDeliveryStatusInSteps reads the status of a notice queued to 2,500 inboxes, more than one step
 // reads: every delivery counts once, each as it stands.
 func TestDeliveryStatusInSteps(t *testing.T) {
-	s := openTest(t, needRedis(t), true)
-	ctx := t.Context()
 	const followers = 2500
-	if err := s.CreateActor(ctx, store.Actor{Name: "xz", Kind: store.KindProject, Created: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	for i := range followers {
-		if err := s.AddFollower(ctx, benchFollower(i, followers)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s := projectWithFollowers(t, followers)
+	ctx := t.Context()
 	n := store.Notice{ID: 1, Actor: "xz", Public: true, Document: []byte(`{}`), Published: time.Now()}
 	a := store.Activity{ID: "https://baton.example/xz/notices/1/activity", Signer: "xz", Body: []byte(`{}`)}
 	if _, err := s.PublishNotice(ctx, n, a, store.AnyRevision); err != nil {
@@ -230,4 +214,18 @@ func hostOf(t *testing.T, inbox string) string {
 		t.Fatal(err)
 	}
 	return u.Host
+}
+
+// projectWithFollowers is a fresh store with the project xz and n followers, each on a host of its own.
+func projectWithFollowers(t *testing.T, n int) *Store {
+	s := openTest(t, needRedis(t), true)
+	if err := s.CreateActor(t.Context(), store.Actor{Name: "xz", Kind: store.KindProject, Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := s.AddFollower(t.Context(), benchFollower(i, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
 }

@@ -439,6 +439,11 @@ return 0
 // Complete implements store.Queue, in one script. An unknown id is no error: the delivery may have
 // been completed by a worker whose lease had run out.
 func (s *Store) Complete(ctx context.Context, ids ...int64) error {
+	return s.runOnIDs(ctx, complete, ids)
+}
+
+// runOnIDs runs script with delivery ids as its arguments (ARGV[2] on); none runs nothing.
+func (s *Store) runOnIDs(ctx context.Context, script *goredis.Script, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -446,7 +451,7 @@ func (s *Store) Complete(ctx context.Context, ids ...int64) error {
 	for i, id := range ids {
 		args[i] = id
 	}
-	return s.run(ctx, complete, args...).Err()
+	return s.run(ctx, script, args...).Err()
 }
 
 // release moves each delivery named (ARGV[2] on) that is leased back to queue:due, with the due score
@@ -463,14 +468,7 @@ return 0
 
 // Release implements store.Queue, in one script.
 func (s *Store) Release(ctx context.Context, ids ...int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return s.run(ctx, release, args...).Err()
+	return s.runOnIDs(ctx, release, ids)
 }
 
 // retry counts a failed attempt and, unless the delivery was given up, releases its lease and makes it

@@ -159,12 +159,8 @@ func (s *Store) Complete(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	list, err := json.Marshal(ids)
-	if err != nil {
-		return err
-	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := s.txQuery(ctx, tx, `DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) RETURNING activity`, string(list))
+		rows, err := s.txQuery(ctx, tx, `DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) RETURNING activity`, idList(ids))
 		if err != nil {
 			return err
 		}
@@ -202,13 +198,15 @@ func (s *Store) Release(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	list, err := json.Marshal(ids)
-	if err != nil {
-		return err
-	}
-	_, err = s.exec(ctx, `UPDATE deliveries SET lease_until = 0
-		WHERE id IN (SELECT value FROM json_each(?)) AND state = 'queued'`, string(list))
+	_, err := s.exec(ctx, `UPDATE deliveries SET lease_until = 0
+		WHERE id IN (SELECT value FROM json_each(?)) AND state = 'queued'`, idList(ids))
 	return err
+}
+
+// idList is ids as a JSON array, for json_each: one statement for a whole batch.
+func idList(ids []int64) string {
+	b, _ := json.Marshal(ids) // a slice of integers always marshals
+	return string(b)
 }
 
 // Retry implements store.Queue.
