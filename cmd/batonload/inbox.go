@@ -137,7 +137,7 @@ func sendAll(reqs []*http.Request, inFlight int) ([]time.Duration, error) {
 					body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 					resp.Body.Close()
 					if resp.StatusCode != http.StatusAccepted {
-						err = fmt.Errorf("Create %d answered %d: %s", i, resp.StatusCode, body)
+						err = fmt.Errorf("the Create numbered %d was answered %d: %s", i, resp.StatusCode, body)
 					}
 				}
 				latencies[i] = time.Since(start)

@@ -527,7 +527,7 @@ func (s *Store) QueueDepth(ctx context.Context) (int, error) {
 // order.
 func (s *Store) LatestActivityID(ctx context.Context, prefix string) (string, error) {
 	from, to := lexRange(prefix)
-	ids, err := s.c.ZRevRangeByLex(ctx, s.k.activityIDs(), &goredis.ZRangeBy{Min: from, Max: to, Count: 1}).Result()
+	ids, err := s.c.Do(ctx, "ZRANGE", s.k.activityIDs(), to, from, "BYLEX", "REV", "LIMIT", 0, 1).StringSlice()
 	if err != nil || len(ids) == 0 {
 		return "", err
 	}
