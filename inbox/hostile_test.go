@@ -2,6 +2,7 @@ package inbox_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -54,6 +55,27 @@ func TestSeenPerActor(t *testing.T) {
 	}
 	if a := e.post(alice, "/inbox", follow); a.Label != "duplicate" {
 		t.Errorf("alice's Follow again: %d %s, want 202 duplicate", a.Status, a.Label)
+	}
+}
+
+// An activity that changed nothing is not recorded as seen: sent again, it is ignored again, and no
+// write was made for it. One that changed something is recorded, and its repeat is a duplicate.
+func TestIgnoredActivitiesAreNotRecorded(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	p := hostile.New(t)
+	mallory := p.Actor("mallory")
+	like := hostile.Body(mallory.Activity("Like", mallory.NewID("likes"), base+"/notices/1"))
+	for range 2 {
+		if a := e.post(mallory, "/inbox", like); a.Status != http.StatusAccepted || a.Label != "ignored" {
+			t.Fatalf("mallory's Like: %d %s %s, want 202 ignored each time", a.Status, a.Label, a.Error)
+		}
+	}
+	var doc struct{ ID, Actor string }
+	if err := json.Unmarshal(like, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if seen, err := e.store.Seen(context.Background(), doc.Actor+" "+doc.ID); err != nil || seen {
+		t.Errorf("an ignored Like recorded as seen: %v, %v", seen, err)
 	}
 }
 

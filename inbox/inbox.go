@@ -357,7 +357,11 @@ func (ib *Inbox) handleOnce(ctx context.Context, a activity, target string) verd
 		return accepted("duplicate", "activity "+a.ID+" was handled before")
 	}
 	v := ib.dispatch(ctx, a, target)
-	if v.status < 300 && !v.seenMarked {
+	// An activity that changed nothing (ignored: an actor deleted elsewhere, a Note of someone this
+	// instance does not watch) is not recorded: handling it again changes nothing either, and the
+	// floods an instance meets (a deleted account's Delete sent to every server that knew it) then
+	// cost no durable write each.
+	if v.status < 300 && !v.seenMarked && v.label != "ignored" {
 		if err := ib.store.MarkSeen(ctx, seenKey(a), ib.now()); err != nil {
 			return ib.storeFailed(err)
 		}

@@ -41,8 +41,8 @@ import (
 const remoteActors = 16
 
 // BenchmarkInbox measures two kinds of traffic: Creates of Notes from actors this instance does not
-// watch (verified, checked against the ids seen, recorded, acknowledged), and Follows of the local
-// project alternating with their Undos (a Follow also fetches the follower's actor document, stores the
+// watch (verified, checked against the ids seen, acknowledged; ignored, so not recorded: no write),
+// and Follows of the local project alternating with their Undos (a Follow also fetches the follower's actor document, stores the
 // follower and queues an Accept; an Undo removes the follower).
 func BenchmarkInbox(b *testing.B) {
 	for _, backend := range []string{"sqlite", "redis"} {

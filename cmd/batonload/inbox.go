@@ -38,11 +38,12 @@ func (r inboxResult) percentile(p float64) time.Duration {
 
 // measureInbox sends Baton's shared inbox n Creates of public Notes, inFlight at a time, by the
 // accounts of every instance in turn, as fediverse servers whose accounts Baton's instance does not
-// watch: Baton verifies each (signature, digest, date, the key it cached), checks its id was not
-// seen, records it and answers 202. Every instance sends its share, as Baton limits what one host
-// may send a minute (so n may be at most some 250 per instance). The requests are signed before the
-// clock starts (signing is the senders' work, and would take most of the machine); one Create per
-// instance goes first, unmeasured, so that Baton fetches and caches the senders' keys.
+// watch: Baton verifies each (signature, digest, date, the key it cached), checks its id was not seen
+// and answers 202; it changed nothing, so nothing is recorded. Every instance sends its share, as
+// Baton limits what one host may send a minute (so n may be at most some 250 per instance). The
+// requests are signed before the clock starts (signing is the senders' work, and would take most of
+// the machine); one Create per instance goes first, unmeasured, so that Baton fetches and caches the
+// senders' keys.
 func measureInbox(inst *instance, peers *instances, n, inFlight int) (inboxResult, error) {
 	senders := peers.peers
 	warm, err := signCreates(inst, senders, len(senders), "warm")
