@@ -33,6 +33,25 @@ func blockCommitter(t *testing.T, s *Store) (release chan struct{}, blocked <-ch
 }
 
 // waitForWaiting returns once n writes wait for the committer.
+// writeTogether runs write(i) for i below n at once, all waiting behind a blocked commit so that they
+// are gathered into one transaction, and answers each one's error.
+func writeTogether(t *testing.T, s *Store, n int, write func(i int) error) []error {
+	t.Helper()
+	release, blocked := blockCommitter(t, s)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = write(i) })
+	}
+	waitForWaiting(s, n)
+	close(release)
+	wg.Wait()
+	if err := <-blocked; err != nil {
+		t.Fatalf("the blocking write: %v", err)
+	}
+	return errs
+}
+
 func waitForWaiting(s *Store, n int) {
 	for s.writes.waiting() < n {
 		time.Sleep(time.Millisecond)
@@ -51,31 +70,18 @@ func TestGroupedWritesAnswerEachCaller(t *testing.T) {
 	}
 	defer s.Close()
 	const writers = 60
-	release, blocked := blockCommitter(t, s)
-
-	errs := make([]error, writers)
-	var wg sync.WaitGroup
-	for i := range writers {
-		wg.Go(func() {
-			id := fmt.Sprintf("https://social.example/activities/%d", i)
-			if i%3 != 0 {
-				errs[i] = s.MarkSeen(ctx, id, time.Now())
-				return
+	errs := writeTogether(t, s, writers, func(i int) error {
+		id := fmt.Sprintf("https://social.example/activities/%d", i)
+		if i%3 != 0 {
+			return s.MarkSeen(ctx, id, time.Now())
+		}
+		return s.inTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO seen(activity_id, at) VALUES (?, 1)`, id); err != nil {
+				return err
 			}
-			errs[i] = s.inTx(ctx, func(tx *sql.Tx) error {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO seen(activity_id, at) VALUES (?, 1)`, id); err != nil {
-					return err
-				}
-				return fmt.Errorf("write %d: %w", i, errRefused)
-			})
+			return fmt.Errorf("write %d: %w", i, errRefused)
 		})
-	}
-	waitForWaiting(s, writers)
-	close(release)
-	wg.Wait()
-	if err := <-blocked; err != nil {
-		t.Fatalf("the blocking write: %v", err)
-	}
+	})
 
 	for i := range writers {
 		id := fmt.Sprintf("https://social.example/activities/%d", i)
@@ -108,28 +114,16 @@ func TestBrokenGroupRunsEachWriteAlone(t *testing.T) {
 	}
 	defer s.Close()
 	const writers = 10
-	release, blocked := blockCommitter(t, s)
-
-	errs := make([]error, writers)
-	var wg sync.WaitGroup
-	for i := range writers {
-		wg.Go(func() {
-			errs[i] = s.inTx(ctx, func(tx *sql.Tx) error {
-				if i == 4 {
-					_, err := tx.ExecContext(ctx, `ROLLBACK`)
-					return err
-				}
-				_, err := tx.ExecContext(ctx, `INSERT INTO seen(activity_id, at) VALUES (?, 1)`, fmt.Sprint(i))
+	errs := writeTogether(t, s, writers, func(i int) error {
+		return s.inTx(ctx, func(tx *sql.Tx) error {
+			if i == 4 {
+				_, err := tx.ExecContext(ctx, `ROLLBACK`)
 				return err
-			})
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO seen(activity_id, at) VALUES (?, 1)`, fmt.Sprint(i))
+			return err
 		})
-	}
-	waitForWaiting(s, writers)
-	close(release)
-	wg.Wait()
-	if err := <-blocked; err != nil {
-		t.Fatalf("the blocking write: %v", err)
-	}
+	})
 
 	for i := range writers {
 		seen, err := s.Seen(ctx, fmt.Sprint(i))
