@@ -22,7 +22,7 @@ func (ib *Inbox) dispatch(ctx context.Context, a activity, target string) verdic
 		if a.Object.ID == a.Actor {
 			return ib.removeActor(ctx, a.Actor)
 		}
-		return accepted("ignored", "Delete of an object Baton does not keep")
+		return ignored("Delete of an object Baton does not keep")
 	case "Reject", "Accept":
 		return ib.followAnswered(ctx, a)
 	case "Create", "Update":
@@ -38,7 +38,7 @@ func (ib *Inbox) dispatch(ctx context.Context, a activity, target string) verdic
 	case "Add":
 		return ib.endorsement(ctx, a, target)
 	}
-	return accepted("ignored", "activity type "+a.Type+" is not acted on by this instance")
+	return ignored("activity type " + a.Type + " is not acted on by this instance")
 }
 
 // follow records a follower and queues the Accept, with the Follow's id among those seen: one
@@ -106,7 +106,7 @@ func (ib *Inbox) acceptOf(local string, follow activity) (store.Activity, error)
 // undo removes the follow an Undo names, embedded or by id. Only the follower can undo its follow.
 func (ib *Inbox) undo(ctx context.Context, a activity) verdict {
 	if a.Object.Type != "" && a.Object.Type != "Follow" {
-		return accepted("ignored", "Undo of "+a.Object.Type+" is not acted on by this instance")
+		return ignored("Undo of " + a.Object.Type + " is not acted on by this instance")
 	}
 	if a.Object.Actor != "" && a.Object.Actor != a.Actor {
 		return rejected(http.StatusUnauthorized, "signer_not_actor", "Undo of a Follow by %s, sent by %s", a.Object.Actor, a.Actor)
@@ -116,7 +116,7 @@ func (ib *Inbox) undo(ctx context.Context, a activity) verdict {
 		return ib.storeFailed(err)
 	}
 	if local == "" {
-		return accepted("ignored", "no follow by "+a.Actor+" matches this Undo")
+		return ignored("no follow by " + a.Actor + " matches this Undo")
 	}
 	if _, err := ib.store.RemoveFollower(ctx, local, a.Actor); err != nil {
 		return ib.storeFailed(err)

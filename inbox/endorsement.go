@@ -25,7 +25,7 @@ type Endorsements interface {
 // proofs may be added; the ledger checks them against the keys the actor lists at its origin.
 func (ib *Inbox) endorsement(ctx context.Context, a activity, target string) verdict {
 	if ib.endorsements == nil {
-		return accepted("ignored", "Add is not acted on by this instance")
+		return ignored("Add is not acted on by this instance")
 	}
 	e, err := federation.ParseEndorsement(a.Raw)
 	if err != nil {
@@ -33,7 +33,7 @@ func (ib *Inbox) endorsement(ctx context.Context, a activity, target string) ver
 	}
 	id := ib.urls.LocalNoticeID(e.Notice)
 	if id == 0 {
-		return accepted("ignored", "Add to "+clip(e.Notice)+", which is not a notice of this instance")
+		return ignored("Add to " + clip(e.Notice) + ", which is not a notice of this instance")
 	}
 	n, err := ib.store.Notice(ctx, id)
 	switch {

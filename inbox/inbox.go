@@ -121,6 +121,11 @@ func accepted(label, reason string) verdict {
 	return verdict{status: http.StatusAccepted, label: label, reason: reason}
 }
 
+// ignoredLabel marks an activity accepted that changed nothing: it is not recorded as seen.
+const ignoredLabel = "ignored"
+
+func ignored(reason string) verdict { return accepted(ignoredLabel, reason) }
+
 func rejected(status int, label string, format string, args ...any) verdict {
 	return verdict{status: status, label: label, reason: fmt.Sprintf(format, args...)}
 }
@@ -361,7 +366,7 @@ func (ib *Inbox) handleOnce(ctx context.Context, a activity, target string) verd
 	// instance does not watch) is not recorded: handling it again changes nothing either, and the
 	// floods an instance meets (a deleted account's Delete sent to every server that knew it) then
 	// cost no durable write each.
-	if v.status < 300 && !v.seenMarked && v.label != "ignored" {
+	if v.status < 300 && !v.seenMarked && v.label != ignoredLabel {
 		if err := ib.store.MarkSeen(ctx, seenKey(a), ib.now()); err != nil {
 			return ib.storeFailed(err)
 		}

@@ -198,7 +198,7 @@ func (ib *Inbox) replyToCall(ctx context.Context, a activity) (verdict, bool) {
 	if !ok {
 		if v.status == http.StatusUnprocessableEntity {
 			// A reply to a notice that is no call, or to a closed one, is a reply like any other.
-			return accepted("ignored", v.reason), true
+			return ignored(v.reason), true
 		}
 		return v, true
 	}

@@ -13,16 +13,16 @@ import (
 // left alone, as on an instance that watches nothing.
 func (ib *Inbox) fromUpstream(ctx context.Context, a activity) verdict {
 	if ib.upstreams == nil {
-		return accepted("ignored", a.Type+" is not acted on by this instance")
+		return ignored(a.Type + " is not acted on by this instance")
 	}
 	if a.Type == "Update" && a.Object.Type != "" && a.Object.Type != "Note" {
-		return accepted("ignored", "Update of a "+a.Object.Type+" is not acted on by this instance")
+		return ignored("Update of a " + a.Object.Type + " is not acted on by this instance")
 	}
 	outcome, err := ib.upstreams.Receive(ctx, a.Actor, a.Object.Raw)
 	var refused *upstream.Error
 	switch {
 	case errors.Is(err, upstream.ErrNotWatched):
-		return accepted("ignored", a.Actor+" is not an upstream this instance watches")
+		return ignored(a.Actor + " is not an upstream this instance watches")
 	case errors.As(err, &refused):
 		label := "notice_rejected"
 		if refused.Status == http.StatusServiceUnavailable {
@@ -38,14 +38,14 @@ func (ib *Inbox) fromUpstream(ctx context.Context, a activity) verdict {
 // followAnswered records an upstream's Accept or Reject of the instance's Follow.
 func (ib *Inbox) followAnswered(ctx context.Context, a activity) verdict {
 	if ib.upstreams == nil {
-		return accepted("ignored", a.Type+" of a follow this instance did not send")
+		return ignored(a.Type + " of a follow this instance did not send")
 	}
 	ok, err := ib.upstreams.FollowAnswered(ctx, a.Actor, a.Object.ID, a.Type == "Accept")
 	if err != nil {
 		return ib.storeFailed(err)
 	}
 	if !ok {
-		return accepted("ignored", a.Type+" of a follow this instance did not send")
+		return ignored(a.Type + " of a follow this instance did not send")
 	}
 	ib.log.Info("upstream answered our follow", "upstream", a.Actor, "answer", a.Type)
 	return accepted("accepted", "")
