@@ -160,7 +160,8 @@ func (s *Store) EnqueueFollowers(ctx context.Context, local string, a store.Acti
 //
 // An activity still waits untried when a fan-out job of it is running, or when a delivery of it is in
 // queue:due at exactly the time it was queued for (a retry is due at another time; a claimed one is
-// not in queue:due).
+// not in queue:due). One queued at once (no time kept with it) is never taken to wait: claims take
+// those first anyway.
 var enqueueFollowersReplacing = newScript(luaKeys, luaQueue, luaFollow, luaFanOut, `
 local now, at = tonumber(ARGV[3]), tonumber(ARGV[4])
 local jobsOf = {}
@@ -178,10 +179,17 @@ for _, aid in ipairs(redis.call('ZRANGEBYLEX', K.activityIDs, ARGV[5], ARGV[6]))
     endFanOut(seq, tonumber(j[2]) - tonumber(j[1]))
   end
   local member = redis.call('SRANDMEMBER', K.deliveriesOf(aid))
+  local seq, due, waiting = nil, nil, #jobs > 0
   if member then
-    local seq = redis.call('HGET', K.delivery(member), 'activity')
-    local due = tonumber(redis.call('HGET', K.activity(seq), 'at'))
-    if due and #jobs == 0 and redis.call('ZCOUNT', K.due, due, due) > 0 then at = math.min(at, due) end
+    seq = redis.call('HGET', K.delivery(member), 'activity')
+    due = tonumber(redis.call('HGET', K.activity(seq), 'at'))
+    if not waiting and due and redis.call('ZCOUNT', K.due, due, due) > 0 then
+      waiting, at = true, math.min(at, due)
+    end
+  end
+  -- An activity with nothing waiting untried (delivered, retrying or given up, or replaced and taken
+  -- off already) is left alone: the Updates of years do not each cost a replacement its time.
+  if waiting and member then
     redis.call('HSET', K.activity(seq), 'replaced', '1')
     local n = redis.call('SCARD', K.deliveriesOf(aid))
     if n > PURGE_BATCH then
@@ -240,9 +248,15 @@ func (s *Store) EnqueueFollowersReplacing(ctx context.Context, local string, a s
 	}
 	for i := 1; i < len(answer); i += 2 {
 		aid := answer.str(i)
+		if _, running := s.purging.LoadOrStore(aid, true); running {
+			continue // a replacement before this one is taking them off
+		}
 		if n, _ := answer.int(i + 1); n > purgeWaited {
-			s.background.Go(func() { s.purge(s.closing, aid) })
-		} else if err := s.purge(ctx, aid); err != nil {
+			s.background.Go(func() {
+				defer s.purging.Delete(aid)
+				s.purge(s.closing, aid)
+			})
+		} else if err := s.purgeNow(ctx, aid); err != nil {
 			return int(queued), fmt.Errorf("taking off the deliveries of %s: %w", aid, err)
 		}
 	}
@@ -252,6 +266,12 @@ func (s *Store) EnqueueFollowersReplacing(ctx context.Context, local string, a s
 // purgeWaited is how many deliveries of a replaced activity EnqueueFollowersReplacing takes off before
 // it returns: some 40 steps of purgeUntried.
 const purgeWaited = 10_000
+
+// purgeNow is purge while the caller waits.
+func (s *Store) purgeNow(ctx context.Context, aid string) error {
+	defer s.purging.Delete(aid)
+	return s.purge(ctx, aid)
+}
 
 // purge runs purgeUntried on activity aid until its cursor comes back to '0', or ctx ends: what it
 // leaves, claims drop as they meet it.

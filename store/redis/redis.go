@@ -179,6 +179,7 @@ type Store struct {
 	holdTTL time.Duration // how long a claim on the store outlives a replica that stopped keeping it
 
 	background sync.WaitGroup  // work the store goes on with after a call returned (purge)
+	purging    sync.Map        // ids of the activities whose untried deliveries are being taken off
 	closing    context.Context // ends when Close is called, and background work with it
 	stop       context.CancelFunc
 }
